@@ -1,0 +1,116 @@
+//! The company list: every company with this month's spend against its budget.
+
+use leptos::prelude::*;
+
+use crate::{api::list_companies, model::Company};
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let companies = Resource::new(|| (), |_| list_companies());
+    let (filter, set_filter) = signal(String::new());
+    view! {
+        <section class="card">
+            <div class="card-head">
+                <h1>"Companies"</h1>
+                <input
+                    type="search"
+                    class="filter"
+                    placeholder="Filter by name"
+                    aria-label="Filter companies by name"
+                    prop:value=filter
+                    on:input=move |ev| set_filter.set(event_target_value(&ev))
+                />
+            </div>
+            <Suspense fallback=|| view! { <p class="muted">"Loading companies…"</p> }>
+                {move || {
+                    companies
+                        .get()
+                        .map(|result| match result {
+                            Ok(list) => view! { <CompanyTable companies=list filter /> }.into_any(),
+                            Err(err) => {
+                                view! { <p class="error" role="alert">{err.to_string()}</p> }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+fn dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}${grouped}.{:02}", cents % 100)
+}
+
+#[component]
+fn CompanyTable(companies: Vec<Company>, filter: ReadSignal<String>) -> impl IntoView {
+    if companies.is_empty() {
+        return view! {
+            <p class="empty">
+                "No companies yet. Create one with "
+                <code>
+                    "curl -X POST localhost:3000/api/companies -H 'content-type: application/json' -d '{\"name\":\"Acme\",\"budgetMonthlyCents\":100000}'"
+                </code>
+            </p>
+        }
+            .into_any();
+    }
+    let total = companies.len();
+    let visible = Memo::new(move |_| {
+        let needle = filter.get().to_lowercase();
+        companies
+            .iter()
+            .filter(|c| c.name.to_lowercase().contains(&needle))
+            .cloned()
+            .collect::<Vec<_>>()
+    });
+    view! {
+        <p class="muted" data-testid="company-count">
+            {move || format!("{} of {} companies", visible.with(Vec::len), total)}
+        </p>
+        <table class="table">
+            <thead>
+                <tr>
+                    <th scope="col">"Company"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col" class="num">"Spend this month"</th>
+                    <th scope="col" class="num">"Budget"</th>
+                    <th scope="col" class="num">"Used"</th>
+                </tr>
+            </thead>
+            <tbody>
+                <For each=move || visible.get() key=|c| c.id.clone() let:c>
+                    <tr data-testid="company-row">
+                        <td>{c.name.clone()}</td>
+                        <td>
+                            <span class=format!(
+                                "badge {}",
+                                c.status.as_str(),
+                            )>{c.status.as_str()}</span>
+                        </td>
+                        <td class="num">{dollars(c.spent_monthly_cents)}</td>
+                        <td class="num">
+                            {if c.budget_monthly_cents > 0 {
+                                dollars(c.budget_monthly_cents)
+                            } else {
+                                "none".to_owned()
+                            }}
+                        </td>
+                        <td class="num">{format!("{:.2}%", c.utilization_percent)}</td>
+                    </tr>
+                </For>
+            </tbody>
+        </table>
+    }
+        .into_any()
+}

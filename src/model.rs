@@ -1,0 +1,431 @@
+//! The types Costline speaks: what the REST API answers, what server functions return and
+//! what the dashboard renders. Shared by the server and the browser, so they carry no
+//! server-only code.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One cent is this many internal money units. Costs are kept exactly in micro-cents so
+/// computed (sub-cent) prices add up without rounding; cents appear only at the edge.
+pub const MICROS_PER_CENT: i64 = 1_000_000;
+
+/// Rounds micro-cents to whole cents, half away from zero (costs are never negative).
+pub fn micros_to_cents(micros: i64) -> i64 {
+    (micros + MICROS_PER_CENT / 2).div_euclid(MICROS_PER_CENT)
+}
+
+/// `spend / budget * 100`, rounded to 2 decimals; 0 when there is no budget.
+pub fn utilization_percent(spend_micros: i64, budget_cents: i64) -> f64 {
+    if budget_cents <= 0 {
+        return 0.0;
+    }
+    // Integer basis points first, so the rounding is exact and never depends on floats.
+    let budget_micros = i128::from(budget_cents) * i128::from(MICROS_PER_CENT);
+    let scaled = i128::from(spend_micros) * 10_000;
+    let basis_points = (scaled * 2 + budget_micros) / (budget_micros * 2);
+    basis_points as f64 / 100.0
+}
+
+/// Where a scope stands against its monthly budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetLevel {
+    Ok,
+    Warning,
+    HardStop,
+}
+
+impl BudgetLevel {
+    /// Soft alert at 80% of the budget, hard stop at 100%. A budget of 0 means none.
+    pub fn of(spend_micros: i64, budget_cents: i64) -> Self {
+        if budget_cents <= 0 {
+            return Self::Ok;
+        }
+        let spend = i128::from(spend_micros);
+        let budget = i128::from(budget_cents) * i128::from(MICROS_PER_CENT);
+        if spend >= budget {
+            Self::HardStop
+        } else if spend * 100 >= budget * 80 {
+            Self::Warning
+        } else {
+            Self::Ok
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Warning => "warning",
+            Self::HardStop => "hard_stop",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Paused,
+    Terminated,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Paused => "paused",
+            Self::Terminated => "terminated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "paused" => Some(Self::Paused),
+            "terminated" => Some(Self::Terminated),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PauseReason {
+    Manual,
+    Budget,
+}
+
+impl PauseReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Budget => "budget",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "manual" => Some(Self::Manual),
+            "budget" => Some(Self::Budget),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeType {
+    Company,
+    Agent,
+    Project,
+}
+
+impl ScopeType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Company => "company",
+            Self::Agent => "agent",
+            Self::Project => "project",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "company" => Some(Self::Company),
+            "agent" => Some(Self::Agent),
+            "project" => Some(Self::Project),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Threshold {
+    Soft,
+    Hard,
+}
+
+impl Threshold {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Soft => "soft",
+            Self::Hard => "hard",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "soft" => Some(Self::Soft),
+            "hard" => Some(Self::Hard),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CostSource {
+    Reported,
+    Computed,
+    Unpriced,
+}
+
+impl CostSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reported => "reported",
+            Self::Computed => "computed",
+            Self::Unpriced => "unpriced",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "reported" => Some(Self::Reported),
+            "computed" => Some(Self::Computed),
+            "unpriced" => Some(Self::Unpriced),
+            _ => None,
+        }
+    }
+}
+
+/// A company, an agent or a project: the three things that carry a monthly budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Company {
+    pub id: String,
+    pub name: String,
+    pub status: Status,
+    pub budget_monthly_cents: i64,
+    pub spent_monthly_cents: i64,
+    pub utilization_percent: f64,
+    pub pause_reason: Option<PauseReason>,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Agent {
+    pub id: String,
+    pub company_id: String,
+    pub name: String,
+    pub status: Status,
+    pub budget_monthly_cents: i64,
+    pub spent_monthly_cents: i64,
+    pub utilization_percent: f64,
+    pub pause_reason: Option<PauseReason>,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Project {
+    pub id: String,
+    pub company_id: String,
+    pub name: String,
+    pub status: Status,
+    pub budget_monthly_cents: i64,
+    pub spent_monthly_cents: i64,
+    pub utilization_percent: f64,
+    pub pause_reason: Option<PauseReason>,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostEvent {
+    pub id: String,
+    pub company_id: String,
+    pub agent_id: String,
+    pub project_id: Option<String>,
+    pub provider: String,
+    pub model: String,
+    pub input_tokens: i64,
+    pub cached_input_tokens: i64,
+    pub output_tokens: i64,
+    pub cost_cents: i64,
+    /// The exact cost in millionths of a cent; `costCents` is this rounded.
+    pub cost_micro_cents: i64,
+    pub cost_source: CostSource,
+    pub occurred_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub event_key: Option<String>,
+}
+
+/// What an adapter learns from posting an event: may its agent keep working?
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Enforcement {
+    pub agent_status: Status,
+    pub agent_utilization_percent: f64,
+    pub company_status: Status,
+    pub company_utilization_percent: f64,
+    pub project_status: Option<Status>,
+    pub project_utilization_percent: Option<f64>,
+    /// Some scope of this event is at 80% of its budget or more: focus on critical work.
+    pub soft_alert: bool,
+    /// Some scope of this event is at 100% of its budget or the agent is paused: stop.
+    pub hard_stop: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestedEvent {
+    #[serde(flatten)]
+    pub event: CostEvent,
+    pub enforcement: Enforcement,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventPage {
+    pub items: Vec<CostEvent>,
+    pub next_cursor: Option<String>,
+}
+
+/// Token and event totals shared by every report row.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub cost_cents: i64,
+    pub input_tokens: i64,
+    pub cached_input_tokens: i64,
+    pub output_tokens: i64,
+    pub event_count: i64,
+    pub unpriced_event_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostSummary {
+    pub company_id: String,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub spend_cents: i64,
+    pub budget_cents: i64,
+    pub utilization_percent: f64,
+    pub status: BudgetLevel,
+    pub event_count: i64,
+    pub unpriced_event_count: i64,
+    pub input_tokens: i64,
+    pub cached_input_tokens: i64,
+    pub output_tokens: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentCostRow {
+    pub agent_id: String,
+    pub agent_name: String,
+    pub agent_status: Status,
+    pub pause_reason: Option<PauseReason>,
+    #[serde(flatten)]
+    pub totals: Totals,
+    pub budget_cents: i64,
+    pub utilization_percent: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectCostRow {
+    /// `None` is the "Unassigned" row: spend reported without a project.
+    pub project_id: Option<String>,
+    pub project_name: String,
+    pub project_status: Option<Status>,
+    pub pause_reason: Option<PauseReason>,
+    #[serde(flatten)]
+    pub totals: Totals,
+    pub budget_cents: i64,
+    pub utilization_percent: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelCostRow {
+    pub provider: String,
+    pub model: String,
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DailyCost {
+    /// `YYYY-MM-DD`, UTC.
+    pub date: String,
+    pub cost_cents: i64,
+    pub event_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetAlert {
+    pub id: String,
+    pub company_id: String,
+    pub scope_type: ScopeType,
+    pub scope_id: String,
+    pub scope_name: String,
+    pub threshold: Threshold,
+    pub window_start: DateTime<Utc>,
+    pub budget_cents: i64,
+    pub observed_cents: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One invalid field of a request, named the way the client spelled it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cents_round_half_up() {
+        assert_eq!(micros_to_cents(0), 0);
+        assert_eq!(micros_to_cents(499_999), 0);
+        assert_eq!(micros_to_cents(500_000), 1);
+        assert_eq!(micros_to_cents(12 * MICROS_PER_CENT), 12);
+    }
+
+    #[test]
+    fn utilization_rounds_to_two_decimals() {
+        assert_eq!(utilization_percent(0, 0), 0.0);
+        assert_eq!(utilization_percent(50 * MICROS_PER_CENT, 0), 0.0);
+        assert_eq!(utilization_percent(80 * MICROS_PER_CENT, 100), 80.0);
+        assert_eq!(utilization_percent(MICROS_PER_CENT, 3), 33.33);
+        assert_eq!(utilization_percent(2 * MICROS_PER_CENT, 3), 66.67);
+        assert_eq!(utilization_percent(150 * MICROS_PER_CENT, 100), 150.0);
+    }
+
+    #[test]
+    fn levels_at_the_exact_thresholds() {
+        let c = MICROS_PER_CENT;
+        assert_eq!(BudgetLevel::of(79 * c, 100), BudgetLevel::Ok);
+        assert_eq!(BudgetLevel::of(80 * c - 1, 100), BudgetLevel::Ok);
+        assert_eq!(BudgetLevel::of(80 * c, 100), BudgetLevel::Warning);
+        assert_eq!(BudgetLevel::of(100 * c - 1, 100), BudgetLevel::Warning);
+        assert_eq!(BudgetLevel::of(100 * c, 100), BudgetLevel::HardStop);
+        assert_eq!(BudgetLevel::of(i64::MAX, 0), BudgetLevel::Ok);
+    }
+}

@@ -1,0 +1,160 @@
+//! The one error type of the server. Every failure a request can meet is one of these
+//! variants; each maps to exactly one status code and one JSON shape,
+//! `{"error": "<sentence>", "details": [{"field", "message"}]}`. Server faults (5xx) say
+//! nothing internal: their cause is logged here, once.
+
+use std::sync::Arc;
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+
+use crate::model::FieldError;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AppError {
+    /// 400: the request is malformed, of the wrong types, or out of range.
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        details: Vec<FieldError>,
+    },
+    /// 404: the resource named in the path does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: the request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: the body is over the limit.
+    #[error("the request body is larger than 64 KiB")]
+    PayloadTooLarge,
+    /// 422: a reference in the body does not resolve inside this company.
+    #[error("{message}")]
+    Unprocessable {
+        message: String,
+        details: Vec<FieldError>,
+    },
+    /// 503: the database cannot be reached right now (or the server is stopping);
+    /// retrying later is safe.
+    #[error("the service is unavailable right now; retry later")]
+    Unavailable(#[source] Cause),
+    /// 500: a bug or an unexpected database answer.
+    #[error("internal server error")]
+    Internal(#[source] Cause),
+}
+
+/// The hidden cause of a 5xx: logged, never sent.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::Invalid {
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// A 400 naming the fields at fault; the message summarises them.
+    pub fn invalid_fields(details: Vec<FieldError>) -> Self {
+        let message = match details.as_slice() {
+            [one] => format!("invalid field `{}`: {}", one.field, one.message),
+            many => format!("{} fields are invalid", many.len()),
+        };
+        Self::Invalid { message, details }
+    }
+
+    pub fn unresolved(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::Unprocessable {
+            details: vec![FieldError::new(field, message.clone())],
+            message,
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        let cause: Box<dyn std::error::Error + Send + Sync> = message.into().into();
+        Self::Internal(cause.into())
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        let cause: Box<dyn std::error::Error + Send + Sync> = message.into().into();
+        Self::Unavailable(cause.into())
+    }
+
+    pub fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn details(&self) -> &[FieldError] {
+        match self {
+            Self::Invalid { details, .. } | Self::Unprocessable { details, .. } => details,
+            _ => &[],
+        }
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        if is_unavailable(&err) {
+            Self::Unavailable(Arc::new(err))
+        } else {
+            Self::Internal(Arc::new(err))
+        }
+    }
+}
+
+/// Errors that mean "the database is not there right now" rather than "this query is wrong".
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, too many
+            // connections; SQLite: busy or locked beyond the busy timeout.
+            matches!(
+                db.code().as_deref(),
+                Some("57P01" | "57P02" | "57P03" | "53300" | "5" | "6" | "517")
+            )
+        }
+        _ => false,
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: String,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    details: &'a [FieldError],
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        match &self {
+            Self::Internal(cause) => tracing::error!(error = %cause, ?cause, "internal error"),
+            Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            _ => {}
+        }
+        let body = ErrorBody {
+            error: self.to_string(),
+            details: self.details(),
+        };
+        (status, Json(body)).into_response()
+    }
+}

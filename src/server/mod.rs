@@ -1,0 +1,12 @@
+//! Everything only the server has: configuration, the database, the rules, the REST API
+//! and startup. Compiled with the `ssr` feature only.
+
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod rest;
+pub mod service;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,190 @@
+//! Cost events: report one, list them (JSON pages or CSV).
+
+use axum::{
+    Json,
+    body::Body,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+
+use super::extract::{Fields, JsonObject, Params};
+use crate::{
+    model::{CostEvent, FieldError},
+    server::{
+        error::{AppError, AppResult},
+        service::{
+            IngestOutcome, NewCostEvent, Service,
+            reports::{EventFilter, MAX_PAGE},
+        },
+    },
+};
+
+/// `POST /api/companies/{companyId}/cost-events`: 201 with the stored event and the
+/// enforcement verdict; 200 with the first event when an idempotency key is replayed.
+pub async fn create_cost_event(
+    State(service): State<Service>,
+    Path(company_id): Path<String>,
+    headers: HeaderMap,
+    body: JsonObject,
+) -> AppResult<Response> {
+    let mut f = Fields::new(&body);
+    let mut event = NewCostEvent {
+        agent_id: f.required_string("agentId"),
+        project_id: f.string("projectId"),
+        provider: f.required_string("provider"),
+        model: f.required_string("model"),
+        input_tokens: f.int("inputTokens"),
+        cached_input_tokens: f.int("cachedInputTokens"),
+        output_tokens: f.int("outputTokens"),
+        cost_cents: f.int("costCents"),
+        occurred_at: f.instant("occurredAt"),
+        event_key: f.string("eventKey"),
+    };
+    f.finish()?;
+    if let Some(key) = headers.get("idempotency-key") {
+        let key = key.to_str().map_err(|_| {
+            AppError::invalid_fields(vec![FieldError::new(
+                "Idempotency-Key",
+                "must be visible ASCII",
+            )])
+        })?;
+        match &event.event_key {
+            Some(field) if field != key => {
+                return Err(AppError::invalid_fields(vec![FieldError::new(
+                    "eventKey",
+                    "differs from the Idempotency-Key header; send one or make them equal",
+                )]));
+            }
+            _ => event.event_key = Some(key.to_owned()),
+        }
+    }
+    Ok(match service.ingest_event(&company_id, event).await? {
+        IngestOutcome::Created(e) => (StatusCode::CREATED, Json(e)).into_response(),
+        IngestOutcome::Replayed(e) => (StatusCode::OK, Json(e)).into_response(),
+    })
+}
+
+fn wants_csv(headers: &HeaderMap, params: &Params) -> bool {
+    params.get("format").as_deref() == Some("csv")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/csv"))
+}
+
+/// `GET /api/companies/{companyId}/cost-events`: newest first, `limit` per page (default
+/// 50, at most 1000) and `nextCursor` to continue. As CSV (`format=csv` or
+/// `Accept: text/csv`), every matching event unless `limit` is given.
+pub async fn list_cost_events(
+    State(service): State<Service>,
+    Path(company_id): Path<String>,
+    headers: HeaderMap,
+    params: Params,
+) -> AppResult<Response> {
+    let filter = EventFilter {
+        agent_id: params.get("agentId"),
+        project_id: params.get("projectId"),
+        from: params.get("from"),
+        to: params.get("to"),
+        limit: params.int("limit")?,
+        cursor: params.get("cursor"),
+    };
+    if !wants_csv(&headers, &params) {
+        return Ok(Json(service.list_events(&company_id, filter).await?).into_response());
+    }
+    let paged = filter.limit.is_some();
+    let first = service
+        .list_events(
+            &company_id,
+            EventFilter {
+                limit: Some(filter.limit.unwrap_or(MAX_PAGE)),
+                ..filter.clone()
+            },
+        )
+        .await?;
+    let mut response_headers = HeaderMap::new();
+    response_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    response_headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"cost-events.csv\""),
+    );
+    if paged && let Some(next) = first.next_cursor.as_deref() {
+        if let Ok(v) = HeaderValue::from_str(next) {
+            response_headers.insert("x-next-cursor", v);
+        }
+    }
+    // Stream the rest page by page, so an export of any size uses little memory.
+    let state = (Some(first), filter, service, company_id, true);
+    let stream = futures::stream::unfold(state, move |(page, filter, service, company, first)| async move {
+        let page = page?;
+        let mut chunk = String::new();
+        if first {
+            chunk.push_str(CSV_HEADER);
+        }
+        for e in &page.items {
+            csv_row(&mut chunk, e);
+        }
+        let next = match (&page.next_cursor, paged) {
+            (Some(cursor), false) => {
+                let next = EventFilter {
+                    cursor: Some(cursor.clone()),
+                    limit: Some(MAX_PAGE),
+                    ..filter.clone()
+                };
+                match service.list_events(&company, next).await {
+                    Ok(p) => Some(p),
+                    Err(err) => {
+                        tracing::error!(error = ?err, "CSV export stopped early");
+                        return Some((Err(std::io::Error::other("export failed")), (None, filter, service, company, false)));
+                    }
+                }
+            }
+            _ => None,
+        };
+        Some((Ok::<_, std::io::Error>(chunk), (next, filter, service, company, false)))
+    });
+    Ok((StatusCode::OK, response_headers, Body::from_stream(stream)).into_response())
+}
+
+const CSV_HEADER: &str = "id,occurredAt,agentId,projectId,provider,model,inputTokens,\
+cachedInputTokens,outputTokens,costCents,costMicroCents,costSource,eventKey,createdAt\n";
+
+fn csv_field(out: &mut String, value: &str) {
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+fn csv_row(out: &mut String, e: &CostEvent) {
+    let fields = [
+        e.id.clone(),
+        e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        e.agent_id.clone(),
+        e.project_id.clone().unwrap_or_default(),
+        e.provider.clone(),
+        e.model.clone(),
+        e.input_tokens.to_string(),
+        e.cached_input_tokens.to_string(),
+        e.output_tokens.to_string(),
+        e.cost_cents.to_string(),
+        e.cost_micro_cents.to_string(),
+        e.cost_source.as_str().to_owned(),
+        e.event_key.clone().unwrap_or_default(),
+        e.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    ];
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, f);
+    }
+    out.push('\n');
+}

@@ -1,0 +1,180 @@
+//! Request extraction that answers in our error shape: a bad body or query string is a
+//! 400 JSON error naming the field, never axum's plain-text rejection.
+
+use std::collections::HashMap;
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Query, Request},
+    http::{StatusCode, request::Parts},
+};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use crate::{
+    model::FieldError,
+    server::error::{AppError, AppResult},
+};
+
+/// Most bytes a request body may have.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A JSON object body, read within [`BODY_LIMIT`].
+pub struct JsonObject(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge
+            } else {
+                AppError::invalid("the request body could not be read")
+            }
+        })?;
+        if bytes.len() > BODY_LIMIT {
+            return Err(AppError::PayloadTooLarge);
+        }
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| AppError::invalid(format!("the request body is not valid JSON: {e}")))?;
+        match value {
+            Value::Object(map) => Ok(Self(map)),
+            _ => Err(AppError::invalid("the request body must be a JSON object")),
+        }
+    }
+}
+
+/// The query string as a map; repeated keys keep the last value.
+pub struct Params(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
+            .map(|Query(map)| Self(map))
+            .map_err(|_| AppError::invalid("the query string could not be parsed"))
+    }
+}
+
+impl Params {
+    /// A non-empty parameter.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).filter(|v| !v.is_empty()).cloned()
+    }
+
+    pub fn int(&self, name: &str) -> AppResult<Option<i64>> {
+        self.get(name)
+            .map(|v| {
+                v.parse().map_err(|_| {
+                    AppError::invalid_fields(vec![FieldError::new(name, "must be an integer")])
+                })
+            })
+            .transpose()
+    }
+}
+
+/// Reads typed fields from a JSON object, collecting one error per bad field.
+pub struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(body: &'a JsonObject) -> Self {
+        Self {
+            map: &body.0,
+            errors: Vec::new(),
+        }
+    }
+
+    fn present(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    fn wrong(&mut self, name: &str, message: &str) {
+        self.errors.push(FieldError::new(name, message));
+    }
+
+    /// An optional string; `null` counts as absent.
+    pub fn string(&mut self, name: &str) -> Option<String> {
+        match self.present(name)? {
+            Value::String(s) => Some(s.clone()),
+            _ => {
+                self.wrong(name, "must be a string");
+                None
+            }
+        }
+    }
+
+    /// A required string; the empty string is left for the service to judge.
+    pub fn required_string(&mut self, name: &str) -> String {
+        if self.present(name).is_none() {
+            self.wrong(name, "is required");
+            return String::new();
+        }
+        self.string(name).unwrap_or_default()
+    }
+
+    /// An optional integer within 64 bits; `null` counts as absent.
+    pub fn int(&mut self, name: &str) -> Option<i64> {
+        match self.present(name)? {
+            Value::Number(n) => {
+                if let Some(v) = n.as_i64() {
+                    Some(v)
+                } else if n.is_u64() {
+                    self.wrong(name, "is too large (at most 9223372036854775807)");
+                    None
+                } else {
+                    self.wrong(name, "must be a whole number, within 64-bit range");
+                    None
+                }
+            }
+            _ => {
+                self.wrong(name, "must be an integer");
+                None
+            }
+        }
+    }
+
+    pub fn required_int(&mut self, name: &str) -> Option<i64> {
+        if self.present(name).is_none() {
+            self.wrong(name, "is required");
+            return None;
+        }
+        self.int(name)
+    }
+
+    /// An optional RFC 3339 instant with any offset.
+    pub fn instant(&mut self, name: &str) -> Option<DateTime<Utc>> {
+        let raw = self.string(name)?;
+        match DateTime::parse_from_rfc3339(&raw) {
+            Ok(t) if (1970..=9999).contains(&chrono::Datelike::year(&t.with_timezone(&Utc))) => {
+                Some(t.with_timezone(&Utc))
+            }
+            _ => {
+                self.wrong(name, "must be an RFC 3339 timestamp, like 2026-11-28T12:00:00Z");
+                None
+            }
+        }
+    }
+
+    /// 400 naming every bad field, if there were any.
+    pub fn finish(self) -> AppResult<()> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::invalid_fields(self.errors))
+        }
+    }
+}
+
+/// A window query (`month`, or `from` and `to`) from the query string.
+pub fn window_query(params: &Params) -> crate::server::service::reports::WindowQuery {
+    crate::server::service::reports::WindowQuery {
+        month: params.get("month"),
+        from: params.get("from"),
+        to: params.get("to"),
+    }
+}

@@ -1,0 +1,102 @@
+//! The REST API under `/api`: every route in one table, handlers one file per resource.
+//! Handlers turn HTTP into service calls and back; the rules live in the service.
+
+mod events;
+pub mod extract;
+mod reports;
+mod scopes;
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, State},
+    http::StatusCode,
+    response::IntoResponse,
+    routing::get,
+};
+use serde_json::json;
+
+use crate::server::{error::AppError, service::Service, state::AppState};
+
+pub fn router() -> Router<AppState> {
+    use events::*;
+    use reports::*;
+    use scopes::*;
+    let api = Router::new()
+        .route("/companies", get(list_companies).post(create_company))
+        .route("/companies/{company_id}", get(get_company).patch(update_company))
+        .route(
+            "/companies/{company_id}/budgets",
+            axum::routing::patch(set_company_budget),
+        )
+        .route(
+            "/companies/{company_id}/agents",
+            get(list_agents).post(create_agent),
+        )
+        .route(
+            "/companies/{company_id}/projects",
+            get(list_projects).post(create_project),
+        )
+        .route(
+            "/companies/{company_id}/cost-events",
+            get(list_cost_events).post(create_cost_event),
+        )
+        .route("/companies/{company_id}/costs/summary", get(get_summary))
+        .route("/companies/{company_id}/costs/by-agent", get(get_costs_by_agent))
+        .route(
+            "/companies/{company_id}/costs/by-project",
+            get(get_costs_by_project),
+        )
+        .route("/companies/{company_id}/costs/by-model", get(get_costs_by_model))
+        .route("/companies/{company_id}/costs/daily", get(get_costs_daily))
+        .route(
+            "/companies/{company_id}/budget-alerts",
+            get(list_budget_alerts),
+        )
+        .route("/agents/{agent_id}", get(get_agent).patch(update_agent))
+        .route(
+            "/agents/{agent_id}/budgets",
+            axum::routing::patch(set_agent_budget),
+        )
+        .route("/projects/{project_id}", get(get_project).patch(update_project))
+        .route(
+            "/projects/{project_id}/budgets",
+            axum::routing::patch(set_project_budget),
+        )
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT));
+    Router::new()
+        .nest("/api", api)
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
+
+async fn unknown_route() -> AppError {
+    AppError::NotFound("no such route".into())
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(json!({"error": "this method is not allowed on this route"})),
+    )
+}
+
+/// `GET /healthz`: the process is up.
+async fn healthz() -> impl IntoResponse {
+    Json(json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: the process can reach its database.
+async fn readyz(State(service): State<Service>) -> impl IntoResponse {
+    match service.db().ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "unavailable", "error": "the database is unreachable"})),
+            )
+        }
+    }
+}

@@ -1,0 +1,686 @@
+//! Cost event ingest: validation, idempotency, rollups and budget enforcement, committed
+//! together.
+//!
+//! Events go through one committer task per process. It takes whatever has queued up
+//! (up to `ingest_batch_max`), runs the whole batch in one transaction (one fsync for all
+//! of them) and only then answers each request: a 201 always means "on disk". Within a
+//! batch, events are applied one after another in arrival order, so sums are exact and
+//! every budget crossing happens exactly once. Across processes (PostgreSQL), the company
+//! rows are locked first, in id order, so writers of one company take turns.
+
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use super::{
+    Service,
+    enforcement::{self, Scope, Transition},
+    scopes::{alert_row, resume_budget_paused_agents},
+    window::{self, day_key, month_key},
+};
+use crate::{
+    model::{
+        BudgetLevel, CostEvent, CostSource, Enforcement, FieldError, IngestedEvent,
+        MICROS_PER_CENT, ScopeType, Status, Threshold, micros_to_cents,
+    },
+    server::{
+        clock::Clock,
+        error::{AppError, AppResult},
+        store::{
+            Conn, Db, Dialect, alerts,
+            alerts::AlertRow,
+            entities,
+            events::{self, EventRow},
+            rollups::{self, Metrics, RollupKey},
+        },
+    },
+};
+
+/// Largest cost one event may report: one million dollars. Keeps a month's sum of
+/// micro-cents far inside 64 bits.
+pub const MAX_EVENT_COST_CENTS: i64 = 100_000_000;
+/// Largest token count of one event.
+pub const MAX_TOKENS: i64 = 1_000_000_000_000;
+/// How far in the future `occurredAt` may be (clock skew between adapter and server).
+const FUTURE_TOLERANCE_MS: i64 = 5 * 60 * 1000;
+const MAX_TEXT_CHARS: usize = 200;
+
+/// A cost event as an adapter reports it (types already checked, values not yet).
+#[derive(Debug, Clone, Default)]
+pub struct NewCostEvent {
+    pub agent_id: String,
+    pub project_id: Option<String>,
+    pub provider: String,
+    pub model: String,
+    pub input_tokens: Option<i64>,
+    pub cached_input_tokens: Option<i64>,
+    pub output_tokens: Option<i64>,
+    pub cost_cents: Option<i64>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// From the `eventKey` field or the `Idempotency-Key` header.
+    pub event_key: Option<String>,
+}
+
+/// A checked event, ready for the committer.
+#[derive(Debug, Clone)]
+struct ValidEvent {
+    company_id: String,
+    agent_id: String,
+    project_id: Option<String>,
+    provider: String,
+    model: String,
+    input_tokens: i64,
+    cached_input_tokens: i64,
+    output_tokens: i64,
+    cost_cents: Option<i64>,
+    occurred_at: Option<i64>,
+    event_key: Option<String>,
+    fingerprint: String,
+}
+
+impl NewCostEvent {
+    fn validate(self, company_id: &str, now: DateTime<Utc>) -> AppResult<ValidEvent> {
+        let mut errors = Vec::new();
+        let mut text = |field: &str, value: &str, required: bool| -> Option<String> {
+            let value = value.trim();
+            if value.is_empty() {
+                if required {
+                    errors.push(FieldError::new(field, "must not be empty"));
+                }
+                return None;
+            }
+            if value.chars().count() > MAX_TEXT_CHARS {
+                errors.push(FieldError::new(field, "must be at most 200 characters"));
+            }
+            Some(value.to_owned())
+        };
+        let agent_id = text("agentId", &self.agent_id, true).unwrap_or_default();
+        let provider = text("provider", &self.provider, true).unwrap_or_default();
+        let model = text("model", &self.model, true).unwrap_or_default();
+        let project_id = self
+            .project_id
+            .as_deref()
+            .and_then(|p| text("projectId", p, false));
+        let event_key = self
+            .event_key
+            .as_deref()
+            .and_then(|k| text("eventKey", k, false));
+
+        let mut count = |field: &str, value: Option<i64>, max: i64| -> i64 {
+            let v = value.unwrap_or(0);
+            if v < 0 {
+                errors.push(FieldError::new(field, "must be 0 or more"));
+            } else if v > max {
+                errors.push(FieldError::new(field, format!("must be at most {max}")));
+            }
+            v
+        };
+        let input_tokens = count("inputTokens", self.input_tokens, MAX_TOKENS);
+        let cached_input_tokens = count("cachedInputTokens", self.cached_input_tokens, MAX_TOKENS);
+        let output_tokens = count("outputTokens", self.output_tokens, MAX_TOKENS);
+        if let Some(cost) = self.cost_cents {
+            count("costCents", Some(cost), MAX_EVENT_COST_CENTS);
+        }
+        let occurred_at = self.occurred_at.map(|t| t.timestamp_millis());
+        if let Some(at) = occurred_at {
+            if at > now.timestamp_millis() + FUTURE_TOLERANCE_MS {
+                errors.push(FieldError::new(
+                    "occurredAt",
+                    "must not be more than 5 minutes in the future",
+                ));
+            }
+            if at < 0 {
+                errors.push(FieldError::new("occurredAt", "must be after 1970-01-01"));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::invalid_fields(errors));
+        }
+
+        // What makes two requests "the same event": every field as sent, instants
+        // normalised, so a retry matches and a different body under the same key does not.
+        let canonical = serde_json::json!([
+            agent_id,
+            project_id,
+            provider,
+            model,
+            input_tokens,
+            cached_input_tokens,
+            output_tokens,
+            self.cost_cents,
+            occurred_at,
+        ]);
+        let fingerprint = hex(&Sha256::digest(canonical.to_string().as_bytes()));
+        Ok(ValidEvent {
+            company_id: company_id.to_owned(),
+            agent_id,
+            project_id,
+            provider,
+            model,
+            input_tokens,
+            cached_input_tokens,
+            output_tokens,
+            cost_cents: self.cost_cents,
+            occurred_at,
+            event_key,
+            fingerprint,
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What became of one reported event.
+#[derive(Debug, Clone)]
+pub enum IngestOutcome {
+    /// Stored now (201).
+    Created(IngestedEvent),
+    /// Its idempotency key was seen before with the same body: the first event (200).
+    Replayed(IngestedEvent),
+}
+
+impl Service {
+    /// Validates, stores and enforces one event; returns once it is committed.
+    pub async fn ingest_event(
+        &self,
+        company_id: &str,
+        event: NewCostEvent,
+    ) -> AppResult<IngestOutcome> {
+        let valid = event.validate(company_id, self.now())?;
+        self.ingestor.submit(valid).await
+    }
+}
+
+type Reply = oneshot::Sender<AppResult<IngestOutcome>>;
+
+struct Job {
+    event: ValidEvent,
+    reply: Reply,
+}
+
+/// The sending side of the committer queue.
+#[derive(Clone)]
+pub struct Ingestor {
+    queue: Arc<std::sync::Mutex<Option<mpsc::Sender<Job>>>>,
+}
+
+/// The committer's task; await it after [`Ingestor::close`] to drain the queue.
+pub type CommitterTask = tokio::task::JoinHandle<()>;
+
+/// Queue depth before senders wait: bounds memory under overload.
+const QUEUE_DEPTH: usize = 8_192;
+
+impl Ingestor {
+    pub fn start(db: Db, clock: Arc<dyn Clock>, max_batch: usize) -> (Self, CommitterTask) {
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let task = tokio::spawn(run_committer(db, clock, rx, max_batch.max(1)));
+        (
+            Self {
+                queue: Arc::new(std::sync::Mutex::new(Some(tx))),
+            },
+            task,
+        )
+    }
+
+    fn sender(&self) -> Option<mpsc::Sender<Job>> {
+        self.queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn close(&self) {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
+    async fn submit(&self, event: ValidEvent) -> AppResult<IngestOutcome> {
+        let stopping = || AppError::unavailable("the server is shutting down");
+        let sender = self.sender().ok_or_else(stopping)?;
+        let (reply, answer) = oneshot::channel();
+        sender
+            .send(Job { event, reply })
+            .await
+            .map_err(|_| stopping())?;
+        answer.await.map_err(|_| stopping())?
+    }
+}
+
+async fn run_committer(
+    db: Db,
+    clock: Arc<dyn Clock>,
+    mut rx: mpsc::Receiver<Job>,
+    max_batch: usize,
+) {
+    let mut jobs = Vec::with_capacity(max_batch);
+    while rx.recv_many(&mut jobs, max_batch).await > 0 {
+        commit_jobs(&db, clock.as_ref(), std::mem::take(&mut jobs)).await;
+    }
+}
+
+/// PostgreSQL asks for a retry on serialization failures and deadlocks.
+fn is_retryable(err: &AppError) -> bool {
+    let AppError::Internal(cause) = err else {
+        return false;
+    };
+    matches!(
+        cause.downcast_ref::<sqlx::Error>(),
+        Some(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("40001" | "40P01"))
+    )
+}
+
+async fn commit_jobs(db: &Db, clock: &dyn Clock, jobs: Vec<Job>) {
+    let (events, replies): (Vec<ValidEvent>, Vec<Reply>) =
+        jobs.into_iter().map(|j| (j.event, j.reply)).unzip();
+    match commit_with_retry(db, clock, &events).await {
+        Ok(results) => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result);
+            }
+        }
+        // One event the database refuses must not sink the others: commit them one by one.
+        Err(err @ AppError::Internal(_)) if events.len() > 1 => {
+            tracing::warn!(error = ?err, batch = events.len(), "batch failed; committing one by one");
+            for (event, reply) in events.into_iter().zip(replies) {
+                let result = commit_with_retry(db, clock, std::slice::from_ref(&event))
+                    .await
+                    .and_then(|mut results| {
+                        results.pop().unwrap_or_else(|| Err(AppError::internal("no result")))
+                    });
+                let _ = reply.send(result);
+            }
+        }
+        Err(err) => {
+            for reply in replies {
+                let _ = reply.send(Err(err.clone()));
+            }
+        }
+    }
+}
+
+async fn commit_with_retry(
+    db: &Db,
+    clock: &dyn Clock,
+    events: &[ValidEvent],
+) -> AppResult<Vec<AppResult<IngestOutcome>>> {
+    let mut attempt = 0;
+    loop {
+        let result = async {
+            let mut tx = db.begin_write().await?;
+            let results = apply_batch(&mut tx, db.dialect, clock.now(), events).await?;
+            tx.commit().await?;
+            Ok(results)
+        }
+        .await;
+        match result {
+            Err(err) if is_retryable(&err) && attempt < 5 => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(5 << attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The in-memory state of one batch: every scope it touches, loaded once, then changed
+/// event by event, and written back at the end.
+struct Batch {
+    now_ms: i64,
+    month: i64,
+    window_start: i64,
+    companies: HashMap<String, Scope>,
+    agents: HashMap<String, Scope>,
+    projects: HashMap<String, Scope>,
+    keyed: HashMap<(String, String), EventRow>,
+    raised: HashSet<(ScopeType, String, Threshold)>,
+    new_events: Vec<EventRow>,
+    new_alerts: Vec<AlertRow>,
+    deltas: BTreeMap<RollupKey, Metrics>,
+    /// Company-wide agent changes, in order: a company stop pauses every active agent.
+    sweeps: Vec<(String, Transition)>,
+    dirty: BTreeSet<(ScopeType, String)>,
+}
+
+async fn apply_batch(
+    conn: &mut Conn,
+    dialect: Dialect,
+    now: DateTime<Utc>,
+    events: &[ValidEvent],
+) -> AppResult<Vec<AppResult<IngestOutcome>>> {
+    let month = month_key(now);
+    let unique = |f: fn(&ValidEvent) -> Option<&String>| -> Vec<String> {
+        let set: BTreeSet<&String> = events.iter().filter_map(f).collect();
+        set.into_iter().cloned().collect()
+    };
+    let company_ids = unique(|e| Some(&e.company_id));
+    entities::lock_companies(conn, dialect, &company_ids).await?;
+    let load = async |conn: &mut Conn, kind, ids: Vec<String>| -> AppResult<HashMap<String, Scope>> {
+        let mut map = HashMap::new();
+        for row in entities::get_many(conn, kind, &ids, month).await? {
+            let scope = Scope::from_row(kind, row)?;
+            map.insert(scope.id.clone(), scope);
+        }
+        Ok(map)
+    };
+    let companies = load(conn, ScopeType::Company, company_ids.clone()).await?;
+    let agents = load(conn, ScopeType::Agent, unique(|e| Some(&e.agent_id))).await?;
+    let projects = load(conn, ScopeType::Project, unique(|e| e.project_id.as_ref())).await?;
+
+    let mut keyed = HashMap::new();
+    for company_id in &company_ids {
+        let keys: Vec<String> = events
+            .iter()
+            .filter(|e| &e.company_id == company_id)
+            .filter_map(|e| e.event_key.clone())
+            .collect();
+        for row in events::find_by_keys(conn, company_id, &keys).await? {
+            if let Some(key) = row.event_key.clone() {
+                keyed.insert((row.company_id.clone(), key), row);
+            }
+        }
+    }
+    let window_start = window::month_start(now).timestamp_millis();
+    let raised = alerts::raised_in_window(conn, &company_ids, window_start)
+        .await?
+        .into_iter()
+        .filter_map(|(scope, id, threshold)| {
+            Some((ScopeType::parse(&scope)?, id, Threshold::parse(&threshold)?))
+        })
+        .collect();
+
+    let mut batch = Batch {
+        now_ms: now.timestamp_millis(),
+        month,
+        window_start,
+        companies,
+        agents,
+        projects,
+        keyed,
+        raised,
+        new_events: Vec::new(),
+        new_alerts: Vec::new(),
+        deltas: BTreeMap::new(),
+        sweeps: Vec::new(),
+        dirty: BTreeSet::new(),
+    };
+    let results = events.iter().map(|e| batch.apply(e)).collect();
+    batch.write(conn).await?;
+    Ok(results)
+}
+
+impl Batch {
+    fn apply(&mut self, e: &ValidEvent) -> AppResult<IngestOutcome> {
+        let company = self
+            .companies
+            .get(&e.company_id)
+            .ok_or_else(|| AppError::NotFound("company not found".into()))?;
+        if !self
+            .agents
+            .get(&e.agent_id)
+            .is_some_and(|a| a.company_id == company.id)
+        {
+            return Err(AppError::unresolved(
+                "agentId",
+                "no agent with this id in this company",
+            ));
+        }
+        if let Some(project_id) = &e.project_id
+            && !self
+                .projects
+                .get(project_id)
+                .is_some_and(|p| p.company_id == company.id)
+        {
+            return Err(AppError::unresolved(
+                "projectId",
+                "no project with this id in this company",
+            ));
+        }
+        if let Some(key) = &e.event_key
+            && let Some(first) = self.keyed.get(&(e.company_id.clone(), key.clone()))
+        {
+            if first.fingerprint.as_deref() != Some(e.fingerprint.as_str()) {
+                return Err(AppError::Conflict(
+                    "this idempotency key was already used with a different body".into(),
+                ));
+            }
+            let event = event_model(first)?;
+            let enforcement = self.enforcement(&event.company_id, &event.agent_id, event.project_id.as_deref());
+            return Ok(IngestOutcome::Replayed(IngestedEvent { event, enforcement }));
+        }
+
+        let occurred_at = e.occurred_at.unwrap_or(self.now_ms);
+        let (cost_micros, source) = match e.cost_cents {
+            Some(cents) => (cents * MICROS_PER_CENT, CostSource::Reported),
+            None => (0, CostSource::Unpriced),
+        };
+        let in_this_month = month_key(window::from_ms(occurred_at)) == self.month;
+        if in_this_month {
+            // Refuse before changing anything if a month total would leave 64 bits.
+            let fits = |s: Option<&Scope>| s.is_none_or(|s| s.spend_micros.checked_add(cost_micros).is_some());
+            if !(fits(Some(company))
+                && fits(self.agents.get(&e.agent_id))
+                && fits(e.project_id.as_ref().and_then(|p| self.projects.get(p))))
+            {
+                return Err(AppError::unresolved(
+                    "costCents",
+                    "this cost would overflow the month's total",
+                ));
+            }
+        }
+
+        let row = EventRow {
+            id: Uuid::now_v7().to_string(),
+            company_id: e.company_id.clone(),
+            agent_id: e.agent_id.clone(),
+            project_id: e.project_id.clone(),
+            provider: e.provider.clone(),
+            model: e.model.clone(),
+            input_tokens: e.input_tokens,
+            cached_input_tokens: e.cached_input_tokens,
+            output_tokens: e.output_tokens,
+            cost_micros,
+            cost_source: source.as_str().to_owned(),
+            occurred_at,
+            created_at: self.now_ms,
+            event_key: e.event_key.clone(),
+            fingerprint: Some(e.fingerprint.clone()),
+        };
+        self.add_to_rollups(&row);
+        if in_this_month {
+            for scope in [
+                self.companies.get_mut(&e.company_id),
+                self.agents.get_mut(&e.agent_id),
+                e.project_id.as_ref().and_then(|p| self.projects.get_mut(p)),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                scope.spend_micros += cost_micros;
+            }
+            self.enforce(&e.company_id, &e.agent_id, e.project_id.as_deref());
+        }
+        let event = event_model(&row)?;
+        if let Some(key) = &row.event_key {
+            self.keyed
+                .insert((row.company_id.clone(), key.clone()), row.clone());
+        }
+        self.new_events.push(row);
+        let enforcement = self.enforcement(&event.company_id, &event.agent_id, event.project_id.as_deref());
+        Ok(IngestOutcome::Created(IngestedEvent { event, enforcement }))
+    }
+
+    fn add_to_rollups(&mut self, row: &EventRow) {
+        let at = window::from_ms(row.occurred_at);
+        let (month, day) = (month_key(at), day_key(at));
+        let metrics = Metrics {
+            cost_micros: row.cost_micros,
+            input_tokens: row.input_tokens,
+            cached_input_tokens: row.cached_input_tokens,
+            output_tokens: row.output_tokens,
+            event_count: 1,
+            unpriced_count: i64::from(row.cost_source == CostSource::Unpriced.as_str()),
+        };
+        let company_id = row.company_id.clone();
+        let keys = [
+            RollupKey::CompanyMonth {
+                company_id: company_id.clone(),
+                month,
+            },
+            RollupKey::AgentMonth {
+                agent_id: row.agent_id.clone(),
+                month,
+                company_id: company_id.clone(),
+            },
+            RollupKey::ProjectMonth {
+                company_id: company_id.clone(),
+                month,
+                project_id: row.project_id.clone().unwrap_or_default(),
+            },
+            RollupKey::ModelMonth {
+                company_id: company_id.clone(),
+                month,
+                provider: row.provider.clone(),
+                model: row.model.clone(),
+            },
+            RollupKey::CompanyDay { company_id, day },
+        ];
+        for key in keys {
+            self.deltas.entry(key).or_default().add(&metrics);
+        }
+    }
+
+    /// Runs the budget rules over the scopes one event touched.
+    fn enforce(&mut self, company_id: &str, agent_id: &str, project_id: Option<&str>) {
+        let now = self.now_ms;
+        let mut company_over = false;
+        if let Some(company) = self.companies.get_mut(company_id) {
+            raise_alerts(company, &mut self.raised, &mut self.new_alerts, self.window_start, now);
+            let transition = enforcement::apply_settle(company, false, now);
+            company_over = company.over();
+            if let Some(t) = transition {
+                self.dirty.insert((ScopeType::Company, company_id.to_owned()));
+                self.sweeps.push((company_id.to_owned(), t));
+                // Agents of this batch follow the company at once, as the sweep will in SQL.
+                for agent in self.agents.values_mut().filter(|a| a.company_id == company_id) {
+                    let changed = match t {
+                        Transition::Pause => {
+                            enforcement::apply_settle(agent, true, now) == Some(Transition::Pause)
+                        }
+                        Transition::Resume => enforcement::apply_settle(agent, false, now)
+                            == Some(Transition::Resume),
+                    };
+                    if changed {
+                        self.dirty.insert((ScopeType::Agent, agent.id.clone()));
+                    }
+                }
+            }
+        }
+        if let Some(agent) = self.agents.get_mut(agent_id) {
+            raise_alerts(agent, &mut self.raised, &mut self.new_alerts, self.window_start, now);
+            if enforcement::apply_settle(agent, company_over, now).is_some() {
+                self.dirty.insert((ScopeType::Agent, agent_id.to_owned()));
+            }
+        }
+        if let Some(project) = project_id.and_then(|p| self.projects.get_mut(p)) {
+            raise_alerts(project, &mut self.raised, &mut self.new_alerts, self.window_start, now);
+            if enforcement::apply_settle(project, false, now).is_some() {
+                self.dirty.insert((ScopeType::Project, project.id.clone()));
+            }
+        }
+    }
+
+    fn enforcement(&self, company_id: &str, agent_id: &str, project_id: Option<&str>) -> Enforcement {
+        let company = self.companies.get(company_id);
+        let agent = self.agents.get(agent_id);
+        let project = project_id.and_then(|p| self.projects.get(p));
+        let levels: Vec<BudgetLevel> = [company, agent, project]
+            .into_iter()
+            .flatten()
+            .map(Scope::level)
+            .collect();
+        let agent_status = agent.map_or(Status::Paused, |a| a.status);
+        Enforcement {
+            agent_status,
+            agent_utilization_percent: agent.map_or(0.0, Scope::utilization),
+            company_status: company.map_or(Status::Paused, |c| c.status),
+            company_utilization_percent: company.map_or(0.0, Scope::utilization),
+            project_status: project.map(|p| p.status),
+            project_utilization_percent: project.map(Scope::utilization),
+            soft_alert: levels.iter().any(|l| *l != BudgetLevel::Ok),
+            hard_stop: agent_status != Status::Active
+                || levels.contains(&BudgetLevel::HardStop),
+        }
+    }
+
+    async fn write(self, conn: &mut Conn) -> AppResult<()> {
+        events::insert_many(conn, &self.new_events).await?;
+        rollups::add(conn, &self.deltas).await?;
+        alerts::insert_many(conn, &self.new_alerts).await?;
+        for (company_id, transition) in &self.sweeps {
+            match transition {
+                Transition::Pause => {
+                    entities::pause_active_agents(conn, company_id, self.now_ms).await?;
+                }
+                Transition::Resume => {
+                    resume_budget_paused_agents(conn, company_id, self.month, self.now_ms).await?;
+                }
+            }
+        }
+        for (kind, id) in &self.dirty {
+            let scope = match kind {
+                ScopeType::Company => self.companies.get(id),
+                ScopeType::Agent => self.agents.get(id),
+                ScopeType::Project => self.projects.get(id),
+            };
+            if let Some(scope) = scope {
+                entities::update(conn, *kind, &scope.to_row()).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Queues the alerts a scope has reached and not yet raised this window.
+fn raise_alerts(
+    scope: &Scope,
+    raised: &mut HashSet<(ScopeType, String, Threshold)>,
+    out: &mut Vec<AlertRow>,
+    window_start: i64,
+    now_ms: i64,
+) {
+    for &threshold in enforcement::reached_thresholds(scope) {
+        if raised.insert((scope.kind, scope.id.clone(), threshold)) {
+            out.push(alert_row(scope, threshold, window_start, now_ms));
+        }
+    }
+}
+
+pub(super) fn event_model(row: &EventRow) -> AppResult<CostEvent> {
+    let cost_source = CostSource::parse(&row.cost_source)
+        .ok_or_else(|| AppError::internal(format!("bad cost source {:?}", row.cost_source)))?;
+    Ok(CostEvent {
+        id: row.id.clone(),
+        company_id: row.company_id.clone(),
+        agent_id: row.agent_id.clone(),
+        project_id: row.project_id.clone(),
+        provider: row.provider.clone(),
+        model: row.model.clone(),
+        input_tokens: row.input_tokens,
+        cached_input_tokens: row.cached_input_tokens,
+        output_tokens: row.output_tokens,
+        cost_cents: micros_to_cents(row.cost_micros),
+        cost_micro_cents: row.cost_micros,
+        cost_source,
+        occurred_at: window::from_ms(row.occurred_at),
+        created_at: window::from_ms(row.created_at),
+        event_key: row.event_key.clone(),
+    })
+}

@@ -1,0 +1,54 @@
+//! The rules of Costline. REST handlers and server functions both call [`Service`]; neither
+//! holds SQL or budget logic. Transactions begin and end here.
+
+pub mod enforcement;
+pub mod ingest;
+pub mod reconcile;
+pub mod reports;
+pub mod scopes;
+pub mod window;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::server::{clock::Clock, store::Db};
+
+pub use ingest::{IngestOutcome, NewCostEvent};
+pub use scopes::{NewScope, ScopePatch};
+
+/// Cheap to clone: everything inside is shared.
+#[derive(Clone)]
+pub struct Service {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    ingestor: ingest::Ingestor,
+}
+
+impl Service {
+    /// Starts the ingest committer on the current runtime.
+    pub fn start(db: Db, clock: Arc<dyn Clock>, ingest_batch_max: usize) -> (Self, ingest::CommitterTask) {
+        let (ingestor, task) = ingest::Ingestor::start(db.clone(), clock.clone(), ingest_batch_max);
+        (
+            Self {
+                db,
+                clock,
+                ingestor,
+            },
+            task,
+        )
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Stops taking events; the committer finishes what it holds and exits.
+    pub fn close_ingest(&self) {
+        self.ingestor.close();
+    }
+}

@@ -1,0 +1,157 @@
+//! Building and running the application: database, background tasks, routes. Tests build
+//! it exactly as `main` does, on port 0 with a database of their own.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use axum::{Router, http::Request};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tower_http::{
+    timeout::TimeoutLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+use crate::{
+    app::{App, shell},
+    server::{
+        clock::Clock,
+        config::Settings,
+        rest,
+        service::{Service, ingest::CommitterTask},
+        state::AppState,
+        store::{Db, PoolSettings},
+    },
+};
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    service: Service,
+    committer: CommitterTask,
+    reconciler: tokio::task::JoinHandle<()>,
+    address: SocketAddr,
+}
+
+impl Application {
+    pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let db = Db::connect(
+            &settings.database_url,
+            &PoolSettings {
+                max_connections: settings.db_max_connections,
+                acquire_timeout: settings.db_acquire_timeout(),
+            },
+        )
+        .await
+        .context("could not open the database (check DATABASE_URL)")?;
+        db.migrate()
+            .await
+            .context("could not apply the database migrations")?;
+        let (service, committer) = Service::start(db, clock, settings.ingest_batch_max);
+        let reconciler = service.spawn_reconciler(settings.reconcile_interval());
+
+        let listener = TcpListener::bind(settings.bind)
+            .await
+            .with_context(|| format!("could not listen on {}", settings.bind))?;
+        let address = listener.local_addr()?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name(settings.output_name.as_str())
+            .site_root(settings.site_root.to_string_lossy().as_ref())
+            .site_pkg_dir(settings.site_pkg_dir.as_str())
+            .site_addr(address)
+            .build();
+        let router = build_router(AppState {
+            leptos_options,
+            service: service.clone(),
+        });
+        Ok(Self {
+            listener,
+            router,
+            service,
+            committer,
+            reconciler,
+            address,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
+    /// Serves until `shutdown` resolves, then stops taking requests, lets those in flight
+    /// finish, commits what the ingest queue holds and closes the database.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("the HTTP server failed")?;
+        self.service.close_ingest();
+        let _ = self.committer.await;
+        self.reconciler.abort();
+        self.service.db().close().await;
+        tracing::info!("stopped cleanly");
+        Ok(())
+    }
+}
+
+pub fn build_router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let service = state.service.clone();
+        move || provide_context(service.clone())
+    };
+    let app = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    Router::new()
+        .merge(rest::router())
+        .leptos_routes_with_context(&state, routes, context, app)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested: finishing requests in flight");
+}

@@ -1,0 +1,309 @@
+//! All SQL lives here: one function per query, each taking a connection or transaction and
+//! returning `sqlx::Error`. The service layer owns transactions and decides what the
+//! answers mean.
+//!
+//! One set of statements serves SQLite and PostgreSQL through sqlx's `Any` driver: ids are
+//! text, times are epoch milliseconds, money is `BIGINT`, placeholders are `$n`. Where the
+//! dialects differ (row locks, pool shape) the store asks [`Dialect`].
+
+pub mod alerts;
+pub mod entities;
+pub mod events;
+pub mod reports;
+pub mod rollups;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    Any, AnyConnection, AnyPool, Arguments, Transaction,
+    any::{AnyArguments, AnyPoolOptions},
+    pool::PoolConnection,
+    sqlite::SqliteConnectOptions,
+};
+
+pub type Tx = Transaction<'static, Any>;
+pub type Conn = AnyConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// Suffix that locks the selected rows until the transaction ends. SQLite has a single
+    /// writer, so its transactions are serial already.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => " FOR UPDATE",
+        }
+    }
+}
+
+/// The database handle: a pool for reads and one for writes. On SQLite the write pool has
+/// a single connection, so writers queue in the process instead of failing with `BUSY`;
+/// on PostgreSQL both are the same pool and row locks order the writers.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub read: AnyPool,
+    pub write: AnyPool,
+    pub dialect: Dialect,
+}
+
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Db {
+    pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(pool.max_connections.max(2))
+                .acquire_timeout(pool.acquire_timeout)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // A stuck statement must not hold a row lock forever.
+                        sqlx::raw_sql("SET statement_timeout = '30s'; SET lock_timeout = '20s'")
+                            .execute(conn)
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .connect(url)
+                .await?;
+            return Ok(Self {
+                read: pool.clone(),
+                write: pool,
+                dialect: Dialect::Postgres,
+            });
+        }
+        if !url.starts_with("sqlite:") {
+            return Err(sqlx::Error::Configuration(
+                "DATABASE_URL must start with sqlite: or postgres://".into(),
+            ));
+        }
+        create_sqlite_parent(url)?;
+        // Parsed once with the SQLite driver so the file is created if missing.
+        let url = ensure_create_mode(url);
+        SqliteConnectOptions::from_str(&url)?;
+        let write = sqlite_pool(&url, 1, pool.acquire_timeout).await?;
+        // WAL is a property of the file: set it once, before readers open it.
+        sqlx::query("PRAGMA journal_mode = WAL")
+            .execute(&write)
+            .await?;
+        let read = sqlite_pool(&url, pool.max_connections.max(1), pool.acquire_timeout).await?;
+        Ok(Self {
+            read,
+            write,
+            dialect: Dialect::Sqlite,
+        })
+    }
+
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self.dialect {
+            Dialect::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.write).await,
+            Dialect::Postgres => sqlx::migrate!("migrations/postgres").run(&self.write).await,
+        }
+    }
+
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        self.write.begin().await
+    }
+
+    pub async fn read_conn(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
+        self.read.acquire().await
+    }
+
+    /// A trivial round trip, for readiness checks.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map(|_| ())
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+async fn sqlite_pool(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<AnyPool, sqlx::Error> {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(acquire_timeout)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // FULL: a commit is on disk before it returns, so a 201 survives a crash.
+                sqlx::raw_sql(
+                    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                     PRAGMA busy_timeout = 5000;",
+                )
+                .execute(conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+}
+
+fn ensure_create_mode(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_owned()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+/// `sqlite:data/costline.db` needs `data/` to exist before SQLite can create the file.
+fn create_sqlite_parent(url: &str) -> Result<(), sqlx::Error> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    Ok(())
+}
+
+/// A value bound into dynamically built SQL.
+#[derive(Debug, Clone)]
+pub enum Param {
+    Int(i64),
+    Text(String),
+    NullInt,
+    NullText,
+}
+
+impl From<i64> for Param {
+    fn from(v: i64) -> Self {
+        Self::Int(v)
+    }
+}
+
+impl From<Option<i64>> for Param {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Self::NullInt, Self::Int)
+    }
+}
+
+impl From<&str> for Param {
+    fn from(v: &str) -> Self {
+        Self::Text(v.to_owned())
+    }
+}
+
+impl From<String> for Param {
+    fn from(v: String) -> Self {
+        Self::Text(v)
+    }
+}
+
+impl From<Option<String>> for Param {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Self::NullText, Self::Text)
+    }
+}
+
+/// SQL text with `$n` placeholders numbered as values are pushed.
+#[derive(Debug, Default)]
+pub struct Sql {
+    text: String,
+    params: Vec<Param>,
+}
+
+impl Sql {
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            params: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub fn bind(&mut self, value: impl Into<Param>) -> &mut Self {
+        self.params.push(value.into());
+        self.text.push('$');
+        self.text.push_str(&self.params.len().to_string());
+        self
+    }
+
+    /// Appends `(v1, v2, ...)` for an `IN` list; `(NULL)` when empty so it matches nothing.
+    pub fn bind_list<T: Into<Param> + Clone>(&mut self, values: &[T]) -> &mut Self {
+        if values.is_empty() {
+            return self.push("(NULL)");
+        }
+        self.push("(");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v.clone());
+        }
+        self.push(")")
+    }
+
+    pub fn param_count(&self) -> usize {
+        self.params.len()
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn arguments(&self) -> Result<AnyArguments, sqlx::Error> {
+        let mut args = AnyArguments::default();
+        for p in &self.params {
+            match p {
+                Param::Int(v) => args.add(*v),
+                Param::Text(v) => args.add(v.clone()),
+                Param::NullInt => args.add(Option::<i64>::None),
+                Param::NullText => args.add(Option::<String>::None),
+            }
+            .map_err(sqlx::Error::Encode)?;
+        }
+        Ok(args)
+    }
+
+    pub async fn execute(&self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
+        let args = self.arguments()?;
+        let done = sqlx::query_with(sqlx::AssertSqlSafe(self.text()), args).execute(conn).await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn fetch_all<T>(&self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let args = self.arguments()?;
+        sqlx::query_as_with(sqlx::AssertSqlSafe(self.text()), args).fetch_all(conn).await
+    }
+
+    pub async fn fetch_optional<T>(&self, conn: &mut Conn) -> Result<Option<T>, sqlx::Error>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let args = self.arguments()?;
+        sqlx::query_as_with(sqlx::AssertSqlSafe(self.text()), args)
+            .fetch_optional(conn)
+            .await
+    }
+}

@@ -1,0 +1,244 @@
+//! Cost events: the seed's example, idempotency, listing, CSV.
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_seed_example_body_exactly_as_written() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 100000).await;
+    let agent = app.agent(&company, "writer", 5000).await;
+    // The body of seed-costs.md, character for character but for the agent id.
+    let body = format!(
+        "{{\n\"agentId\": \"{agent}\",\n\"provider\": \"anthropic\",\n\"model\": \"claude-sonnet-4-20250514\",\n\"inputTokens\": 15000,\n\"outputTokens\": 3000,\n\"costCents\": 12\n}}"
+    );
+    let r = app
+        .raw(reqwest::Method::POST, &format!("/api/companies/{company}/cost-events"), body)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let e = &r.body;
+    assert_eq!(e["companyId"], company.as_str());
+    assert_eq!(e["agentId"], agent.as_str());
+    assert_eq!(e["projectId"], Value::Null);
+    assert_eq!(e["provider"], "anthropic");
+    assert_eq!(e["model"], "claude-sonnet-4-20250514");
+    assert_eq!(e["inputTokens"], 15000);
+    assert_eq!(e["cachedInputTokens"], 0);
+    assert_eq!(e["outputTokens"], 3000);
+    assert_eq!(e["costCents"], 12);
+    assert_eq!(e["costSource"], "reported");
+    assert_eq!(e["eventKey"], Value::Null);
+    assert!(e["id"].as_str().is_some_and(|id| id.len() == 36));
+    assert_eq!(
+        e["enforcement"],
+        json!({
+            "agentStatus": "active",
+            "agentUtilizationPercent": 0.24,
+            "companyStatus": "active",
+            "companyUtilizationPercent": 0.01,
+            "projectStatus": null,
+            "projectUtilizationPercent": null,
+            "softAlert": false,
+            "hardStop": false,
+        })
+    );
+    let summary = app.get(&format!("/api/companies/{company}/costs/summary")).await;
+    assert_eq!(summary.body["spendCents"], 12);
+    assert_eq!(summary.body["inputTokens"], 15000);
+    assert_eq!(summary.body["outputTokens"], 3000);
+    assert_eq!(summary.body["eventCount"], 1);
+}
+
+#[tokio::test]
+async fn missing_cost_is_stored_unpriced_at_zero() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 1000).await;
+    let agent = app.agent(&company, "a", 0).await;
+    let r = app
+        .post(
+            &format!("/api/companies/{company}/cost-events"),
+            json!({"agentId": agent, "provider": "openai", "model": "gpt-9-unknown", "inputTokens": 500}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!((r.body["costCents"].as_i64(), r.body["costSource"].as_str()), (Some(0), Some("unpriced")));
+    let s = app.get(&format!("/api/companies/{company}/costs/summary")).await;
+    assert_eq!((s.body["eventCount"].as_i64(), s.body["unpricedEventCount"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(s.body["inputTokens"], 500);
+}
+
+#[tokio::test]
+async fn idempotency_key_header_and_field() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let agent = app.agent(&company, "a", 0).await;
+    let url = format!("{}/api/companies/{company}/cost-events", app.base);
+    let body = json!({"agentId": agent, "provider": "anthropic", "model": "m", "costCents": 7});
+    let send = |key: &'static str, body: Value| {
+        let req = app.client.post(&url).header("Idempotency-Key", key).json(&body);
+        async move { crate::helpers::TestApp::reply(req.send().await.unwrap()).await }
+    };
+    let first = send("hb-1", body.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(first.body["eventKey"], "hb-1");
+    let again = send("hb-1", body.clone()).await;
+    assert_eq!(again.status, StatusCode::OK, "a retry answers 200 with the first event");
+    assert_eq!(again.body["id"], first.body["id"]);
+    assert_eq!(again.body["enforcement"]["agentStatus"], "active");
+
+    let mut changed = body.clone();
+    changed["costCents"] = json!(8);
+    let conflict = send("hb-1", changed).await;
+    assert_eq!(conflict.status, StatusCode::CONFLICT, "{}", conflict.text);
+
+    // The key can also come in the body.
+    let mut keyed = body.clone();
+    keyed["eventKey"] = json!("hb-2");
+    let r = app.post(&format!("/api/companies/{company}/cost-events"), keyed.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = app.post(&format!("/api/companies/{company}/cost-events"), keyed).await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    // Keys are per company: another company may use the same one.
+    let other = app.company("Globex", 0).await;
+    let other_agent = app.agent(&other, "b", 0).await;
+    let r = app
+        .client
+        .post(format!("{}/api/companies/{other}/cost-events", app.base))
+        .header("Idempotency-Key", "hb-1")
+        .json(&json!({"agentId": other_agent, "provider": "anthropic", "model": "m", "costCents": 7}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+
+    assert_eq!(app.event_count(&company).await, 2);
+    let s = app.get(&format!("/api/companies/{company}/costs/summary")).await;
+    assert_eq!(s.body["spendCents"], 14, "retries are counted once");
+}
+
+#[tokio::test]
+async fn sixteen_concurrent_retries_make_one_event() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let agent = app.agent(&company, "a", 0).await;
+    let url = format!("{}/api/companies/{company}/cost-events", app.base);
+    let body = json!({"agentId": agent, "provider": "anthropic", "model": "m", "costCents": 25});
+    let replies = join_all((0..16).map(|_| {
+        let req = app.client.post(&url).header("Idempotency-Key", "same").json(&body);
+        async move { crate::helpers::TestApp::reply(req.send().await.unwrap()).await }
+    }))
+    .await;
+    let created = replies.iter().filter(|r| r.status == StatusCode::CREATED).count();
+    let replayed = replies.iter().filter(|r| r.status == StatusCode::OK).count();
+    assert_eq!((created, replayed), (1, 15));
+    let ids: std::collections::HashSet<&str> = replies.iter().map(|r| r.body["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 1, "every answer names the same event");
+    assert_eq!(app.event_count(&company).await, 1);
+    let s = app.get(&format!("/api/companies/{company}/costs/summary")).await;
+    assert_eq!(s.body["spendCents"], 25);
+}
+
+#[tokio::test]
+async fn events_are_accepted_and_counted_for_a_paused_agent() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let agent = app.agent(&company, "a", 0).await;
+    let r = app.patch(&format!("/api/agents/{agent}"), json!({"status": "paused"})).await;
+    assert_eq!((r.body["status"].as_str(), r.body["pauseReason"].as_str()), (Some("paused"), Some("manual")));
+    let e = app.spend(&company, &agent, 30).await;
+    assert_eq!(e["enforcement"]["agentStatus"], "paused");
+    assert_eq!(e["enforcement"]["hardStop"], true, "a paused agent is told to stop");
+    assert_eq!(app.get(&format!("/api/agents/{agent}")).await.body["spentMonthlyCents"], 30);
+}
+
+#[tokio::test]
+async fn listing_is_newest_first_with_cursor_paging_and_filters() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let a = app.agent(&company, "a", 0).await;
+    let b = app.agent(&company, "b", 0).await;
+    let p = app.project(&company, "p", 0).await;
+    // Seven events on seven distinct days, alternating agents; the even ones on project p.
+    for day in 1..=7 {
+        let agent = if day % 2 == 0 { &b } else { &a };
+        let mut extra = json!({"occurredAt": format!("2026-11-0{day}T10:00:00Z")});
+        if day % 2 == 0 {
+            extra["projectId"] = json!(p);
+        }
+        let r = app.cost(&company, agent, day, extra).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let base = format!("/api/companies/{company}/cost-events");
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("{base}?limit=3&cursor={c}"),
+            None => format!("{base}?limit=3"),
+        };
+        let r = app.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        for item in r.body["items"].as_array().unwrap() {
+            seen.push(item["costCents"].as_i64().unwrap());
+        }
+        match r.body["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, vec![7, 6, 5, 4, 3, 2, 1], "every event once, newest first");
+
+    let costs = |r: &crate::helpers::Reply| -> Vec<i64> {
+        r.body["items"].as_array().unwrap().iter().map(|e| e["costCents"].as_i64().unwrap()).collect()
+    };
+    assert_eq!(costs(&app.get(&format!("{base}?agentId={b}")).await), vec![6, 4, 2]);
+    assert_eq!(costs(&app.get(&format!("{base}?projectId={p}")).await), vec![6, 4, 2]);
+    assert_eq!(costs(&app.get(&format!("{base}?projectId=none")).await), vec![7, 5, 3, 1]);
+    assert_eq!(
+        costs(&app.get(&format!("{base}?from=2026-11-03&to=2026-11-05T10:00:00Z")).await),
+        vec![4, 3],
+        "from inclusive, to exclusive"
+    );
+    assert_eq!(app.get(&format!("{base}?limit=0")).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.get(&format!("{base}?limit=1001")).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.get(&format!("{base}?limit=abc")).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.get(&format!("{base}?cursor=garbage")).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.get(&format!("{base}?from=yesterday")).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn csv_export_of_exactly_what_is_filtered() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let a = app.agent(&company, "a", 0).await;
+    let b = app.agent(&company, "b", 0).await;
+    for (agent, cents) in [(&a, 1), (&b, 2), (&a, 3)] {
+        app.spend(&company, agent, cents).await;
+    }
+    // A model name that needs quoting.
+    let r = app.cost(&company, &a, 4, json!({"model": "odd, \"quoted\" model"})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+
+    let r = app
+        .client
+        .get(format!("{}/api/companies/{company}/cost-events?agentId={a}", app.base))
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let text = r.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("id,occurredAt,agentId,projectId,provider,model,"));
+    assert_eq!(lines.len(), 4, "header and agent a's three events:\n{text}");
+    assert!(lines[1].contains(",\"odd, \"\"quoted\"\" model\","), "{}", lines[1]);
+    assert!(lines.iter().skip(1).all(|l| l.contains(&a)));
+
+    let r = app.get(&format!("/api/companies/{company}/cost-events?format=csv")).await;
+    assert_eq!(r.text.lines().count(), 5);
+}

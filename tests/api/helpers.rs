@@ -1,0 +1,238 @@
+//! Spawning the app and talking to it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use costline::server::{clock::ShiftedClock, config::Settings, startup::Application};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+/// Mid-month, so month edges are only crossed on purpose.
+pub const NOW: &str = "2026-11-15T12:00:00Z";
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub clock: ShiftedClock,
+    #[allow(dead_code)]
+    pub database_url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: TempDir,
+}
+
+/// The app on a fresh SQLite file, or on a fresh PostgreSQL database when
+/// `COSTLINE_TEST_POSTGRES` names a server to create it on.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite:{}", dir.path().join("costline.db").display());
+    spawn_on(database_url, dir).await
+}
+
+async fn spawn_on(database_url: String, dir: TempDir) -> TestApp {
+    let mut settings = Settings::for_database(database_url.clone());
+    settings.reconcile_interval_ms = 50;
+    settings.log = "warn".into();
+    costline::server::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()));
+    let clock = ShiftedClock::starting_at(at(NOW));
+    let app = Application::build(&settings, Arc::new(clock.clone()))
+        .await
+        .expect("the app starts");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        app.run_until(async {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    TestApp {
+        base,
+        client: Client::new(),
+        clock,
+        database_url,
+        stop: Some(stop),
+        task: Some(task),
+        _dir: dir,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// A response: status and JSON body (`Value::Null` when the body is not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub text: String,
+    #[allow(dead_code)]
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    pub fn id(&self) -> String {
+        self.body["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id in {}", self.text))
+            .to_owned()
+    }
+
+    /// The fields named in a 400/422 `details` list.
+    pub fn fields(&self) -> Vec<String> {
+        self.body["details"]
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        Self::reply(req.send().await.unwrap()).await
+    }
+
+    pub async fn raw(&self, method: Method, path: &str, body: impl Into<reqwest::Body>) -> Reply {
+        let req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .body(body);
+        Self::reply(req.send().await.unwrap()).await
+    }
+
+    pub async fn reply(resp: reqwest::Response) -> Reply {
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            body,
+            text,
+            headers,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.request(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn company(&self, name: &str, budget: i64) -> String {
+        let r = self
+            .post("/api/companies", json!({"name": name, "budgetMonthlyCents": budget}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.id()
+    }
+
+    pub async fn agent(&self, company: &str, name: &str, budget: i64) -> String {
+        let r = self
+            .post(
+                &format!("/api/companies/{company}/agents"),
+                json!({"name": name, "budgetMonthlyCents": budget}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.id()
+    }
+
+    pub async fn project(&self, company: &str, name: &str, budget: i64) -> String {
+        let r = self
+            .post(
+                &format!("/api/companies/{company}/projects"),
+                json!({"name": name, "budgetMonthlyCents": budget}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.id()
+    }
+
+    /// Posts a cost event for `agent` with `cents`, plus any extra fields.
+    pub async fn cost(&self, company: &str, agent: &str, cents: i64, extra: Value) -> Reply {
+        let mut body = json!({
+            "agentId": agent,
+            "provider": "anthropic",
+            "model": "claude-sonnet-4-20250514",
+            "inputTokens": 1000,
+            "outputTokens": 100,
+            "costCents": cents,
+        });
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+        self.post(&format!("/api/companies/{company}/cost-events"), body)
+            .await
+    }
+
+    /// Like [`TestApp::cost`], asserting a 201.
+    pub async fn spend(&self, company: &str, agent: &str, cents: i64) -> Value {
+        let r = self.cost(company, agent, cents, json!({})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body
+    }
+
+    pub async fn event_count(&self, company: &str) -> usize {
+        let r = self
+            .get(&format!("/api/companies/{company}/cost-events?limit=1000"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body["items"].as_array().unwrap().len()
+    }
+
+    pub async fn alerts(&self, company: &str) -> Vec<Value> {
+        let r = self
+            .get(&format!("/api/companies/{company}/budget-alerts"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body.as_array().unwrap().clone()
+    }
+
+    /// Polls `check` until it holds, for at most 5 seconds.
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..100 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting for: {what}");
+    }
+}

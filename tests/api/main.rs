@@ -1,0 +1,13 @@
+//! Integration tests: the real application on port 0 with a fresh database per test,
+//! called over HTTP. One binary, so it links once.
+#![cfg(feature = "ssr")]
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+mod durability;
+mod enforcement;
+mod events;
+mod reports;
+mod scopes;
+mod validation;

@@ -35,8 +35,7 @@ fn free_port() -> u16 {
 
 #[tokio::test]
 async fn kill_9_right_after_201s_loses_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("nested/dir/costline.db").display());
+    let (db, _dir) = crate::helpers::fresh_database().await;
     let port = free_port();
     let mut server = start(&db, port).await;
     let base = format!("http://127.0.0.1:{port}/api");
@@ -101,8 +100,7 @@ async fn kill_9_right_after_201s_loses_nothing() {
 
 #[tokio::test]
 async fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("costline.db").display());
+    let (db, _dir) = crate::helpers::fresh_database().await;
     let port = free_port();
     let mut server = start(&db, port).await;
     let pid = server.id().unwrap();

@@ -27,12 +27,33 @@ pub struct TestApp {
     _dir: TempDir,
 }
 
-/// The app on a fresh SQLite file, or on a fresh PostgreSQL database when
-/// `COSTLINE_TEST_POSTGRES` names a server to create it on.
+/// The app on a fresh database: a new SQLite file, or a new PostgreSQL database when
+/// `COSTLINE_TEST_POSTGRES` names a server (its admin URL) to create it on.
 pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let database_url = format!("sqlite:{}", dir.path().join("costline.db").display());
+    let (database_url, dir) = fresh_database().await;
     spawn_on(database_url, dir).await
+}
+
+/// A database URL nobody else uses, and the folder that holds it (SQLite) or nothing.
+pub async fn fresh_database() -> (String, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    match std::env::var("COSTLINE_TEST_POSTGRES") {
+        Ok(admin) if !admin.is_empty() => {
+            use sqlx::Connection;
+            let name = format!("costline_test_{}", uuid::Uuid::now_v7().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            (format!("{base}/{name}"), dir)
+        }
+        _ => {
+            let url = format!("sqlite:{}", dir.path().join("nested/costline.db").display());
+            (url, dir)
+        }
+    }
 }
 
 async fn spawn_on(database_url: String, dir: TempDir) -> TestApp {

@@ -114,8 +114,10 @@ pub async fn grouped(
                 .bind(to_ms);
         }
     }
-    if group != Group::Total {
-        sql.push(&format!(" GROUP BY {k1}, {k2}"));
+    // PostgreSQL refuses constants in GROUP BY: group by the real key columns only.
+    let keys: Vec<&str> = [k1, k2].into_iter().filter(|k| *k != "''").collect();
+    if !keys.is_empty() {
+        sql.push(" GROUP BY ").push(&keys.join(", "));
     }
     sql.fetch_all(conn).await
 }

@@ -1,0 +1,49 @@
+# Costline: the README's commands. `make run` and `make test` install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+# npm-installed tools (wasm-opt from binaryen, playwright) come first on PATH.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+
+.PHONY: run build tools test-tools test lint unit e2e bench fmt clean
+
+## run: build the release binary and dashboard, then serve on http://127.0.0.1:3000
+run: build
+	$(TARGET_DIR)/release/costline
+
+## build: release server binary + optimised WASM dashboard (target/site)
+build: tools
+	cargo leptos build --release
+
+tools:
+	@scripts/ensure-tools.sh build
+
+test-tools:
+	@scripts/ensure-tools.sh test
+
+## test: formatting, clippy (ssr and hydrate), unit and integration tests, browser tests
+test: test-tools
+	$(MAKE) lint
+	$(MAKE) unit
+	$(MAKE) build
+	$(MAKE) e2e
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+## unit: unit tests, and the integration suite twice: on SQLite, then on a real PostgreSQL
+unit:
+	cargo test --features ssr
+	scripts/with-pg.sh cargo test --features ssr --test api
+
+e2e:
+	scripts/e2e.sh
+
+fmt:
+	cargo fmt --all
+
+clean:
+	cargo clean

@@ -1,0 +1,30 @@
+import { defineConfig } from "@playwright/test";
+
+// Runs against a Costline server that scripts/e2e.sh started (release build, fresh SQLite
+// file). Debian's Chromium only: browsers are never downloaded.
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  retries: 0,
+  workers: 1,
+  reporter: [["list"]],
+  outputDir: "test-results",
+  use: {
+    baseURL: process.env.COSTLINE_E2E_URL ?? "http://127.0.0.1:3100",
+    browserName: "chromium",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+});

@@ -90,7 +90,10 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then stops taking requests, lets those in flight
     /// finish, commits what the ingest queue holds and closes the database.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await

@@ -19,7 +19,10 @@ async fn start(db: &str, port: u16) -> Child {
         .expect("the binary starts");
     let client = reqwest::Client::new();
     for _ in 0..200 {
-        if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
             && r.status() == StatusCode::OK
         {
             return child;
@@ -30,7 +33,11 @@ async fn start(db: &str, port: u16) -> Child {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[tokio::test]
@@ -43,18 +50,29 @@ async fn kill_9_right_after_201s_loses_nothing() {
     let company: serde_json::Value = client
         .post(format!("{base}/companies"))
         .json(&json!({"name": "Acme"}))
-        .send().await.unwrap().json().await.unwrap();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let company = company["id"].as_str().unwrap().to_owned();
     let agent: serde_json::Value = client
         .post(format!("{base}/companies/{company}/agents"))
         .json(&json!({"name": "a"}))
-        .send().await.unwrap().json().await.unwrap();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let agent = agent["id"].as_str().unwrap().to_owned();
 
     // 200 events from 20 concurrent clients; note every id that was acknowledged.
     let mut tasks = Vec::new();
     for c in 0..20 {
-        let (client, base, company, agent) = (client.clone(), base.clone(), company.clone(), agent.clone());
+        let (client, base, company, agent) =
+            (client.clone(), base.clone(), company.clone(), agent.clone());
         tasks.push(tokio::spawn(async move {
             let mut acked = Vec::new();
             for i in 0..10 {
@@ -84,18 +102,38 @@ async fn kill_9_right_after_201s_loses_nothing() {
     let base = format!("http://127.0.0.1:{port}/api");
     let listed: serde_json::Value = client
         .get(format!("{base}/companies/{company}/cost-events?limit=1000"))
-        .send().await.unwrap().json().await.unwrap();
-    let stored: std::collections::HashSet<&str> =
-        listed["items"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored: std::collections::HashSet<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
     assert_eq!(acked.len(), 200);
     for id in &acked {
-        assert!(stored.contains(id.as_str()), "acknowledged event {id} was lost");
+        assert!(
+            stored.contains(id.as_str()),
+            "acknowledged event {id} was lost"
+        );
     }
     let summary: serde_json::Value = client
         .get(format!("{base}/companies/{company}/costs/summary"))
-        .send().await.unwrap().json().await.unwrap();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let expected: i64 = (0..20).flat_map(|c| (0..10).map(move |i| c * 10 + i)).sum();
-    assert_eq!(summary["spendCents"], expected, "the rollups survived with the events");
+    assert_eq!(
+        summary["spendCents"], expected,
+        "the rollups survived with the events"
+    );
 }
 
 #[tokio::test]
@@ -104,8 +142,15 @@ async fn sigterm_finishes_in_flight_requests_and_exits_cleanly() {
     let port = free_port();
     let mut server = start(&db, port).await;
     let pid = server.id().unwrap();
-    let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().await.unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .await
+        .unwrap();
     assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(10), server.wait()).await.expect("exits promptly").unwrap();
+    let exit = tokio::time::timeout(Duration::from_secs(10), server.wait())
+        .await
+        .expect("exits promptly")
+        .unwrap();
     assert!(exit.success(), "clean exit, got {exit:?}");
 }

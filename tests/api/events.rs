@@ -16,7 +16,11 @@ async fn the_seed_example_body_exactly_as_written() {
         "{{\n\"agentId\": \"{agent}\",\n\"provider\": \"anthropic\",\n\"model\": \"claude-sonnet-4-20250514\",\n\"inputTokens\": 15000,\n\"outputTokens\": 3000,\n\"costCents\": 12\n}}"
     );
     let r = app
-        .raw(reqwest::Method::POST, &format!("/api/companies/{company}/cost-events"), body)
+        .raw(
+            reqwest::Method::POST,
+            &format!("/api/companies/{company}/cost-events"),
+            body,
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let e = &r.body;
@@ -45,7 +49,9 @@ async fn the_seed_example_body_exactly_as_written() {
             "hardStop": false,
         })
     );
-    let summary = app.get(&format!("/api/companies/{company}/costs/summary")).await;
+    let summary = app
+        .get(&format!("/api/companies/{company}/costs/summary"))
+        .await;
     assert_eq!(summary.body["spendCents"], 12);
     assert_eq!(summary.body["inputTokens"], 15000);
     assert_eq!(summary.body["outputTokens"], 3000);
@@ -64,9 +70,20 @@ async fn missing_cost_is_stored_unpriced_at_zero() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    assert_eq!((r.body["costCents"].as_i64(), r.body["costSource"].as_str()), (Some(0), Some("unpriced")));
-    let s = app.get(&format!("/api/companies/{company}/costs/summary")).await;
-    assert_eq!((s.body["eventCount"].as_i64(), s.body["unpricedEventCount"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (r.body["costCents"].as_i64(), r.body["costSource"].as_str()),
+        (Some(0), Some("unpriced"))
+    );
+    let s = app
+        .get(&format!("/api/companies/{company}/costs/summary"))
+        .await;
+    assert_eq!(
+        (
+            s.body["eventCount"].as_i64(),
+            s.body["unpricedEventCount"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
     assert_eq!(s.body["inputTokens"], 500);
 }
 
@@ -78,14 +95,22 @@ async fn idempotency_key_header_and_field() {
     let url = format!("{}/api/companies/{company}/cost-events", app.base);
     let body = json!({"agentId": agent, "provider": "anthropic", "model": "m", "costCents": 7});
     let send = |key: &'static str, body: Value| {
-        let req = app.client.post(&url).header("Idempotency-Key", key).json(&body);
+        let req = app
+            .client
+            .post(&url)
+            .header("Idempotency-Key", key)
+            .json(&body);
         async move { crate::helpers::TestApp::reply(req.send().await.unwrap()).await }
     };
     let first = send("hb-1", body.clone()).await;
     assert_eq!(first.status, StatusCode::CREATED);
     assert_eq!(first.body["eventKey"], "hb-1");
     let again = send("hb-1", body.clone()).await;
-    assert_eq!(again.status, StatusCode::OK, "a retry answers 200 with the first event");
+    assert_eq!(
+        again.status,
+        StatusCode::OK,
+        "a retry answers 200 with the first event"
+    );
     assert_eq!(again.body["id"], first.body["id"]);
     assert_eq!(again.body["enforcement"]["agentStatus"], "active");
 
@@ -97,9 +122,16 @@ async fn idempotency_key_header_and_field() {
     // The key can also come in the body.
     let mut keyed = body.clone();
     keyed["eventKey"] = json!("hb-2");
-    let r = app.post(&format!("/api/companies/{company}/cost-events"), keyed.clone()).await;
+    let r = app
+        .post(
+            &format!("/api/companies/{company}/cost-events"),
+            keyed.clone(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED);
-    let r = app.post(&format!("/api/companies/{company}/cost-events"), keyed).await;
+    let r = app
+        .post(&format!("/api/companies/{company}/cost-events"), keyed)
+        .await;
     assert_eq!(r.status, StatusCode::OK);
 
     // Keys are per company: another company may use the same one.
@@ -109,14 +141,18 @@ async fn idempotency_key_header_and_field() {
         .client
         .post(format!("{}/api/companies/{other}/cost-events", app.base))
         .header("Idempotency-Key", "hb-1")
-        .json(&json!({"agentId": other_agent, "provider": "anthropic", "model": "m", "costCents": 7}))
+        .json(
+            &json!({"agentId": other_agent, "provider": "anthropic", "model": "m", "costCents": 7}),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
 
     assert_eq!(app.event_count(&company).await, 2);
-    let s = app.get(&format!("/api/companies/{company}/costs/summary")).await;
+    let s = app
+        .get(&format!("/api/companies/{company}/costs/summary"))
+        .await;
     assert_eq!(s.body["spendCents"], 14, "retries are counted once");
 }
 
@@ -128,17 +164,32 @@ async fn sixteen_concurrent_retries_make_one_event() {
     let url = format!("{}/api/companies/{company}/cost-events", app.base);
     let body = json!({"agentId": agent, "provider": "anthropic", "model": "m", "costCents": 25});
     let replies = join_all((0..16).map(|_| {
-        let req = app.client.post(&url).header("Idempotency-Key", "same").json(&body);
+        let req = app
+            .client
+            .post(&url)
+            .header("Idempotency-Key", "same")
+            .json(&body);
         async move { crate::helpers::TestApp::reply(req.send().await.unwrap()).await }
     }))
     .await;
-    let created = replies.iter().filter(|r| r.status == StatusCode::CREATED).count();
-    let replayed = replies.iter().filter(|r| r.status == StatusCode::OK).count();
+    let created = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    let replayed = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
     assert_eq!((created, replayed), (1, 15));
-    let ids: std::collections::HashSet<&str> = replies.iter().map(|r| r.body["id"].as_str().unwrap()).collect();
+    let ids: std::collections::HashSet<&str> = replies
+        .iter()
+        .map(|r| r.body["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids.len(), 1, "every answer names the same event");
     assert_eq!(app.event_count(&company).await, 1);
-    let s = app.get(&format!("/api/companies/{company}/costs/summary")).await;
+    let s = app
+        .get(&format!("/api/companies/{company}/costs/summary"))
+        .await;
     assert_eq!(s.body["spendCents"], 25);
 }
 
@@ -147,12 +198,23 @@ async fn events_are_accepted_and_counted_for_a_paused_agent() {
     let app = spawn_app().await;
     let company = app.company("Acme", 0).await;
     let agent = app.agent(&company, "a", 0).await;
-    let r = app.patch(&format!("/api/agents/{agent}"), json!({"status": "paused"})).await;
-    assert_eq!((r.body["status"].as_str(), r.body["pauseReason"].as_str()), (Some("paused"), Some("manual")));
+    let r = app
+        .patch(&format!("/api/agents/{agent}"), json!({"status": "paused"}))
+        .await;
+    assert_eq!(
+        (r.body["status"].as_str(), r.body["pauseReason"].as_str()),
+        (Some("paused"), Some("manual"))
+    );
     let e = app.spend(&company, &agent, 30).await;
     assert_eq!(e["enforcement"]["agentStatus"], "paused");
-    assert_eq!(e["enforcement"]["hardStop"], true, "a paused agent is told to stop");
-    assert_eq!(app.get(&format!("/api/agents/{agent}")).await.body["spentMonthlyCents"], 30);
+    assert_eq!(
+        e["enforcement"]["hardStop"], true,
+        "a paused agent is told to stop"
+    );
+    assert_eq!(
+        app.get(&format!("/api/agents/{agent}")).await.body["spentMonthlyCents"],
+        30
+    );
 }
 
 #[tokio::test]
@@ -190,24 +252,60 @@ async fn listing_is_newest_first_with_cursor_paging_and_filters() {
             None => break,
         }
     }
-    assert_eq!(seen, vec![7, 6, 5, 4, 3, 2, 1], "every event once, newest first");
+    assert_eq!(
+        seen,
+        vec![7, 6, 5, 4, 3, 2, 1],
+        "every event once, newest first"
+    );
 
     let costs = |r: &crate::helpers::Reply| -> Vec<i64> {
-        r.body["items"].as_array().unwrap().iter().map(|e| e["costCents"].as_i64().unwrap()).collect()
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["costCents"].as_i64().unwrap())
+            .collect()
     };
-    assert_eq!(costs(&app.get(&format!("{base}?agentId={b}")).await), vec![6, 4, 2]);
-    assert_eq!(costs(&app.get(&format!("{base}?projectId={p}")).await), vec![6, 4, 2]);
-    assert_eq!(costs(&app.get(&format!("{base}?projectId=none")).await), vec![7, 5, 3, 1]);
     assert_eq!(
-        costs(&app.get(&format!("{base}?from=2026-11-03&to=2026-11-05T10:00:00Z")).await),
+        costs(&app.get(&format!("{base}?agentId={b}")).await),
+        vec![6, 4, 2]
+    );
+    assert_eq!(
+        costs(&app.get(&format!("{base}?projectId={p}")).await),
+        vec![6, 4, 2]
+    );
+    assert_eq!(
+        costs(&app.get(&format!("{base}?projectId=none")).await),
+        vec![7, 5, 3, 1]
+    );
+    assert_eq!(
+        costs(
+            &app.get(&format!("{base}?from=2026-11-03&to=2026-11-05T10:00:00Z"))
+                .await
+        ),
         vec![4, 3],
         "from inclusive, to exclusive"
     );
-    assert_eq!(app.get(&format!("{base}?limit=0")).await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.get(&format!("{base}?limit=1001")).await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.get(&format!("{base}?limit=abc")).await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.get(&format!("{base}?cursor=garbage")).await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.get(&format!("{base}?from=yesterday")).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        app.get(&format!("{base}?limit=0")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get(&format!("{base}?limit=1001")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get(&format!("{base}?limit=abc")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get(&format!("{base}?cursor=garbage")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get(&format!("{base}?from=yesterday")).await.status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]
@@ -220,25 +318,41 @@ async fn csv_export_of_exactly_what_is_filtered() {
         app.spend(&company, agent, cents).await;
     }
     // A model name that needs quoting.
-    let r = app.cost(&company, &a, 4, json!({"model": "odd, \"quoted\" model"})).await;
+    let r = app
+        .cost(&company, &a, 4, json!({"model": "odd, \"quoted\" model"}))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED);
 
     let r = app
         .client
-        .get(format!("{}/api/companies/{company}/cost-events?agentId={a}", app.base))
+        .get(format!(
+            "{}/api/companies/{company}/cost-events?agentId={a}",
+            app.base
+        ))
         .header("Accept", "text/csv")
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
     let text = r.text().await.unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("id,occurredAt,agentId,projectId,provider,model,"));
     assert_eq!(lines.len(), 4, "header and agent a's three events:\n{text}");
-    assert!(lines[1].contains(",\"odd, \"\"quoted\"\" model\","), "{}", lines[1]);
+    assert!(
+        lines[1].contains(",\"odd, \"\"quoted\"\" model\","),
+        "{}",
+        lines[1]
+    );
     assert!(lines.iter().skip(1).all(|l| l.contains(&a)));
 
-    let r = app.get(&format!("/api/companies/{company}/cost-events?format=csv")).await;
+    let r = app
+        .get(&format!("/api/companies/{company}/cost-events?format=csv"))
+        .await;
     assert_eq!(r.text.lines().count(), 5);
 }

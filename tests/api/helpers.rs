@@ -172,7 +172,10 @@ impl TestApp {
 
     pub async fn company(&self, name: &str, budget: i64) -> String {
         let r = self
-            .post("/api/companies", json!({"name": name, "budgetMonthlyCents": budget}))
+            .post(
+                "/api/companies",
+                json!({"name": name, "budgetMonthlyCents": budget}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         r.id()

@@ -9,7 +9,10 @@ use crate::helpers::{NOW, at, spawn_app};
 async fn company_lifecycle() {
     let app = spawn_app().await;
     let r = app
-        .post("/api/companies", json!({"name": "  Acme  ", "budgetMonthlyCents": 100000}))
+        .post(
+            "/api/companies",
+            json!({"name": "  Acme  ", "budgetMonthlyCents": 100000}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     let id = r.id();
@@ -19,21 +22,33 @@ async fn company_lifecycle() {
     assert_eq!(r.body["spentMonthlyCents"], 0);
     assert_eq!(r.body["pauseReason"], json!(null));
     let created = at(r.body["createdAt"].as_str().unwrap());
-    assert!((created - at(NOW)).num_seconds().abs() < 60, "stamped by the injected clock");
+    assert!(
+        (created - at(NOW)).num_seconds().abs() < 60,
+        "stamped by the injected clock"
+    );
 
     let r = app.get(&format!("/api/companies/{id}")).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["id"], id.as_str());
 
     let r = app
-        .patch(&format!("/api/companies/{id}"), json!({"name": "Acme Corp"}))
+        .patch(
+            &format!("/api/companies/{id}"),
+            json!({"name": "Acme Corp"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["name"], "Acme Corp");
-    assert_eq!(r.body["budgetMonthlyCents"], 100000, "untouched fields stay");
+    assert_eq!(
+        r.body["budgetMonthlyCents"], 100000,
+        "untouched fields stay"
+    );
 
     let r = app
-        .patch(&format!("/api/companies/{id}/budgets"), json!({"budgetMonthlyCents": 5000}))
+        .patch(
+            &format!("/api/companies/{id}/budgets"),
+            json!({"budgetMonthlyCents": 5000}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["budgetMonthlyCents"], 5000);
@@ -41,7 +56,13 @@ async fn company_lifecycle() {
     let second = app.company("Globex", 0).await;
     let r = app.get("/api/companies").await;
     assert_eq!(r.status, StatusCode::OK);
-    let ids: Vec<&str> = r.body.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec![id.as_str(), second.as_str()]);
 }
 
@@ -57,7 +78,13 @@ async fn agents_and_projects_belong_to_a_company() {
 
     let r = app.get(&format!("/api/companies/{acme}/agents")).await;
     assert_eq!(r.status, StatusCode::OK);
-    let names: Vec<&str> = r.body.as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = r
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["writer", "reviewer"]);
 
     let r = app.get(&format!("/api/agents/{a1}")).await;
@@ -65,20 +92,47 @@ async fn agents_and_projects_belong_to_a_company() {
     assert_eq!(r.body["companyId"], acme.as_str());
     assert_eq!(r.body["budgetMonthlyCents"], 5000);
 
-    let r = app.patch(&format!("/api/agents/{a2}"), json!({"name": "critic", "budgetMonthlyCents": 700})).await;
+    let r = app
+        .patch(
+            &format!("/api/agents/{a2}"),
+            json!({"name": "critic", "budgetMonthlyCents": 700}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!((r.body["name"].as_str(), r.body["budgetMonthlyCents"].as_i64()), (Some("critic"), Some(700)));
+    assert_eq!(
+        (
+            r.body["name"].as_str(),
+            r.body["budgetMonthlyCents"].as_i64()
+        ),
+        (Some("critic"), Some(700))
+    );
 
-    let r = app.patch(&format!("/api/agents/{a2}/budgets"), json!({"budgetMonthlyCents": 900})).await;
+    let r = app
+        .patch(
+            &format!("/api/agents/{a2}/budgets"),
+            json!({"budgetMonthlyCents": 900}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["budgetMonthlyCents"], 900);
 
     let r = app.get(&format!("/api/companies/{acme}/projects")).await;
     assert_eq!(r.body.as_array().unwrap().len(), 1);
     let r = app.get(&format!("/api/projects/{p1}")).await;
-    assert_eq!((r.status, r.body["name"].as_str()), (StatusCode::OK, Some("Launch")));
-    let r = app.patch(&format!("/api/projects/{p1}"), json!({"budgetMonthlyCents": 0})).await;
-    assert_eq!((r.status, r.body["budgetMonthlyCents"].as_i64()), (StatusCode::OK, Some(0)));
+    assert_eq!(
+        (r.status, r.body["name"].as_str()),
+        (StatusCode::OK, Some("Launch"))
+    );
+    let r = app
+        .patch(
+            &format!("/api/projects/{p1}"),
+            json!({"budgetMonthlyCents": 0}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["budgetMonthlyCents"].as_i64()),
+        (StatusCode::OK, Some(0))
+    );
 }
 
 #[tokio::test]
@@ -101,9 +155,18 @@ async fn unknown_resources_are_404_with_a_json_error() {
     ] {
         let r = app.get(path).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
-        assert!(r.body["error"].as_str().is_some_and(|e| !e.is_empty()), "{path}: {}", r.text);
+        assert!(
+            r.body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{path}: {}",
+            r.text
+        );
     }
-    for path in ["/api/companies/nope", "/api/agents/nope", "/api/projects/nope", "/api/agents/nope/budgets"] {
+    for path in [
+        "/api/companies/nope",
+        "/api/agents/nope",
+        "/api/projects/nope",
+        "/api/agents/nope/budgets",
+    ] {
         let r = app.patch(path, json!({"budgetMonthlyCents": 1})).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
     }
@@ -112,7 +175,10 @@ async fn unknown_resources_are_404_with_a_json_error() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
     }
     let r = app
-        .post("/api/companies/nope/cost-events", json!({"agentId": "a", "provider": "p", "model": "m"}))
+        .post(
+            "/api/companies/nope/cost-events",
+            json!({"agentId": "a", "provider": "p", "model": "m"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
@@ -120,7 +186,9 @@ async fn unknown_resources_are_404_with_a_json_error() {
 #[tokio::test]
 async fn wrong_method_is_405_json() {
     let app = spawn_app().await;
-    let r = app.request(reqwest::Method::DELETE, "/api/companies", None).await;
+    let r = app
+        .request(reqwest::Method::DELETE, "/api/companies", None)
+        .await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(r.body["error"].is_string());
 }
@@ -130,5 +198,8 @@ async fn health_and_readiness() {
     let app = spawn_app().await;
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
     let r = app.get("/readyz").await;
-    assert_eq!((r.status, r.body["status"].as_str()), (StatusCode::OK, Some("ready")));
+    assert_eq!(
+        (r.status, r.body["status"].as_str()),
+        (StatusCode::OK, Some("ready"))
+    );
 }

@@ -44,7 +44,7 @@ fn dollars(cents: i64) -> String {
     let whole = (cents / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -112,5 +112,5 @@ fn CompanyTable(companies: Vec<Company>, filter: ReadSignal<String>) -> impl Int
             </tbody>
         </table>
     }
-        .into_any()
+    .into_any()
 }

@@ -112,41 +112,51 @@ pub async fn list_cost_events(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"cost-events.csv\""),
     );
-    if paged && let Some(next) = first.next_cursor.as_deref() {
-        if let Ok(v) = HeaderValue::from_str(next) {
-            response_headers.insert("x-next-cursor", v);
-        }
+    if paged
+        && let Some(next) = first.next_cursor.as_deref()
+        && let Ok(v) = HeaderValue::from_str(next)
+    {
+        response_headers.insert("x-next-cursor", v);
     }
     // Stream the rest page by page, so an export of any size uses little memory.
     let state = (Some(first), filter, service, company_id, true);
-    let stream = futures::stream::unfold(state, move |(page, filter, service, company, first)| async move {
-        let page = page?;
-        let mut chunk = String::new();
-        if first {
-            chunk.push_str(CSV_HEADER);
-        }
-        for e in &page.items {
-            csv_row(&mut chunk, e);
-        }
-        let next = match (&page.next_cursor, paged) {
-            (Some(cursor), false) => {
-                let next = EventFilter {
-                    cursor: Some(cursor.clone()),
-                    limit: Some(MAX_PAGE),
-                    ..filter.clone()
-                };
-                match service.list_events(&company, next).await {
-                    Ok(p) => Some(p),
-                    Err(err) => {
-                        tracing::error!(error = ?err, "CSV export stopped early");
-                        return Some((Err(std::io::Error::other("export failed")), (None, filter, service, company, false)));
+    let stream = futures::stream::unfold(
+        state,
+        move |(page, filter, service, company, first)| async move {
+            let page = page?;
+            let mut chunk = String::new();
+            if first {
+                chunk.push_str(CSV_HEADER);
+            }
+            for e in &page.items {
+                csv_row(&mut chunk, e);
+            }
+            let next = match (&page.next_cursor, paged) {
+                (Some(cursor), false) => {
+                    let next = EventFilter {
+                        cursor: Some(cursor.clone()),
+                        limit: Some(MAX_PAGE),
+                        ..filter.clone()
+                    };
+                    match service.list_events(&company, next).await {
+                        Ok(p) => Some(p),
+                        Err(err) => {
+                            tracing::error!(error = ?err, "CSV export stopped early");
+                            return Some((
+                                Err(std::io::Error::other("export failed")),
+                                (None, filter, service, company, false),
+                            ));
+                        }
                     }
                 }
-            }
-            _ => None,
-        };
-        Some((Ok::<_, std::io::Error>(chunk), (next, filter, service, company, false)))
-    });
+                _ => None,
+            };
+            Some((
+                Ok::<_, std::io::Error>(chunk),
+                (next, filter, service, company, false),
+            ))
+        },
+    );
     Ok((StatusCode::OK, response_headers, Body::from_stream(stream)).into_response())
 }
 
@@ -166,7 +176,8 @@ fn csv_field(out: &mut String, value: &str) {
 fn csv_row(out: &mut String, e: &CostEvent) {
     let fields = [
         e.id.clone(),
-        e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        e.occurred_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         e.agent_id.clone(),
         e.project_id.clone().unwrap_or_default(),
         e.provider.clone(),
@@ -178,7 +189,8 @@ fn csv_row(out: &mut String, e: &CostEvent) {
         e.cost_micro_cents.to_string(),
         e.cost_source.as_str().to_owned(),
         e.event_key.clone().unwrap_or_default(),
-        e.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        e.created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     ];
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {

@@ -154,7 +154,10 @@ impl<'a> Fields<'a> {
                 Some(t.with_timezone(&Utc))
             }
             _ => {
-                self.wrong(name, "must be an RFC 3339 timestamp, like 2026-11-28T12:00:00Z");
+                self.wrong(
+                    name,
+                    "must be an RFC 3339 timestamp, like 2026-11-28T12:00:00Z",
+                );
                 None
             }
         }

@@ -23,7 +23,10 @@ pub fn router() -> Router<AppState> {
     use scopes::*;
     let api = Router::new()
         .route("/companies", get(list_companies).post(create_company))
-        .route("/companies/{company_id}", get(get_company).patch(update_company))
+        .route(
+            "/companies/{company_id}",
+            get(get_company).patch(update_company),
+        )
         .route(
             "/companies/{company_id}/budgets",
             axum::routing::patch(set_company_budget),
@@ -41,12 +44,18 @@ pub fn router() -> Router<AppState> {
             get(list_cost_events).post(create_cost_event),
         )
         .route("/companies/{company_id}/costs/summary", get(get_summary))
-        .route("/companies/{company_id}/costs/by-agent", get(get_costs_by_agent))
+        .route(
+            "/companies/{company_id}/costs/by-agent",
+            get(get_costs_by_agent),
+        )
         .route(
             "/companies/{company_id}/costs/by-project",
             get(get_costs_by_project),
         )
-        .route("/companies/{company_id}/costs/by-model", get(get_costs_by_model))
+        .route(
+            "/companies/{company_id}/costs/by-model",
+            get(get_costs_by_model),
+        )
         .route("/companies/{company_id}/costs/daily", get(get_costs_daily))
         .route(
             "/companies/{company_id}/budget-alerts",
@@ -57,7 +66,10 @@ pub fn router() -> Router<AppState> {
             "/agents/{agent_id}/budgets",
             axum::routing::patch(set_agent_budget),
         )
-        .route("/projects/{project_id}", get(get_project).patch(update_project))
+        .route(
+            "/projects/{project_id}",
+            get(get_project).patch(update_project),
+        )
         .route(
             "/projects/{project_id}/budgets",
             axum::routing::patch(set_project_budget),

@@ -17,7 +17,11 @@ pub async fn get_summary(
     Path(company_id): Path<String>,
     params: Params,
 ) -> AppResult<Json<CostSummary>> {
-    Ok(Json(service.cost_summary(&company_id, &window_query(&params)).await?))
+    Ok(Json(
+        service
+            .cost_summary(&company_id, &window_query(&params))
+            .await?,
+    ))
 }
 
 /// `GET /api/companies/{companyId}/costs/by-agent`
@@ -26,7 +30,11 @@ pub async fn get_costs_by_agent(
     Path(company_id): Path<String>,
     params: Params,
 ) -> AppResult<Json<Vec<AgentCostRow>>> {
-    Ok(Json(service.costs_by_agent(&company_id, &window_query(&params)).await?))
+    Ok(Json(
+        service
+            .costs_by_agent(&company_id, &window_query(&params))
+            .await?,
+    ))
 }
 
 /// `GET /api/companies/{companyId}/costs/by-project`
@@ -35,7 +43,11 @@ pub async fn get_costs_by_project(
     Path(company_id): Path<String>,
     params: Params,
 ) -> AppResult<Json<Vec<ProjectCostRow>>> {
-    Ok(Json(service.costs_by_project(&company_id, &window_query(&params)).await?))
+    Ok(Json(
+        service
+            .costs_by_project(&company_id, &window_query(&params))
+            .await?,
+    ))
 }
 
 /// `GET /api/companies/{companyId}/costs/by-model`
@@ -44,7 +56,11 @@ pub async fn get_costs_by_model(
     Path(company_id): Path<String>,
     params: Params,
 ) -> AppResult<Json<Vec<ModelCostRow>>> {
-    Ok(Json(service.costs_by_model(&company_id, &window_query(&params)).await?))
+    Ok(Json(
+        service
+            .costs_by_model(&company_id, &window_query(&params))
+            .await?,
+    ))
 }
 
 /// `GET /api/companies/{companyId}/costs/daily`
@@ -53,7 +69,11 @@ pub async fn get_costs_daily(
     Path(company_id): Path<String>,
     params: Params,
 ) -> AppResult<Json<Vec<DailyCost>>> {
-    Ok(Json(service.costs_daily(&company_id, &window_query(&params)).await?))
+    Ok(Json(
+        service
+            .costs_daily(&company_id, &window_query(&params))
+            .await?,
+    ))
 }
 
 /// `GET /api/companies/{companyId}/budget-alerts?month=YYYY-MM`
@@ -63,5 +83,7 @@ pub async fn list_budget_alerts(
     params: Params,
 ) -> AppResult<Json<Vec<BudgetAlert>>> {
     let month = params.get("month");
-    Ok(Json(service.budget_alerts(&company_id, month.as_deref()).await?))
+    Ok(Json(
+        service.budget_alerts(&company_id, month.as_deref()).await?,
+    ))
 }

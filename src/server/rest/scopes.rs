@@ -84,7 +84,9 @@ pub async fn set_company_budget(
     Path(id): Path<String>,
     body: JsonObject,
 ) -> AppResult<Json<Company>> {
-    Ok(Json(service.update_company(&id, budget_patch(&body)?).await?))
+    Ok(Json(
+        service.update_company(&id, budget_patch(&body)?).await?,
+    ))
 }
 
 /// `POST /api/companies/{companyId}/agents`
@@ -137,7 +139,9 @@ pub async fn create_project(
     Path(company_id): Path<String>,
     body: JsonObject,
 ) -> AppResult<(StatusCode, Json<Project>)> {
-    let project = service.create_project(&company_id, new_scope(&body)?).await?;
+    let project = service
+        .create_project(&company_id, new_scope(&body)?)
+        .await?;
     Ok((StatusCode::CREATED, Json(project)))
 }
 
@@ -172,5 +176,7 @@ pub async fn set_project_budget(
     Path(id): Path<String>,
     body: JsonObject,
 ) -> AppResult<Json<Project>> {
-    Ok(Json(service.update_project(&id, budget_patch(&body)?).await?))
+    Ok(Json(
+        service.update_project(&id, budget_patch(&body)?).await?,
+    ))
 }

@@ -31,8 +31,9 @@ pub struct Scope {
 
 impl Scope {
     pub fn from_row(kind: ScopeType, row: ScopeRow) -> Result<Self, AppError> {
-        let status = Status::parse(&row.status)
-            .ok_or_else(|| AppError::internal(format!("bad status {:?} in {}", row.status, row.id)))?;
+        let status = Status::parse(&row.status).ok_or_else(|| {
+            AppError::internal(format!("bad status {:?} in {}", row.status, row.id))
+        })?;
         let pause_reason = match row.pause_reason.as_deref() {
             None => None,
             Some(r) => Some(
@@ -210,8 +211,15 @@ mod tests {
         assert_eq!(apply_settle(&mut a, false, 1), None);
         a.spend_micros = 100 * MICROS_PER_CENT;
         assert_eq!(apply_settle(&mut a, false, 2), Some(Transition::Pause));
-        assert_eq!((a.status, a.pause_reason), (Status::Paused, Some(PauseReason::Budget)));
-        assert_eq!(apply_settle(&mut a, false, 3), None, "settling twice changes nothing");
+        assert_eq!(
+            (a.status, a.pause_reason),
+            (Status::Paused, Some(PauseReason::Budget))
+        );
+        assert_eq!(
+            apply_settle(&mut a, false, 3),
+            None,
+            "settling twice changes nothing"
+        );
         a.budget_cents = 101;
         assert_eq!(apply_settle(&mut a, false, 4), Some(Transition::Resume));
         assert_eq!(a.status, Status::Active);
@@ -250,7 +258,10 @@ mod tests {
     fn thresholds_reached() {
         assert!(reached_thresholds(&agent(100, 79)).is_empty());
         assert_eq!(reached_thresholds(&agent(100, 80)), &[Threshold::Soft]);
-        assert_eq!(reached_thresholds(&agent(100, 100)), &[Threshold::Soft, Threshold::Hard]);
+        assert_eq!(
+            reached_thresholds(&agent(100, 100)),
+            &[Threshold::Soft, Threshold::Hard]
+        );
         assert!(reached_thresholds(&agent(0, 1_000)).is_empty());
     }
 }

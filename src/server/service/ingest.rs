@@ -232,10 +232,7 @@ impl Ingestor {
     }
 
     fn sender(&self) -> Option<mpsc::Sender<Job>> {
-        self.queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn close(&self) {
@@ -293,7 +290,9 @@ async fn commit_jobs(db: &Db, clock: &dyn Clock, jobs: Vec<Job>) {
                 let result = commit_with_retry(db, clock, std::slice::from_ref(&event))
                     .await
                     .and_then(|mut results| {
-                        results.pop().unwrap_or_else(|| Err(AppError::internal("no result")))
+                        results
+                            .pop()
+                            .unwrap_or_else(|| Err(AppError::internal("no result")))
                     });
                 let _ = reply.send(result);
             }
@@ -362,14 +361,15 @@ async fn apply_batch(
     };
     let company_ids = unique(|e| Some(&e.company_id));
     entities::lock_companies(conn, dialect, &company_ids).await?;
-    let load = async |conn: &mut Conn, kind, ids: Vec<String>| -> AppResult<HashMap<String, Scope>> {
-        let mut map = HashMap::new();
-        for row in entities::get_many(conn, kind, &ids, month).await? {
-            let scope = Scope::from_row(kind, row)?;
-            map.insert(scope.id.clone(), scope);
-        }
-        Ok(map)
-    };
+    let load =
+        async |conn: &mut Conn, kind, ids: Vec<String>| -> AppResult<HashMap<String, Scope>> {
+            let mut map = HashMap::new();
+            for row in entities::get_many(conn, kind, &ids, month).await? {
+                let scope = Scope::from_row(kind, row)?;
+                map.insert(scope.id.clone(), scope);
+            }
+            Ok(map)
+        };
     let companies = load(conn, ScopeType::Company, company_ids.clone()).await?;
     let agents = load(conn, ScopeType::Agent, unique(|e| Some(&e.agent_id))).await?;
     let projects = load(conn, ScopeType::Project, unique(|e| e.project_id.as_ref())).await?;
@@ -422,10 +422,10 @@ impl Batch {
             .companies
             .get(&e.company_id)
             .ok_or_else(|| AppError::NotFound("company not found".into()))?;
-        if !self
+        if self
             .agents
             .get(&e.agent_id)
-            .is_some_and(|a| a.company_id == company.id)
+            .is_none_or(|a| a.company_id != company.id)
         {
             return Err(AppError::unresolved(
                 "agentId",
@@ -433,10 +433,10 @@ impl Batch {
             ));
         }
         if let Some(project_id) = &e.project_id
-            && !self
+            && self
                 .projects
                 .get(project_id)
-                .is_some_and(|p| p.company_id == company.id)
+                .is_none_or(|p| p.company_id != company.id)
         {
             return Err(AppError::unresolved(
                 "projectId",
@@ -452,8 +452,15 @@ impl Batch {
                 ));
             }
             let event = event_model(first)?;
-            let enforcement = self.enforcement(&event.company_id, &event.agent_id, event.project_id.as_deref());
-            return Ok(IngestOutcome::Replayed(IngestedEvent { event, enforcement }));
+            let enforcement = self.enforcement(
+                &event.company_id,
+                &event.agent_id,
+                event.project_id.as_deref(),
+            );
+            return Ok(IngestOutcome::Replayed(IngestedEvent {
+                event,
+                enforcement,
+            }));
         }
 
         let occurred_at = e.occurred_at.unwrap_or(self.now_ms);
@@ -464,7 +471,9 @@ impl Batch {
         let in_this_month = month_key(window::from_ms(occurred_at)) == self.month;
         if in_this_month {
             // Refuse before changing anything if a month total would leave 64 bits.
-            let fits = |s: Option<&Scope>| s.is_none_or(|s| s.spend_micros.checked_add(cost_micros).is_some());
+            let fits = |s: Option<&Scope>| {
+                s.is_none_or(|s| s.spend_micros.checked_add(cost_micros).is_some())
+            };
             if !(fits(Some(company))
                 && fits(self.agents.get(&e.agent_id))
                 && fits(e.project_id.as_ref().and_then(|p| self.projects.get(p))))
@@ -513,7 +522,11 @@ impl Batch {
                 .insert((row.company_id.clone(), key.clone()), row.clone());
         }
         self.new_events.push(row);
-        let enforcement = self.enforcement(&event.company_id, &event.agent_id, event.project_id.as_deref());
+        let enforcement = self.enforcement(
+            &event.company_id,
+            &event.agent_id,
+            event.project_id.as_deref(),
+        );
         Ok(IngestOutcome::Created(IngestedEvent { event, enforcement }))
     }
 
@@ -562,20 +575,32 @@ impl Batch {
         let now = self.now_ms;
         let mut company_over = false;
         if let Some(company) = self.companies.get_mut(company_id) {
-            raise_alerts(company, &mut self.raised, &mut self.new_alerts, self.window_start, now);
+            raise_alerts(
+                company,
+                &mut self.raised,
+                &mut self.new_alerts,
+                self.window_start,
+                now,
+            );
             let transition = enforcement::apply_settle(company, false, now);
             company_over = company.over();
             if let Some(t) = transition {
-                self.dirty.insert((ScopeType::Company, company_id.to_owned()));
+                self.dirty
+                    .insert((ScopeType::Company, company_id.to_owned()));
                 self.sweeps.push((company_id.to_owned(), t));
                 // Agents of this batch follow the company at once, as the sweep will in SQL.
-                for agent in self.agents.values_mut().filter(|a| a.company_id == company_id) {
+                for agent in self
+                    .agents
+                    .values_mut()
+                    .filter(|a| a.company_id == company_id)
+                {
                     let changed = match t {
                         Transition::Pause => {
                             enforcement::apply_settle(agent, true, now) == Some(Transition::Pause)
                         }
-                        Transition::Resume => enforcement::apply_settle(agent, false, now)
-                            == Some(Transition::Resume),
+                        Transition::Resume => {
+                            enforcement::apply_settle(agent, false, now) == Some(Transition::Resume)
+                        }
                     };
                     if changed {
                         self.dirty.insert((ScopeType::Agent, agent.id.clone()));
@@ -584,20 +609,37 @@ impl Batch {
             }
         }
         if let Some(agent) = self.agents.get_mut(agent_id) {
-            raise_alerts(agent, &mut self.raised, &mut self.new_alerts, self.window_start, now);
+            raise_alerts(
+                agent,
+                &mut self.raised,
+                &mut self.new_alerts,
+                self.window_start,
+                now,
+            );
             if enforcement::apply_settle(agent, company_over, now).is_some() {
                 self.dirty.insert((ScopeType::Agent, agent_id.to_owned()));
             }
         }
         if let Some(project) = project_id.and_then(|p| self.projects.get_mut(p)) {
-            raise_alerts(project, &mut self.raised, &mut self.new_alerts, self.window_start, now);
+            raise_alerts(
+                project,
+                &mut self.raised,
+                &mut self.new_alerts,
+                self.window_start,
+                now,
+            );
             if enforcement::apply_settle(project, false, now).is_some() {
                 self.dirty.insert((ScopeType::Project, project.id.clone()));
             }
         }
     }
 
-    fn enforcement(&self, company_id: &str, agent_id: &str, project_id: Option<&str>) -> Enforcement {
+    fn enforcement(
+        &self,
+        company_id: &str,
+        agent_id: &str,
+        project_id: Option<&str>,
+    ) -> Enforcement {
         let company = self.companies.get(company_id);
         let agent = self.agents.get(agent_id);
         let project = project_id.and_then(|p| self.projects.get(p));
@@ -615,8 +657,7 @@ impl Batch {
             project_status: project.map(|p| p.status),
             project_utilization_percent: project.map(Scope::utilization),
             soft_alert: levels.iter().any(|l| *l != BudgetLevel::Ok),
-            hard_stop: agent_status != Status::Active
-                || levels.contains(&BudgetLevel::HardStop),
+            hard_stop: agent_status != Status::Active || levels.contains(&BudgetLevel::HardStop),
         }
     }
 

@@ -27,7 +27,11 @@ pub struct Service {
 
 impl Service {
     /// Starts the ingest committer on the current runtime.
-    pub fn start(db: Db, clock: Arc<dyn Clock>, ingest_batch_max: usize) -> (Self, ingest::CommitterTask) {
+    pub fn start(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        ingest_batch_max: usize,
+    ) -> (Self, ingest::CommitterTask) {
         let (ingestor, task) = ingest::Ingestor::start(db.clone(), clock.clone(), ingest_batch_max);
         (
             Self {

@@ -5,7 +5,12 @@
 
 use std::time::Duration;
 
-use super::{Service, enforcement::Scope, scopes::settle_company, window::{Window, month_key}};
+use super::{
+    Service,
+    enforcement::Scope,
+    scopes::settle_company,
+    window::{Window, month_key},
+};
 use crate::{
     model::ScopeType,
     server::{error::AppResult, store::entities},
@@ -26,7 +31,8 @@ impl Service {
             let mut tx = self.db.begin_write().await?;
             entities::lock_companies(&mut tx, self.db.dialect, std::slice::from_ref(company_id))
                 .await?;
-            let Some(row) = entities::get(&mut tx, ScopeType::Company, company_id, month_key(now)).await?
+            let Some(row) =
+                entities::get(&mut tx, ScopeType::Company, company_id, month_key(now)).await?
             else {
                 continue;
             };

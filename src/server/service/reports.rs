@@ -146,7 +146,9 @@ impl Service {
         }
         let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
         let now = self.now();
-        let (mut conn, _company) = self.company_for_read(company_id, &Window::month_of(now)).await?;
+        let (mut conn, _company) = self
+            .company_for_read(company_id, &Window::month_of(now))
+            .await?;
         let query = EventQuery {
             company_id: company_id.to_owned(),
             agent_id: filter.agent_id,
@@ -197,7 +199,8 @@ impl Service {
         let (mut conn, _company) = self.company_for_read(company_id, &window).await?;
         let month = window::month_key(window.start);
         let agents = entities::list(&mut conn, ScopeType::Agent, Some(company_id), month).await?;
-        let spend = by_key(reports::grouped(&mut conn, company_id, source(&window), Group::Agent).await?);
+        let spend =
+            by_key(reports::grouped(&mut conn, company_id, source(&window), Group::Agent).await?);
         let mut rows = agents
             .into_iter()
             .map(|row| {
@@ -231,7 +234,8 @@ impl Service {
         let window = self.window(q)?;
         let (mut conn, _company) = self.company_for_read(company_id, &window).await?;
         let month = window::month_key(window.start);
-        let projects = entities::list(&mut conn, ScopeType::Project, Some(company_id), month).await?;
+        let projects =
+            entities::list(&mut conn, ScopeType::Project, Some(company_id), month).await?;
         let spend =
             by_key(reports::grouped(&mut conn, company_id, source(&window), Group::Project).await?);
         let mut rows = projects
@@ -260,7 +264,7 @@ impl Service {
             budget_cents: 0,
             utilization_percent: 0.0,
         });
-        rows.sort_by(|a, b| b.totals.cost_cents.cmp(&a.totals.cost_cents));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.totals.cost_cents));
         Ok(rows)
     }
 
@@ -290,7 +294,11 @@ impl Service {
         Ok(rows)
     }
 
-    pub async fn costs_daily(&self, company_id: &str, q: &WindowQuery) -> AppResult<Vec<DailyCost>> {
+    pub async fn costs_daily(
+        &self,
+        company_id: &str,
+        q: &WindowQuery,
+    ) -> AppResult<Vec<DailyCost>> {
         let window = self.window(q)?;
         let (mut conn, _company) = self.company_for_read(company_id, &window).await?;
         let by_day: HashMap<i64, Metrics> =
@@ -349,5 +357,9 @@ impl Service {
 
 async fn total(conn: &mut Conn, company_id: &str, window: &Window) -> AppResult<Metrics> {
     let rows = reports::grouped(conn, company_id, source(window), Group::Total).await?;
-    Ok(rows.into_iter().next().map(|r| r.metrics).unwrap_or_default())
+    Ok(rows
+        .into_iter()
+        .next()
+        .map(|r| r.metrics)
+        .unwrap_or_default())
 }

@@ -10,9 +10,7 @@ use super::{
     window::{Window, month_key},
 };
 use crate::{
-    model::{
-        Agent, Company, FieldError, Project, ScopeType, Status, Threshold, micros_to_cents,
-    },
+    model::{Agent, Company, FieldError, Project, ScopeType, Status, Threshold, micros_to_cents},
     server::{
         error::{AppError, AppResult},
         store::{
@@ -206,7 +204,11 @@ impl Service {
         Scope::from_row(kind, row)
     }
 
-    async fn list_scopes(&self, kind: ScopeType, company_id: Option<&str>) -> AppResult<Vec<Scope>> {
+    async fn list_scopes(
+        &self,
+        kind: ScopeType,
+        company_id: Option<&str>,
+    ) -> AppResult<Vec<Scope>> {
         let month = month_key(self.now());
         let mut conn = self.db.read_conn().await?;
         if let Some(company_id) = company_id {
@@ -232,7 +234,10 @@ impl Service {
             Some("active") => Some(Status::Active),
             Some("paused") => Some(Status::Paused),
             Some(_) => {
-                errors.push(FieldError::new("status", "must be \"active\" or \"paused\""));
+                errors.push(FieldError::new(
+                    "status",
+                    "must be \"active\" or \"paused\"",
+                ));
                 None
             }
         };
@@ -335,7 +340,9 @@ impl Service {
     }
 
     pub async fn update_agent(&self, id: &str, patch: ScopePatch) -> AppResult<Agent> {
-        self.update_scope(ScopeType::Agent, id, patch).await.map(agent)
+        self.update_scope(ScopeType::Agent, id, patch)
+            .await
+            .map(agent)
     }
 
     pub async fn create_project(&self, company_id: &str, input: NewScope) -> AppResult<Project> {
@@ -345,7 +352,9 @@ impl Service {
     }
 
     pub async fn list_projects(&self, company_id: &str) -> AppResult<Vec<Project>> {
-        let scopes = self.list_scopes(ScopeType::Project, Some(company_id)).await?;
+        let scopes = self
+            .list_scopes(ScopeType::Project, Some(company_id))
+            .await?;
         Ok(scopes.into_iter().map(project).collect())
     }
 

@@ -121,10 +121,9 @@ pub fn resolve(
             let start = parse_instant("from", f)?;
             let end = parse_instant("to", t)?;
             if end <= start {
-                return Err(AppError::invalid_fields(vec![crate::model::FieldError::new(
-                    "to",
-                    "must be after `from`",
-                )]));
+                return Err(AppError::invalid_fields(vec![
+                    crate::model::FieldError::new("to", "must be after `from`"),
+                ]));
             }
             Window { start, end }
         }
@@ -173,10 +172,12 @@ pub fn parse_instant(field: &str, s: &str) -> Result<DateTime<Utc>, AppError> {
         });
     match parsed {
         Some(t) if (1970..=9999).contains(&t.year()) => Ok(t),
-        _ => Err(AppError::invalid_fields(vec![crate::model::FieldError::new(
-            field,
-            "must be an RFC 3339 timestamp or a YYYY-MM-DD date",
-        )])),
+        _ => Err(AppError::invalid_fields(vec![
+            crate::model::FieldError::new(
+                field,
+                "must be an RFC 3339 timestamp or a YYYY-MM-DD date",
+            ),
+        ])),
     }
 }
 
@@ -189,7 +190,9 @@ mod tests {
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("valid").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("valid")
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -198,7 +201,10 @@ mod tests {
         assert_eq!(month_key(at("2026-12-01T00:00:00Z")), 202612);
         // 04:30 on the 1st at +05:00 is still the previous month in UTC.
         assert_eq!(month_key(at("2026-12-01T04:30:00+05:00")), 202611);
-        assert_eq!(next_month_start(at("2026-12-15T00:00:00Z")), at("2027-01-01T00:00:00Z"));
+        assert_eq!(
+            next_month_start(at("2026-12-15T00:00:00Z")),
+            at("2027-01-01T00:00:00Z")
+        );
     }
 
     #[test]
@@ -211,11 +217,19 @@ mod tests {
         let w = resolve(None, Some("2026-01-05"), Some("2026-01-07"), Utc::now()).expect("ok");
         assert_eq!(w.whole_months(), None);
         assert_eq!(w.whole_days().map(|(a, b)| b - a), Some(1));
-        let w = resolve(None, Some("2026-01-05T12:00:00Z"), Some("2026-01-07"), Utc::now())
-            .expect("ok");
+        let w = resolve(
+            None,
+            Some("2026-01-05T12:00:00Z"),
+            Some("2026-01-07"),
+            Utc::now(),
+        )
+        .expect("ok");
         assert_eq!(w.whole_days(), None);
         assert_eq!(w.days().count(), 2);
-        assert_eq!(month_days(202602, 202602).1 - month_days(202602, 202602).0, 27);
+        assert_eq!(
+            month_days(202602, 202602).1 - month_days(202602, 202602).0,
+            27
+        );
     }
 
     #[test]

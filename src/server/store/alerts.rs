@@ -40,9 +40,7 @@ pub async fn insert_many(conn: &mut Conn, rows: &[AlertRow]) -> Result<(), sqlx:
             .bind(r.observed_micros)
             .push(", ")
             .bind(r.created_at)
-            .push(
-                ") ON CONFLICT (scope_type, scope_id, threshold, window_start) DO NOTHING",
-            );
+            .push(") ON CONFLICT (scope_type, scope_id, threshold, window_start) DO NOTHING");
         sql.execute(conn).await?;
     }
     Ok(())

@@ -175,9 +175,8 @@ pub async fn pause_active_agents(
     company_id: &str,
     now_ms: i64,
 ) -> Result<u64, sqlx::Error> {
-    let mut sql = Sql::new(
-        "UPDATE agents SET status = 'paused', pause_reason = 'budget', paused_at = ",
-    );
+    let mut sql =
+        Sql::new("UPDATE agents SET status = 'paused', pause_reason = 'budget', paused_at = ");
     sql.bind(now_ms)
         .push(", updated_at = ")
         .bind(now_ms)

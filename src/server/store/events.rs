@@ -80,7 +80,9 @@ pub async fn find_by_keys(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new(format!("SELECT {COLUMNS} FROM cost_events WHERE company_id = "));
+    let mut sql = Sql::new(format!(
+        "SELECT {COLUMNS} FROM cost_events WHERE company_id = "
+    ));
     sql.bind(company_id)
         .push(" AND event_key IN ")
         .bind_list(keys);
@@ -102,7 +104,9 @@ pub struct EventQuery {
 
 /// Events newest first (by occurrence, then id), at most `limit`.
 pub async fn list(conn: &mut Conn, q: &EventQuery) -> Result<Vec<EventRow>, sqlx::Error> {
-    let mut sql = Sql::new(format!("SELECT {COLUMNS} FROM cost_events WHERE company_id = "));
+    let mut sql = Sql::new(format!(
+        "SELECT {COLUMNS} FROM cost_events WHERE company_id = "
+    ));
     sql.bind(q.company_id.as_str());
     if let Some(agent) = &q.agent_id {
         sql.push(" AND agent_id = ").bind(agent.as_str());

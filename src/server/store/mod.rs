@@ -119,7 +119,10 @@ impl Db {
 
     /// A trivial round trip, for readiness checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map(|_| ())
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map(|_| ())
     }
 
     pub async fn close(&self) {
@@ -173,7 +176,10 @@ fn create_sqlite_parent(url: &str) -> Result<(), sqlx::Error> {
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent)?;
     }
     Ok(())
@@ -285,7 +291,9 @@ impl Sql {
 
     pub async fn execute(&self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
         let args = self.arguments()?;
-        let done = sqlx::query_with(sqlx::AssertSqlSafe(self.text()), args).execute(conn).await?;
+        let done = sqlx::query_with(sqlx::AssertSqlSafe(self.text()), args)
+            .execute(conn)
+            .await?;
         Ok(done.rows_affected())
     }
 
@@ -294,7 +302,9 @@ impl Sql {
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     {
         let args = self.arguments()?;
-        sqlx::query_as_with(sqlx::AssertSqlSafe(self.text()), args).fetch_all(conn).await
+        sqlx::query_as_with(sqlx::AssertSqlSafe(self.text()), args)
+            .fetch_all(conn)
+            .await
     }
 
     pub async fn fetch_optional<T>(&self, conn: &mut Conn) -> Result<Option<T>, sqlx::Error>

@@ -84,7 +84,13 @@ pub async fn grouped(
             ("cost_events", k1, k2, EVENT_SUMS, "occurred_at")
         }
         // Only `Total` and `Day` reach the daily rollup (see the rewrite above).
-        (_, Group::Day) => ("rollup_company_day", "CAST(day AS TEXT)", "''", ROLLUP_SUMS, "day"),
+        (_, Group::Day) => (
+            "rollup_company_day",
+            "CAST(day AS TEXT)",
+            "''",
+            ROLLUP_SUMS,
+            "day",
+        ),
         (Source::Days { .. }, _) => ("rollup_company_day", "''", "''", ROLLUP_SUMS, "day"),
         (Source::Months { .. }, group) => {
             let (table, k1, k2) = match group {
@@ -121,4 +127,3 @@ pub async fn grouped(
     }
     sql.fetch_all(conn).await
 }
-

@@ -140,10 +140,16 @@ const UPSERT_CHUNK: usize = 400;
 
 /// Adds each delta to its rollup row, creating rows as needed. Deltas are grouped per
 /// table and written with one multi-row upsert each.
-pub async fn add(conn: &mut Conn, deltas: &BTreeMap<RollupKey, Metrics>) -> Result<(), sqlx::Error> {
+pub async fn add(
+    conn: &mut Conn,
+    deltas: &BTreeMap<RollupKey, Metrics>,
+) -> Result<(), sqlx::Error> {
     let mut by_table: BTreeMap<&'static str, Vec<(&RollupKey, &Metrics)>> = BTreeMap::new();
     for (key, metrics) in deltas {
-        by_table.entry(key.shape().0).or_default().push((key, metrics));
+        by_table
+            .entry(key.shape().0)
+            .or_default()
+            .push((key, metrics));
     }
     for rows in by_table.values() {
         for chunk in rows.chunks(UPSERT_CHUNK) {

@@ -1,24 +1,223 @@
 //! Server functions: the dashboard's way into the service layer. Each is thin: it finds the
-//! [`Service`](crate::server::service::Service) in context and calls it, so the dashboard
-//! and the REST API share every rule.
+//! [`Service`](crate::server::service::Service) in context and calls the same function the
+//! REST API calls, so every rule and query exists once.
 
 use leptos::prelude::*;
 
-use crate::model::Company;
-
 #[cfg(feature = "ssr")]
-fn service() -> Result<crate::server::service::Service, ServerFnError> {
-    use_context::<crate::server::service::Service>()
-        .ok_or_else(|| ServerFnError::new("the service is not available"))
+use crate::model::{FieldError, parse_dollars};
+use crate::model::{
+    AgentCostRow, ApiError, BudgetAlert, Company, Directory, EventPage, Overview, ProjectCostRow,
+};
+
+/// The service, and the error mapping every server function shares.
+#[cfg(feature = "ssr")]
+mod ctx {
+    use axum::http::{StatusCode, header::ACCEPT, request::Parts};
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+
+    use crate::{
+        model::ApiError,
+        server::{error::AppError, service::Service},
+    };
+
+    pub fn service() -> Result<Service, ApiError> {
+        use_context::<Service>().ok_or_else(|| ApiError::new(500, "internal server error"))
+    }
+
+    /// Maps a service error for the dashboard. Calls from the hydrated app get the real
+    /// status; a plain form post keeps the redirect back to its page, with the error in it.
+    pub fn fail(err: AppError) -> ApiError {
+        let err: ApiError = err.into();
+        let form_post = use_context::<Parts>()
+            .and_then(|p| p.headers.get(ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
+            .unwrap_or(false);
+        if !form_post
+            && let (Some(options), Ok(status)) = (
+                use_context::<ResponseOptions>(),
+                StatusCode::from_u16(err.status),
+            )
+        {
+            options.set_status(status);
+        }
+        err
+    }
 }
 
-#[cfg(feature = "ssr")]
-fn fail(err: crate::server::error::AppError) -> ServerFnError {
-    ServerFnError::new(err.to_string())
+/// Every company with this month's spend, and the server's current month.
+#[server(prefix = "/rpc", endpoint = "directory")]
+pub async fn get_directory() -> Result<Directory, ApiError> {
+    ctx::service()?.directory().await.map_err(ctx::fail)
 }
 
 /// Every company, oldest first, with this month's spend.
-#[server(prefix = "/rpc", endpoint = "list_companies")]
-pub async fn list_companies() -> Result<Vec<Company>, ServerFnError> {
-    service()?.list_companies().await.map_err(fail)
+#[server(prefix = "/rpc", endpoint = "companies")]
+pub async fn list_companies() -> Result<Vec<Company>, ApiError> {
+    ctx::service()?.list_companies().await.map_err(ctx::fail)
+}
+
+/// Tiles, tables and chart data for one company and month (default: this month).
+#[server(prefix = "/rpc", endpoint = "overview")]
+pub async fn get_overview(company_id: String, month: Option<String>) -> Result<Overview, ApiError> {
+    ctx::service()?
+        .overview(&company_id, month.as_deref())
+        .await
+        .map_err(ctx::fail)
+}
+
+#[cfg(feature = "ssr")]
+fn window(month: Option<String>) -> crate::server::service::reports::WindowQuery {
+    crate::server::service::reports::WindowQuery {
+        month,
+        ..Default::default()
+    }
+}
+
+/// One row per agent: status, spend, budget, utilization, events.
+#[server(prefix = "/rpc", endpoint = "agent_rows")]
+pub async fn get_agent_rows(
+    company_id: String,
+    month: Option<String>,
+) -> Result<Vec<AgentCostRow>, ApiError> {
+    ctx::service()?
+        .costs_by_agent(&company_id, &window(month))
+        .await
+        .map_err(ctx::fail)
+}
+
+/// One row per project, and "Unassigned".
+#[server(prefix = "/rpc", endpoint = "project_rows")]
+pub async fn get_project_rows(
+    company_id: String,
+    month: Option<String>,
+) -> Result<Vec<ProjectCostRow>, ApiError> {
+    ctx::service()?
+        .costs_by_project(&company_id, &window(month))
+        .await
+        .map_err(ctx::fail)
+}
+
+/// The month's alerts, newest first.
+#[server(prefix = "/rpc", endpoint = "alerts")]
+pub async fn get_alerts(
+    company_id: String,
+    month: Option<String>,
+) -> Result<Vec<BudgetAlert>, ApiError> {
+    ctx::service()?
+        .budget_alerts(&company_id, month.as_deref())
+        .await
+        .map_err(ctx::fail)
+}
+
+/// One page of events, newest first, filtered like the REST list.
+#[server(prefix = "/rpc", endpoint = "events")]
+pub async fn get_events(
+    company_id: String,
+    agent_id: Option<String>,
+    project_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+) -> Result<EventPage, ApiError> {
+    let filter = crate::server::service::reports::EventFilter {
+        agent_id,
+        project_id,
+        from,
+        to,
+        limit: Some(50),
+        cursor,
+    };
+    ctx::service()?
+        .list_events(&company_id, filter)
+        .await
+        .map_err(ctx::fail)
+}
+
+/// A budget typed in dollars, as cents; a bad amount is a 400 naming the `budget` field.
+#[cfg(feature = "ssr")]
+fn budget_cents(budget: &str, target: &str) -> Result<i64, ApiError> {
+    parse_dollars(budget).map_err(|message| ApiError {
+        status: 400,
+        message: format!("The budget {message}."),
+        details: vec![FieldError::new("budget", message)],
+        target: Some(target.to_owned()),
+    })
+}
+
+/// The service names the REST field; the form calls it `budget`.
+#[cfg(feature = "ssr")]
+fn for_form(mut err: ApiError, target: &str) -> ApiError {
+    for d in &mut err.details {
+        if d.field == "budgetMonthlyCents" {
+            d.field = "budget".into();
+        }
+    }
+    err.for_target(target)
+}
+
+/// Sets the monthly budget of a company, agent or project (`scope`), in dollars.
+#[server(prefix = "/rpc", endpoint = "set_budget")]
+pub async fn set_budget(scope: String, id: String, budget: String) -> Result<(), ApiError> {
+    use crate::server::service::ScopePatch;
+    let patch = ScopePatch {
+        budget_monthly_cents: Some(budget_cents(&budget, &id)?),
+        ..ScopePatch::default()
+    };
+    let service = ctx::service()?;
+    let result = match scope.as_str() {
+        "company" => service.update_company(&id, patch).await.map(|_| ()),
+        "agent" => service.update_agent(&id, patch).await.map(|_| ()),
+        "project" => service.update_project(&id, patch).await.map(|_| ()),
+        _ => return Err(ApiError::new(400, "unknown scope").for_target(id)),
+    };
+    result.map_err(|e| for_form(ctx::fail(e), &id))
+}
+
+/// Pauses (by hand) or resumes a company, agent or project.
+#[server(prefix = "/rpc", endpoint = "set_status")]
+pub async fn set_status(scope: String, id: String, status: String) -> Result<(), ApiError> {
+    use crate::server::service::ScopePatch;
+    let patch = ScopePatch {
+        status: Some(status),
+        ..ScopePatch::default()
+    };
+    let service = ctx::service()?;
+    let result = match scope.as_str() {
+        "company" => service.update_company(&id, patch).await.map(|_| ()),
+        "agent" => service.update_agent(&id, patch).await.map(|_| ()),
+        "project" => service.update_project(&id, patch).await.map(|_| ()),
+        _ => return Err(ApiError::new(400, "unknown scope").for_target(id)),
+    };
+    result.map_err(|e| for_form(ctx::fail(e), &id))
+}
+
+/// Renames a company and sets its monthly budget (dollars) in one step.
+#[server(prefix = "/rpc", endpoint = "update_company")]
+pub async fn update_company(id: String, name: String, budget: String) -> Result<(), ApiError> {
+    use crate::server::service::ScopePatch;
+    let patch = ScopePatch {
+        name: Some(name),
+        budget_monthly_cents: Some(budget_cents(&budget, &id)?),
+        ..ScopePatch::default()
+    };
+    ctx::service()?
+        .update_company(&id, patch)
+        .await
+        .map(|_| ())
+        .map_err(|e| for_form(ctx::fail(e), &id))
+}
+
+/// Agents and projects of a company, for the event filters.
+#[server(prefix = "/rpc", endpoint = "filter_options")]
+pub async fn get_filter_options(
+    company_id: String,
+) -> Result<(Vec<(String, String)>, Vec<(String, String)>), ApiError> {
+    let service = ctx::service()?;
+    let agents = service.list_agents(&company_id).await.map_err(ctx::fail)?;
+    let projects = service.list_projects(&company_id).await.map_err(ctx::fail)?;
+    Ok((
+        agents.into_iter().map(|a| (a.id, a.name)).collect(),
+        projects.into_iter().map(|p| (p.id, p.name)).collect(),
+    ))
 }

@@ -396,9 +396,163 @@ impl FieldError {
     }
 }
 
+/// An error as a server function reports it to the dashboard: the status it maps to, one
+/// readable sentence, the fields at fault, and which row it concerns (so a table of forms
+/// shows it next to the right one, with or without JavaScript).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub status: u16,
+    pub message: String,
+    #[serde(default)]
+    pub details: Vec<FieldError>,
+    #[serde(default)]
+    pub target: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            details: Vec::new(),
+            target: None,
+        }
+    }
+
+    pub fn for_target(mut self, target: impl Into<String>) -> Self {
+        self.target = Some(target.into());
+        self
+    }
+
+    /// The message about one field, if the error names it.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.details
+            .iter()
+            .find(|d| d.field == name)
+            .map(|d| d.message.as_str())
+    }
+}
+
+impl server_fn::error::FromServerFnError for ApiError {
+    type Encoder = server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
+        use server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Request(_) | E::Response(_) => {
+                Self::new(503, "Costline could not be reached; check the connection and retry.")
+            }
+            E::Args(m) | E::MissingArg(m) => Self::new(400, format!("bad form input: {m}")),
+            other => Self::new(500, other.to_string()),
+        }
+    }
+}
+
+/// Parses a dollar amount as typed in a form (`1234`, `1,234.50`, `$12.5`) into cents,
+/// exactly: no floating point touches money.
+pub fn parse_dollars(input: &str) -> Result<i64, String> {
+    let s: String = input
+        .trim()
+        .trim_start_matches('$')
+        .chars()
+        .filter(|c| *c != ',' && *c != '_')
+        .collect();
+    if s.is_empty() {
+        return Ok(0);
+    }
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() && frac.is_empty() || !digits(whole) || !digits(frac) {
+        return Err("must be an amount in dollars, like 250 or 1,250.50".into());
+    }
+    if frac.len() > 2 {
+        return Err("must have at most two decimals (cents)".into());
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole
+            .parse()
+            .map_err(|_| "is too large".to_string())?
+    };
+    let frac: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
+    whole
+        .checked_mul(100)
+        .and_then(|c| c.checked_add(frac))
+        .ok_or_else(|| "is too large".into())
+}
+
+/// Cents as dollars for display: `$1,234.56`.
+pub fn format_dollars(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}${grouped}.{:02}", cents % 100)
+}
+
+/// Cents as a plain dollar amount for a form field: `1234.5` -> `"1234.50"`, 0 -> `""`.
+pub fn dollars_input(cents: i64) -> String {
+    if cents == 0 {
+        String::new()
+    } else {
+        format!("{}.{:02}", cents / 100, cents % 100)
+    }
+}
+
+/// The company list with the server's idea of "this month", for the dashboard's header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Directory {
+    pub companies: Vec<Company>,
+    /// `YYYY-MM` of the current UTC month.
+    pub current_month: String,
+}
+
+/// Everything the overview page shows for one company and month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Overview {
+    pub company: Company,
+    /// `YYYY-MM` shown.
+    pub month: String,
+    /// Days of the month elapsed (today included) when it is the current month, else all.
+    pub days_elapsed: u32,
+    pub summary: CostSummary,
+    pub agents: Vec<AgentCostRow>,
+    pub projects: Vec<ProjectCostRow>,
+    pub models: Vec<ModelCostRow>,
+    pub daily: Vec<DailyCost>,
+    pub paused_agents: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dollars_parse_exactly() {
+        assert_eq!(parse_dollars("250"), Ok(25_000));
+        assert_eq!(parse_dollars(" $1,250.5 "), Ok(125_050));
+        assert_eq!(parse_dollars("0.07"), Ok(7));
+        assert_eq!(parse_dollars(".5"), Ok(50));
+        assert_eq!(parse_dollars(""), Ok(0));
+        assert!(parse_dollars("12.345").is_err());
+        assert!(parse_dollars("-5").is_err());
+        assert!(parse_dollars("1e3").is_err());
+        assert!(parse_dollars(".").is_err());
+        assert!(parse_dollars("99999999999999999999").is_err());
+        assert_eq!(format_dollars(123_456_789), "$1,234,567.89");
+        assert_eq!(format_dollars(5), "$0.05");
+        assert_eq!(dollars_input(125_050), "1250.50");
+    }
 
     #[test]
     fn cents_round_half_up() {

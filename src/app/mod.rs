@@ -1,15 +1,21 @@
-//! The dashboard: the HTML shell, the router and the pages.
+//! The dashboard: the HTML shell, the router and the pages. Pages read through the server
+//! functions in [`crate::api`]; charts are drawn in the browser (see `components::charts`).
 
+mod components;
 mod pages;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
+    path,
 };
 
-use pages::home::Home;
+use components::layout::CompanyShell;
+use pages::{
+    agents::AgentsPage, alerts::AlertsPage, events::EventsPage, home::Home,
+    overview::OverviewPage, projects::ProjectsPage, settings::SettingsPage,
+};
 
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -20,6 +26,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                // ECharts, once for every page; charming draws through its global.
+                <script src="/echarts.min.js" defer></script>
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -39,11 +47,22 @@ pub fn App() -> impl IntoView {
         <Title text="Costline" />
         <Router>
             <header class="topbar">
-                <a class="brand" href="/">"Costline"</a>
+                <a class="brand" href="/">
+                    "Costline"
+                </a>
+                <span class="tagline">"Where the agents' money goes"</span>
             </header>
             <main class="page">
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
-                    <Route path=StaticSegment("") view=Home />
+                    <Route path=path!("/") view=Home />
+                    <ParentRoute path=path!("/companies/:id") view=CompanyShell>
+                        <Route path=path!("") view=OverviewPage />
+                        <Route path=path!("agents") view=AgentsPage />
+                        <Route path=path!("projects") view=ProjectsPage />
+                        <Route path=path!("alerts") view=AlertsPage />
+                        <Route path=path!("events") view=EventsPage />
+                        <Route path=path!("settings") view=SettingsPage />
+                    </ParentRoute>
                 </Routes>
             </main>
         </Router>

@@ -158,3 +158,21 @@ impl IntoResponse for AppError {
         (status, Json(body)).into_response()
     }
 }
+
+/// How the dashboard's server functions see an error: same status, same sentence, same
+/// field details as the REST API.
+impl From<AppError> for crate::model::ApiError {
+    fn from(err: AppError) -> Self {
+        match &err {
+            AppError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+            AppError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            _ => {}
+        }
+        Self {
+            status: err.status_code().as_u16(),
+            message: err.to_string(),
+            details: err.details().to_vec(),
+            target: None,
+        }
+    }
+}

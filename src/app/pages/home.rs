@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::{api::list_companies, model::Company};
+use crate::{
+    api::list_companies,
+    model::{Company, format_dollars},
+};
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -36,20 +39,6 @@ pub fn Home() -> impl IntoView {
             </Suspense>
         </section>
     }
-}
-
-fn dollars(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let cents = cents.unsigned_abs();
-    let whole = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}${grouped}.{:02}", cents % 100)
 }
 
 #[component]
@@ -91,17 +80,19 @@ fn CompanyTable(companies: Vec<Company>, filter: ReadSignal<String>) -> impl Int
             <tbody>
                 <For each=move || visible.get() key=|c| c.id.clone() let:c>
                     <tr data-testid="company-row">
-                        <td>{c.name.clone()}</td>
+                        <td>
+                            <a href=format!("/companies/{}", c.id)>{c.name.clone()}</a>
+                        </td>
                         <td>
                             <span class=format!(
                                 "badge {}",
                                 c.status.as_str(),
                             )>{c.status.as_str()}</span>
                         </td>
-                        <td class="num">{dollars(c.spent_monthly_cents)}</td>
+                        <td class="num">{format_dollars(c.spent_monthly_cents)}</td>
                         <td class="num">
                             {if c.budget_monthly_cents > 0 {
-                                dollars(c.budget_monthly_cents)
+                                format_dollars(c.budget_monthly_cents)
                             } else {
                                 "none".to_owned()
                             }}

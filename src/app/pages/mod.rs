@@ -1,1 +1,7 @@
+pub mod agents;
+pub mod alerts;
+pub mod events;
 pub mod home;
+pub mod overview;
+pub mod projects;
+pub mod settings;

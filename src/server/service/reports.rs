@@ -11,8 +11,9 @@ use super::{
 };
 use crate::{
     model::{
-        AgentCostRow, BudgetAlert, BudgetLevel, CostSummary, DailyCost, EventPage, FieldError,
-        ModelCostRow, ProjectCostRow, ScopeType, Threshold, Totals, micros_to_cents,
+        AgentCostRow, BudgetAlert, BudgetLevel, CostSummary, DailyCost, Directory, EventPage,
+        FieldError, ModelCostRow, Overview, ProjectCostRow, ScopeType, Threshold, Totals,
+        micros_to_cents,
         utilization_percent,
     },
     server::{
@@ -352,6 +353,51 @@ impl Service {
                 })
             })
             .collect()
+    }
+}
+
+impl Service {
+    /// The company list and the server's current month.
+    pub async fn directory(&self) -> AppResult<Directory> {
+        Ok(Directory {
+            companies: self.list_companies().await?,
+            current_month: self.now().format("%Y-%m").to_string(),
+        })
+    }
+
+    /// Everything the dashboard's overview shows for one company and month.
+    pub async fn overview(&self, company_id: &str, month: Option<&str>) -> AppResult<Overview> {
+        let q = WindowQuery {
+            month: month.map(str::to_owned),
+            ..WindowQuery::default()
+        };
+        let window = self.window(&q)?;
+        let now = self.now();
+        let days_in_window = window.days().count() as u32;
+        let days_elapsed = if window.start <= now && now < window.end {
+            (window::day_key(now) - window::day_key(window.start) + 1) as u32
+        } else if now < window.start {
+            0
+        } else {
+            days_in_window
+        };
+        let company = self.get_company(company_id).await?;
+        let agents = self.costs_by_agent(company_id, &q).await?;
+        let paused_agents = agents
+            .iter()
+            .filter(|a| a.agent_status == crate::model::Status::Paused)
+            .count() as i64;
+        Ok(Overview {
+            month: window.start.format("%Y-%m").to_string(),
+            days_elapsed,
+            summary: self.cost_summary(company_id, &q).await?,
+            projects: self.costs_by_project(company_id, &q).await?,
+            models: self.costs_by_model(company_id, &q).await?,
+            daily: self.costs_daily(company_id, &q).await?,
+            agents,
+            paused_agents,
+            company,
+        })
     }
 }
 

@@ -1,0 +1,232 @@
+//! The four overview charts, built with charming and drawn by ECharts in the browser.
+//! Each chart is initialised once and then updated in place as fresh figures arrive, so
+//! the periodic refresh never flickers. Browser-only: the server renders placeholders.
+
+use charming::{
+    Chart, WasmRenderer,
+    component::{Axis, Grid, Legend},
+    element::{
+        AxisType, Formatter, ItemStyle, JsFunction, LineStyle, LineStyleType, MarkLine,
+        MarkLineData, MarkLineVariant, Symbol, Tooltip, Trigger,
+    },
+    series::{Bar, Line, Pie},
+};
+use leptos::prelude::*;
+
+use crate::model::Overview;
+
+const BLUE: &str = "#2456d6";
+const GREY: &str = "#9aa3af";
+const AMBER: &str = "#b7791f";
+const RED: &str = "#c53030";
+
+fn dollars(cents: i64) -> f64 {
+    // Display only: ECharts plots numbers; money math stays integer elsewhere.
+    cents as f64 / 100.0
+}
+
+fn money_tooltip(trigger: Trigger) -> Tooltip {
+    Tooltip::new().trigger(trigger).value_formatter(Formatter::Function(
+        JsFunction::new_with_args(
+            "v",
+            "return v == null ? '' : '$' + Number(v).toLocaleString('en-US', \
+             {minimumFractionDigits: 2, maximumFractionDigits: 2});",
+        ),
+    ))
+}
+
+fn money_axis(axis: Axis) -> Axis {
+    axis.type_(AxisType::Value).axis_label(
+        charming::element::AxisLabel::new().formatter(Formatter::String("${value}".into())),
+    )
+}
+
+/// Spend per agent, highest first, with each agent's budget beside its bar where set.
+fn agents(o: &Overview) -> Chart {
+    // ECharts draws a category axis bottom-up: reverse so the biggest spender is on top.
+    let rows: Vec<_> = o.agents.iter().rev().collect();
+    let names: Vec<String> = rows.iter().map(|a| a.agent_name.clone()).collect();
+    let spend: Vec<f64> = rows.iter().map(|a| dollars(a.totals.cost_cents)).collect();
+    let budget: Vec<Option<f64>> = rows
+        .iter()
+        .map(|a| (a.budget_cents > 0).then(|| dollars(a.budget_cents)))
+        .collect();
+    let budget: Vec<charming::datatype::DataPointItem> = budget
+        .into_iter()
+        .map(|b| match b {
+            Some(v) => charming::datatype::DataPointItem::new(v),
+            None => charming::datatype::DataPointItem::new("-"),
+        })
+        .collect();
+    Chart::new()
+        .tooltip(money_tooltip(Trigger::Axis))
+        .legend(Legend::new().data(vec!["Spend", "Budget"]).bottom(0))
+        .grid(Grid::new().left(8).right(24).top(8).bottom(36).contain_label(true))
+        .x_axis(money_axis(Axis::new()))
+        .y_axis(Axis::new().type_(AxisType::Category).data(names))
+        .series(
+            Bar::new()
+                .name("Spend")
+                .data(spend)
+                .item_style(ItemStyle::new().color(BLUE)),
+        )
+        .series(
+            Bar::new()
+                .name("Budget")
+                .data(budget)
+                .item_style(ItemStyle::new().color("rgba(0,0,0,0)").border_color(GREY).border_width(1)),
+        )
+}
+
+/// Spend per project as a donut, "Unassigned" included.
+fn projects(o: &Overview) -> Chart {
+    let data: Vec<(f64, String)> = o
+        .projects
+        .iter()
+        .filter(|p| p.totals.cost_cents > 0)
+        .map(|p| (dollars(p.totals.cost_cents), p.project_name.clone()))
+        .collect();
+    Chart::new()
+        .tooltip(money_tooltip(Trigger::Item))
+        .legend(Legend::new().bottom(0))
+        .series(
+            Pie::new()
+                .name("Spend")
+                .radius(vec!["45%", "70%"])
+                .center(vec!["50%", "45%"])
+                .data(data),
+        )
+}
+
+/// Cumulative daily spend through the month against the budget's 80% and 100% lines, and a
+/// dashed projection to month end at the burn rate so far.
+fn daily(o: &Overview) -> Chart {
+    let days: Vec<String> = o.daily.iter().map(|d| d.date[8..].to_owned()).collect();
+    let elapsed = (o.days_elapsed as usize).min(o.daily.len());
+    let mut running = 0i64;
+    let cumulative: Vec<i64> = o
+        .daily
+        .iter()
+        .map(|d| {
+            running += d.cost_cents;
+            running
+        })
+        .collect();
+    let actual: Vec<charming::datatype::DataPointItem> = cumulative
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i < elapsed {
+                charming::datatype::DataPointItem::new(dollars(*c))
+            } else {
+                charming::datatype::DataPointItem::new("-")
+            }
+        })
+        .collect();
+    let so_far = elapsed.checked_sub(1).map_or(0, |i| cumulative[i]);
+    let per_day = if elapsed > 0 { so_far as f64 / elapsed as f64 } else { 0.0 };
+    let projection: Vec<charming::datatype::DataPointItem> = (0..o.daily.len())
+        .map(|i| {
+            if elapsed > 0 && i + 1 >= elapsed && elapsed < o.daily.len() {
+                let cents = so_far as f64 + per_day * (i + 1 - elapsed) as f64;
+                charming::datatype::DataPointItem::new((cents / 100.0 * 100.0).round() / 100.0)
+            } else {
+                charming::datatype::DataPointItem::new("-")
+            }
+        })
+        .collect();
+    let budget = o.summary.budget_cents;
+    // A dashed line at one budget level; MarkLine styles apply per series, so the 80%
+    // line rides on the spend series and the 100% line on the projection.
+    let level = |name: &str, value: f64, color: &str| {
+        MarkLine::new()
+            .symbol(vec![Symbol::None, Symbol::None])
+            .line_style(LineStyle::new().color(color))
+            .data(vec![MarkLineVariant::Simple(
+                MarkLineData::new().name(name).y_axis(value),
+            )])
+    };
+    let mut spend = Line::new()
+        .name("Spend")
+        .data(actual)
+        .item_style(ItemStyle::new().color(BLUE))
+        .show_symbol(false);
+    let mut projected = Line::new()
+        .name("Projected")
+        .data(projection)
+        .show_symbol(false)
+        .line_style(LineStyle::new().type_(LineStyleType::Dashed).color(GREY))
+        .item_style(ItemStyle::new().color(GREY));
+    if budget > 0 {
+        spend = spend.mark_line(level("80%", dollars(budget) * 0.8, AMBER));
+        projected = projected.mark_line(level("Budget", dollars(budget), RED));
+    }
+    let mut y = money_axis(Axis::new());
+    if budget > 0 {
+        // Keep the budget line in view even early in the month.
+        y = y.max(dollars(budget).max(dollars(so_far)) * 1.1);
+    }
+    Chart::new()
+        .tooltip(money_tooltip(Trigger::Axis))
+        .legend(Legend::new().data(vec!["Spend", "Projected"]).bottom(0))
+        .grid(Grid::new().left(8).right(40).top(16).bottom(36).contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Category).data(days))
+        .y_axis(y)
+        .series(spend)
+        .series(projected)
+}
+
+/// Spend by model.
+fn models(o: &Overview) -> Chart {
+    let names: Vec<String> = o.models.iter().map(|m| m.model.clone()).collect();
+    let spend: Vec<f64> = o.models.iter().map(|m| dollars(m.totals.cost_cents)).collect();
+    Chart::new()
+        .tooltip(money_tooltip(Trigger::Axis))
+        .grid(Grid::new().left(8).right(16).top(16).bottom(8).contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Category).data(names))
+        .y_axis(money_axis(Axis::new()))
+        .series(
+            Bar::new()
+                .name("Spend")
+                .data(spend)
+                .item_style(ItemStyle::new().color(BLUE)),
+        )
+}
+
+fn build(id: &str, o: &Overview) -> Option<Chart> {
+    Some(match id {
+        "chart-agents" => agents(o),
+        "chart-projects" => projects(o),
+        "chart-daily" => daily(o),
+        "chart-models" => models(o),
+        _ => return None,
+    })
+}
+
+/// Draws chart `id` whenever `data` changes: initialised once, then updated in place.
+pub fn draw(id: &'static str, data: Signal<Option<Overview>>) {
+    let instance = StoredValue::new_local(None::<charming::Echarts>);
+    Effect::new(move |_| {
+        let Some(overview) = data.get() else {
+            return;
+        };
+        let Some(chart) = build(id, &overview) else {
+            return;
+        };
+        let drawn = instance.with_value(|echarts| {
+            if let Some(echarts) = echarts {
+                WasmRenderer::update(echarts, &chart);
+                true
+            } else {
+                false
+            }
+        });
+        if !drawn {
+            // `None` sizes: fill the placeholder, whose CSS gives it its size.
+            match WasmRenderer::new_opt(None, None).render(id, &chart) {
+                Ok(echarts) => instance.set_value(Some(echarts)),
+                Err(err) => leptos::logging::warn!("chart {id} not drawn: {err:?}"),
+            }
+        }
+    });
+}

@@ -1,0 +1,156 @@
+//! Small shared views: money, status badges, the utilization bar, error notes, and the
+//! budget and pause/resume forms of a table row.
+
+use leptos::prelude::*;
+
+use crate::{
+    api::{SetBudget, SetStatus},
+    model::{ApiError, PauseReason, Status, dollars_input, format_dollars},
+};
+
+/// Right-aligned dollars with tabular digits.
+#[component]
+pub fn Money(cents: i64) -> impl IntoView {
+    view! { <span class="money">{format_dollars(cents)}</span> }
+}
+
+#[component]
+pub fn StatusBadge(status: Status, reason: Option<PauseReason>) -> impl IntoView {
+    let label = match (status, reason) {
+        (Status::Paused, Some(PauseReason::Budget)) => "paused: budget".to_owned(),
+        (Status::Paused, Some(PauseReason::Manual)) => "paused: by hand".to_owned(),
+        (s, _) => s.as_str().to_owned(),
+    };
+    view! { <span class=format!("badge {}", status.as_str())>{label}</span> }
+}
+
+/// Utilization against a budget, with marks at 80% and 100%; amber from 80%, red at 100%.
+#[component]
+pub fn UtilBar(percent: f64, budget_cents: i64) -> impl IntoView {
+    if budget_cents <= 0 {
+        return view! { <span class="muted">"no budget"</span> }.into_any();
+    }
+    let level = if percent >= 100.0 {
+        "stop"
+    } else if percent >= 80.0 {
+        "warn"
+    } else {
+        "ok"
+    };
+    // The bar spans 0-125% so the 100% mark and overruns are visible.
+    let width = (percent / 125.0 * 100.0).clamp(0.0, 100.0);
+    view! {
+        <span class="util">
+            <span
+                class="util-track"
+                role="meter"
+                aria-valuemin="0"
+                aria-valuemax="100"
+                aria-valuenow=format!("{percent:.2}")
+                aria-label="Budget used"
+            >
+                <span class=format!("util-fill {level}") style=format!("width:{width:.1}%")></span>
+                <span class="util-mark" style="left:64%" title="80%"></span>
+                <span class="util-mark" style="left:80%" title="100%"></span>
+            </span>
+            <span class=format!("util-label {level}")>{format!("{percent:.2}%")}</span>
+        </span>
+    }
+        .into_any()
+}
+
+#[component]
+pub fn ErrorNote(error: ApiError) -> impl IntoView {
+    view! {
+        <p class="error" role="alert">
+            {error.message}
+        </p>
+    }
+}
+
+/// The error of an action's last run, if it concerned the row `id`.
+fn row_error(
+    value: impl Fn() -> Option<Result<(), ApiError>> + Clone,
+    id: String,
+) -> impl Fn() -> Option<ApiError> + Clone {
+    move || match value() {
+        Some(Err(e)) if e.target.as_deref() == Some(id.as_str()) => Some(e),
+        _ => None,
+    }
+}
+
+/// The budget form and the pause/resume button of one agent or project row. Both are
+/// plain forms that post to server functions: they work without JavaScript and, hydrated,
+/// update the page in place. A refusal appears next to the row, in the server's words.
+#[component]
+pub fn ScopeControls(
+    scope: &'static str,
+    id: String,
+    name: String,
+    budget_cents: i64,
+    status: Status,
+    set_budget: ServerAction<SetBudget>,
+    set_status: ServerAction<SetStatus>,
+) -> impl IntoView {
+    let budget_error = row_error(move || set_budget.value().get(), id.clone());
+    let status_error = row_error(move || set_status.value().get(), id.clone());
+    let field_error = {
+        let budget_error = budget_error.clone();
+        move || budget_error().and_then(|e| e.field("budget").map(str::to_owned))
+    };
+    let other_error = move || {
+        budget_error()
+            .filter(|e| e.field("budget").is_none())
+            .or_else(status_error.clone())
+            .map(|e| e.message)
+    };
+    let input_id = format!("budget-{id}");
+    let id_for_status = id.clone();
+    let (next, label) = match status {
+        Status::Active => ("paused", "Pause"),
+        _ => ("active", "Resume"),
+    };
+    view! {
+        <div class="controls">
+            <ActionForm action=set_budget attr:class="inline-form">
+                <input type="hidden" name="scope" value=scope />
+                <input type="hidden" name="id" value=id />
+                <label class="sr-only" for=input_id.clone()>
+                    {format!("Monthly budget of {name} in dollars")}
+                </label>
+                <span class="dollar">"$"</span>
+                <input
+                    id=input_id
+                    name="budget"
+                    class="budget-input"
+                    inputmode="decimal"
+                    placeholder="no budget"
+                    value=dollars_input(budget_cents)
+                    aria-invalid={
+                        let field_error = field_error.clone();
+                        move || field_error().is_some().to_string()
+                    }
+                />
+                <button type="submit">"Set budget"</button>
+                {
+                    let field_error = field_error.clone();
+                    move || {
+                        field_error()
+                            .map(|m| view! { <span class="field-error" role="alert">{m}</span> })
+                    }
+                }
+            </ActionForm>
+            <ActionForm action=set_status attr:class="inline-form">
+                <input type="hidden" name="scope" value=scope />
+                <input type="hidden" name="id" value=id_for_status />
+                <input type="hidden" name="status" value=next />
+                <button type="submit" class=format!("status-button {next}")>
+                    {label}
+                </button>
+            </ActionForm>
+            {move || {
+                other_error().map(|m| view! { <span class="row-error" role="alert">{m}</span> })
+            }}
+        </div>
+    }
+}

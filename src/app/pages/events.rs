@@ -1,0 +1,244 @@
+//! Events: the ledger, filtered by agent, project and dates, paged by cursor, and the CSV
+//! download of exactly what is filtered.
+
+use leptos::prelude::*;
+use leptos_router::{components::Form, hooks::use_query_map};
+
+use crate::{
+    api::{get_events, get_filter_options},
+    app::components::{
+        layout::use_company_route,
+        widgets::{ErrorNote, Money},
+    },
+};
+
+/// The filters as the page's query string holds them.
+#[derive(Clone, Debug, PartialEq, Default)]
+struct Filters {
+    agent_id: Option<String>,
+    project_id: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    from: Option<String>,
+    /// `YYYY-MM-DD`, inclusive (the API's `to` is the next day, exclusive).
+    to: Option<String>,
+    cursor: Option<String>,
+}
+
+impl Filters {
+    fn api_to(&self) -> Option<String> {
+        let to = self.to.as_deref()?;
+        let day = chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d").ok()?;
+        Some(day.succ_opt()?.format("%Y-%m-%d").to_string())
+    }
+
+    /// The API query for these filters, without the cursor.
+    fn api_query(&self) -> String {
+        let mut parts = Vec::new();
+        let mut add = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                parts.push(format!("{k}={}", urlencode(&v)));
+            }
+        };
+        add("agentId", self.agent_id.clone());
+        add("projectId", self.project_id.clone());
+        add("from", self.from.clone());
+        add("to", self.api_to());
+        parts.join("&")
+    }
+
+    /// This page's own query, with another cursor.
+    fn page_query(&self, cursor: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("agentId", &self.agent_id),
+            ("projectId", &self.project_id),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if let Some(v) = v {
+                parts.push(format!("{k}={}", urlencode(v)));
+            }
+        }
+        if let Some(c) = cursor {
+            parts.push(format!("cursor={}", urlencode(c)));
+        }
+        parts.join("&")
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn EventsPage() -> impl IntoView {
+    let route = use_company_route();
+    let query = use_query_map();
+    let filters = Memo::new(move |_| {
+        let q = query.read();
+        let get = |k: &str| q.get(k).filter(|v| !v.is_empty());
+        Filters {
+            agent_id: get("agentId"),
+            project_id: get("projectId"),
+            from: get("from"),
+            to: get("to"),
+            cursor: get("cursor"),
+        }
+    });
+    let options = Resource::new(move || route.company_id.get(), get_filter_options);
+    let page = Resource::new(
+        move || (route.company_id.get(), filters.get()),
+        |(company, f)| {
+            let to = f.api_to();
+            get_events(company, f.agent_id, f.project_id, f.from, to, f.cursor)
+        },
+    );
+    let csv_href = move || {
+        format!(
+            "/api/companies/{}/cost-events?format=csv&{}",
+            route.company_id.get(),
+            filters.get().api_query()
+        )
+    };
+    view! {
+        <section class="card">
+            <div class="card-head">
+                <h2>"Cost events"</h2>
+                <a class="button" href=csv_href download="cost-events.csv" data-testid="csv-link">
+                    "Download CSV"
+                </a>
+            </div>
+            <Transition fallback=|| ()>
+                {move || {
+                    let f = filters.get();
+                    options
+                        .get()
+                        .map(|result| {
+                            let (agents, projects) = result.unwrap_or_default();
+                            let selected = |current: &Option<String>, id: &str| {
+                                current.as_deref() == Some(id)
+                            };
+                            view! {
+                                <Form method="GET" action="" attr:class="filters">
+                                    <label>
+                                        "Agent"
+                                        <select name="agentId">
+                                            <option value="">"All agents"</option>
+                                            {agents
+                                                .into_iter()
+                                                .map(|(id, name)| {
+                                                    let sel = selected(&f.agent_id, &id);
+                                                    view! {
+                                                        <option value=id selected=sel>
+                                                            {name}
+                                                        </option>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                    </label>
+                                    <label>
+                                        "Project"
+                                        <select name="projectId">
+                                            <option value="">"All projects"</option>
+                                            <option value="none" selected=selected(&f.project_id, "none")>
+                                                "Unassigned"
+                                            </option>
+                                            {projects
+                                                .into_iter()
+                                                .map(|(id, name)| {
+                                                    let sel = selected(&f.project_id, &id);
+                                                    view! {
+                                                        <option value=id selected=sel>
+                                                            {name}
+                                                        </option>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                    </label>
+                                    <label>
+                                        "From" <input type="date" name="from" value=f.from.clone() />
+                                    </label>
+                                    <label>
+                                        "To" <input type="date" name="to" value=f.to.clone() />
+                                    </label>
+                                    <button type="submit">"Filter"</button>
+                                </Form>
+                            }
+                        })
+                }}
+            </Transition>
+            <Transition fallback=|| view! { <p class="muted">"Loading events…"</p> }>
+                {move || {
+                    page.get()
+                        .map(|result| match result {
+                            Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                            Ok(page) if page.items.is_empty() => {
+                                view! { <p class="empty">"No events match these filters."</p> }
+                                    .into_any()
+                            }
+                            Ok(page) => {
+                                let f = filters.get();
+                                let older = page
+                                    .next_cursor
+                                    .as_deref()
+                                    .map(|c| format!("?{}", f.page_query(Some(c))));
+                                let newest = f.cursor.is_some().then(|| format!("?{}", f.page_query(None)));
+                                view! {
+                                    <table class="table" data-testid="events-table">
+                                        <thead>
+                                            <tr>
+                                                <th scope="col">"When (UTC)"</th>
+                                                <th scope="col">"Agent"</th>
+                                                <th scope="col">"Model"</th>
+                                                <th scope="col" class="num">"Input"</th>
+                                                <th scope="col" class="num">"Cached"</th>
+                                                <th scope="col" class="num">"Output"</th>
+                                                <th scope="col" class="num">"Cost"</th>
+                                                <th scope="col">"Source"</th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {page
+                                                .items
+                                                .into_iter()
+                                                .map(|e| {
+                                                    view! {
+                                                        <tr data-testid="event-row">
+                                                            <td>{e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                                            <td class="mono">{e.agent_id[..8.min(e.agent_id.len())].to_owned()}</td>
+                                                            <td>{format!("{} / {}", e.provider, e.model)}</td>
+                                                            <td class="num">{e.input_tokens}</td>
+                                                            <td class="num">{e.cached_input_tokens}</td>
+                                                            <td class="num">{e.output_tokens}</td>
+                                                            <td class="num">
+                                                                <Money cents=e.cost_cents />
+                                                            </td>
+                                                            <td>{e.cost_source.as_str()}</td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                    <nav class="pager" aria-label="Pages">
+                                        {newest.map(|href| view! { <a href=href>"← Newest"</a> })}
+                                        {older.map(|href| view! { <a href=href data-testid="older">"Older →"</a> })}
+                                    </nav>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}

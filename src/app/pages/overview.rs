@@ -1,0 +1,152 @@
+//! The overview: tiles, four charts, and a self-refreshing view of the month.
+
+use leptos::prelude::*;
+
+use crate::{
+    api::get_overview,
+    app::components::{
+        layout::use_company_route,
+        widgets::{ErrorNote, Money, UtilBar},
+    },
+    model::{BudgetLevel, Overview, format_dollars},
+};
+
+/// How often an open overview asks for fresh figures.
+#[cfg(feature = "hydrate")]
+const REFRESH: std::time::Duration = std::time::Duration::from_secs(3);
+
+#[component]
+pub fn OverviewPage() -> impl IntoView {
+    let route = use_company_route();
+    let tick = RwSignal::new(0u64);
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    let overview = Resource::new(
+        move || (route.company_id.get(), route.month.get(), tick.get()),
+        |(company, month, _)| get_overview(company, month),
+    );
+    // The charts live outside the re-rendered part, so a refresh updates them in place.
+    let data = Signal::derive(move || overview.get().and_then(Result::ok));
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the month…"</p> }>
+            {move || {
+                overview
+                    .get()
+                    .map(|result| match result {
+                        Ok(o) => view! { <Tiles o /> }.into_any(),
+                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                    })
+            }}
+        </Transition>
+        <div class="charts">
+            <ChartCard id="chart-agents" title="Spend per agent" data />
+            <ChartCard id="chart-projects" title="Spend per project" data />
+            <ChartCard id="chart-daily" title="Cumulative spend this month" data />
+            <ChartCard id="chart-models" title="Spend by model" data />
+        </div>
+    }
+}
+
+#[component]
+fn Tiles(o: Overview) -> impl IntoView {
+    let s = &o.summary;
+    let (status_label, status_class) = match s.status {
+        BudgetLevel::Ok => ("OK", "ok"),
+        BudgetLevel::Warning => ("Warning: 80% used", "warn"),
+        BudgetLevel::HardStop => ("Hard stop", "stop"),
+    };
+    let empty = s.event_count == 0;
+    let curl = format!(
+        "curl -X POST $COSTLINE_URL/api/companies/{}/cost-events -H 'content-type: application/json' \
+         -d '{{\"agentId\":\"<agent id>\",\"provider\":\"anthropic\",\"model\":\"claude-sonnet-4\",\"inputTokens\":15000,\"outputTokens\":3000,\"costCents\":12}}'",
+        o.company.id
+    );
+    view! {
+        <section class="tiles" aria-label="This month at a glance" data-testid="tiles">
+            <div class="tile">
+                <span class="tile-label">"Spend"</span>
+                <span class="tile-value" data-testid="tile-spend">
+                    <Money cents=s.spend_cents />
+                </span>
+                <span class="tile-note">{format!("{} events", s.event_count)}</span>
+            </div>
+            <div class="tile">
+                <span class="tile-label">"Budget"</span>
+                <span class="tile-value" data-testid="tile-budget">
+                    {if s.budget_cents > 0 {
+                        format_dollars(s.budget_cents)
+                    } else {
+                        "None".to_owned()
+                    }}
+                </span>
+                <span class="tile-note">"per month"</span>
+            </div>
+            <div class="tile wide">
+                <span class="tile-label">"Utilization"</span>
+                <span class="tile-value" data-testid="tile-utilization">
+                    <UtilBar percent=s.utilization_percent budget_cents=s.budget_cents />
+                </span>
+            </div>
+            <div class="tile">
+                <span class="tile-label">"Status"</span>
+                <span class=format!("tile-value status {status_class}") data-testid="tile-status">
+                    {status_label}
+                </span>
+            </div>
+            <div class="tile">
+                <span class="tile-label">"Paused agents"</span>
+                <span class="tile-value" data-testid="tile-paused">
+                    {o.paused_agents}
+                </span>
+                <span class="tile-note">{format!("of {}", o.agents.len())}</span>
+            </div>
+            <div class="tile">
+                <span class="tile-label">"Unpriced events"</span>
+                <span
+                    class={if s.unpriced_event_count > 0 { "tile-value warn" } else { "tile-value" }}
+                    data-testid="tile-unpriced"
+                >
+                    {s.unpriced_event_count}
+                </span>
+                <span class="tile-note">"counted at $0"</span>
+            </div>
+        </section>
+        {empty
+            .then(|| {
+                view! {
+                    <section class="empty-state" data-testid="empty-state">
+                        <h2>"No cost events in this month yet"</h2>
+                        <p>
+                            "Adapters report one event per agent heartbeat. Post one to see it here:"
+                        </p>
+                        <pre>
+                            <code>{curl}</code>
+                        </pre>
+                    </section>
+                }
+            })}
+    }
+}
+
+/// A chart's card: a placeholder of the right size on the server, drawn in the browser.
+#[component]
+fn ChartCard(
+    id: &'static str,
+    title: &'static str,
+    data: Signal<Option<Overview>>,
+) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    crate::app::components::charts::draw(id, data);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = data;
+    view! {
+        <figure class="chart-card">
+            <figcaption>{title}</figcaption>
+            <div id=id class="chart" role="img" aria-label=title data-testid=id></div>
+        </figure>
+    }
+}

@@ -1,0 +1,89 @@
+//! Company settings: name and monthly budget, and pausing the whole company by hand.
+
+use leptos::prelude::*;
+
+use crate::{
+    api::{SetStatus, UpdateCompany, get_overview},
+    app::components::{
+        layout::use_company_route,
+        widgets::{ErrorNote, StatusBadge},
+    },
+    model::{Status, dollars_input},
+};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let route = use_company_route();
+    let update = ServerAction::<UpdateCompany>::new();
+    let set_status = ServerAction::<SetStatus>::new();
+    let company = Resource::new(
+        move || {
+            (
+                route.company_id.get(),
+                update.version().get(),
+                set_status.version().get(),
+            )
+        },
+        |(company, _, _)| async move { get_overview(company, None).await.map(|o| o.company) },
+    );
+    let error = move || match (update.value().get(), set_status.value().get()) {
+        (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e),
+        _ => None,
+    };
+    view! {
+        <section class="card narrow">
+            <h2>"Company settings"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    company
+                        .get()
+                        .map(|result| match result {
+                            Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                            Ok(c) => {
+                                let field = move |name: &'static str| {
+                                    error().and_then(|e| e.field(name).map(str::to_owned))
+                                };
+                                let id_for_status = c.id.clone();
+                                let (next, label) = match c.status {
+                                    Status::Active => ("paused", "Pause the company"),
+                                    _ => ("active", "Resume the company"),
+                                };
+                                view! {
+                                    <ActionForm action=update attr:class="stacked-form">
+                                        <input type="hidden" name="id" value=c.id.clone() />
+                                        <label for="company-name">"Name"</label>
+                                        <input id="company-name" name="name" value=c.name.clone() required=true />
+                                        {move || field("name").map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+                                        <label for="company-budget">"Monthly budget (dollars, empty for none)"</label>
+                                        <input
+                                            id="company-budget"
+                                            name="budget"
+                                            inputmode="decimal"
+                                            value=dollars_input(c.budget_monthly_cents)
+                                        />
+                                        {move || field("budget").map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+                                        <button type="submit">"Save"</button>
+                                    </ActionForm>
+                                    <div class="status-line">
+                                        "Status: " <StatusBadge status=c.status reason=c.pause_reason />
+                                        <ActionForm action=set_status attr:class="inline-form">
+                                            <input type="hidden" name="scope" value="company" />
+                                            <input type="hidden" name="id" value=id_for_status />
+                                            <input type="hidden" name="status" value=next />
+                                            <button type="submit">{label}</button>
+                                        </ActionForm>
+                                    </div>
+                                    {move || {
+                                        error()
+                                            .filter(|e| e.details.is_empty())
+                                            .map(|e| view! { <ErrorNote error=e /> })
+                                    }}
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}

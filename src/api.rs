@@ -4,11 +4,11 @@
 
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-use crate::model::{FieldError, parse_dollars};
 use crate::model::{
     AgentCostRow, ApiError, BudgetAlert, Company, Directory, EventPage, Overview, ProjectCostRow,
 };
+#[cfg(feature = "ssr")]
+use crate::model::{FieldError, parse_dollars};
 
 /// The service, and the error mapping every server function shares.
 #[cfg(feature = "ssr")]
@@ -31,7 +31,13 @@ mod ctx {
     pub fn fail(err: AppError) -> ApiError {
         let err: ApiError = err.into();
         let form_post = use_context::<Parts>()
-            .and_then(|p| p.headers.get(ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
+            .and_then(|p| {
+                p.headers
+                    .get(ACCEPT)?
+                    .to_str()
+                    .ok()
+                    .map(|a| a.contains("text/html"))
+            })
             .unwrap_or(false);
         if !form_post
             && let (Some(options), Ok(status)) = (
@@ -215,7 +221,10 @@ pub async fn get_filter_options(
 ) -> Result<(Vec<(String, String)>, Vec<(String, String)>), ApiError> {
     let service = ctx::service()?;
     let agents = service.list_agents(&company_id).await.map_err(ctx::fail)?;
-    let projects = service.list_projects(&company_id).await.map_err(ctx::fail)?;
+    let projects = service
+        .list_projects(&company_id)
+        .await
+        .map_err(ctx::fail)?;
     Ok((
         agents.into_iter().map(|a| (a.id, a.name)).collect(),
         projects.into_iter().map(|p| (p.id, p.name)).collect(),

@@ -440,9 +440,10 @@ impl server_fn::error::FromServerFnError for ApiError {
     fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
         use server_fn::error::ServerFnErrorErr as E;
         match value {
-            E::Request(_) | E::Response(_) => {
-                Self::new(503, "Costline could not be reached; check the connection and retry.")
-            }
+            E::Request(_) | E::Response(_) => Self::new(
+                503,
+                "Costline could not be reached; check the connection and retry.",
+            ),
             E::Args(m) | E::MissingArg(m) => Self::new(400, format!("bad form input: {m}")),
             other => Self::new(500, other.to_string()),
         }
@@ -472,9 +473,7 @@ pub fn parse_dollars(input: &str) -> Result<i64, String> {
     let whole: i64 = if whole.is_empty() {
         0
     } else {
-        whole
-            .parse()
-            .map_err(|_| "is too large".to_string())?
+        whole.parse().map_err(|_| "is too large".to_string())?
     };
     let frac: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
     whole

@@ -7,14 +7,15 @@ mod pages;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
 use components::layout::CompanyShell;
 use pages::{
-    agents::AgentsPage, alerts::AlertsPage, events::EventsPage, home::Home,
-    overview::OverviewPage, projects::ProjectsPage, settings::SettingsPage,
+    agents::AgentsPage, alerts::AlertsPage, events::EventsPage, home::Home, overview::OverviewPage,
+    projects::ProjectsPage, settings::SettingsPage,
 };
 
 /// The document around the app, rendered on the server.
@@ -54,8 +55,10 @@ pub fn App() -> impl IntoView {
             </header>
             <main class="page">
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
-                    <Route path=path!("/") view=Home />
-                    <ParentRoute path=path!("/companies/:id") view=CompanyShell>
+                    // Async: the server waits for the data and sends whole pages, so they
+                    // read (and their forms work) without JavaScript too.
+                    <Route path=path!("/") view=Home ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/companies/:id") view=CompanyShell ssr=SsrMode::Async>
                         <Route path=path!("") view=OverviewPage />
                         <Route path=path!("agents") view=AgentsPage />
                         <Route path=path!("projects") view=ProjectsPage />

@@ -5,8 +5,9 @@
 use charming::{
     Chart, WasmRenderer,
     component::{Axis, Grid, Legend},
+    datatype::CompositeValue,
     element::{
-        AxisType, Formatter, ItemStyle, JsFunction, LineStyle, LineStyleType, MarkLine,
+        AxisType, Formatter, ItemStyle, JsFunction, Label, LineStyle, LineStyleType, MarkLine,
         MarkLineData, MarkLineVariant, Symbol, Tooltip, Trigger,
     },
     series::{Bar, Line, Pie},
@@ -26,13 +27,13 @@ fn dollars(cents: i64) -> f64 {
 }
 
 fn money_tooltip(trigger: Trigger) -> Tooltip {
-    Tooltip::new().trigger(trigger).value_formatter(Formatter::Function(
-        JsFunction::new_with_args(
+    Tooltip::new()
+        .trigger(trigger)
+        .value_formatter(Formatter::Function(JsFunction::new_with_args(
             "v",
             "return v == null ? '' : '$' + Number(v).toLocaleString('en-US', \
              {minimumFractionDigits: 2, maximumFractionDigits: 2});",
-        ),
-    ))
+        )))
 }
 
 fn money_axis(axis: Axis) -> Axis {
@@ -61,7 +62,14 @@ fn agents(o: &Overview) -> Chart {
     Chart::new()
         .tooltip(money_tooltip(Trigger::Axis))
         .legend(Legend::new().data(vec!["Spend", "Budget"]).bottom(0))
-        .grid(Grid::new().left(8).right(24).top(8).bottom(36).contain_label(true))
+        .grid(
+            Grid::new()
+                .left(8)
+                .right(24)
+                .top(8)
+                .bottom(36)
+                .contain_label(true),
+        )
         .x_axis(money_axis(Axis::new()))
         .y_axis(Axis::new().type_(AxisType::Category).data(names))
         .series(
@@ -71,10 +79,12 @@ fn agents(o: &Overview) -> Chart {
                 .item_style(ItemStyle::new().color(BLUE)),
         )
         .series(
-            Bar::new()
-                .name("Budget")
-                .data(budget)
-                .item_style(ItemStyle::new().color("rgba(0,0,0,0)").border_color(GREY).border_width(1)),
+            Bar::new().name("Budget").data(budget).item_style(
+                ItemStyle::new()
+                    .color("rgba(0,0,0,0)")
+                    .border_color(GREY)
+                    .border_width(1),
+            ),
         )
 }
 
@@ -87,6 +97,15 @@ fn projects(o: &Overview) -> Chart {
         .map(|p| (dollars(p.totals.cost_cents), p.project_name.clone()))
         .collect();
     Chart::new()
+        // Shades of one hue: a slice is a share, not a warning.
+        .color(
+            [
+                "#2456d6", "#7d9be8", "#4a5568", "#b8c6ee", "#9aa3af", "#1a3d99", "#d5dbe3",
+            ]
+            .into_iter()
+            .map(charming::element::Color::from)
+            .collect(),
+        )
         .tooltip(money_tooltip(Trigger::Item))
         .legend(Legend::new().bottom(0))
         .series(
@@ -124,7 +143,11 @@ fn daily(o: &Overview) -> Chart {
         })
         .collect();
     let so_far = elapsed.checked_sub(1).map_or(0, |i| cumulative[i]);
-    let per_day = if elapsed > 0 { so_far as f64 / elapsed as f64 } else { 0.0 };
+    let per_day = if elapsed > 0 {
+        so_far as f64 / elapsed as f64
+    } else {
+        0.0
+    };
     let projection: Vec<charming::datatype::DataPointItem> = (0..o.daily.len())
         .map(|i| {
             if elapsed > 0 && i + 1 >= elapsed && elapsed < o.daily.len() {
@@ -138,12 +161,21 @@ fn daily(o: &Overview) -> Chart {
     let budget = o.summary.budget_cents;
     // A dashed line at one budget level; MarkLine styles apply per series, so the 80%
     // line rides on the spend series and the 100% line on the projection.
+    let (first_day, last_day) = (
+        days.first().cloned().unwrap_or_default(),
+        days.last().cloned().unwrap_or_default(),
+    );
     let level = |name: &str, value: f64, color: &str| {
+        let end = |day: &str| {
+            MarkLineData::new().coord(vec![CompositeValue::from(day), CompositeValue::from(value)])
+        };
         MarkLine::new()
             .symbol(vec![Symbol::None, Symbol::None])
             .line_style(LineStyle::new().color(color))
-            .data(vec![MarkLineVariant::Simple(
-                MarkLineData::new().name(name).y_axis(value),
+            .label(Label::new().formatter(Formatter::String(name.to_owned())))
+            .data(vec![MarkLineVariant::StartToEnd(
+                end(&first_day),
+                end(&last_day),
             )])
     };
     let mut spend = Line::new()
@@ -169,7 +201,14 @@ fn daily(o: &Overview) -> Chart {
     Chart::new()
         .tooltip(money_tooltip(Trigger::Axis))
         .legend(Legend::new().data(vec!["Spend", "Projected"]).bottom(0))
-        .grid(Grid::new().left(8).right(40).top(16).bottom(36).contain_label(true))
+        .grid(
+            Grid::new()
+                .left(8)
+                .right(40)
+                .top(16)
+                .bottom(36)
+                .contain_label(true),
+        )
         .x_axis(Axis::new().type_(AxisType::Category).data(days))
         .y_axis(y)
         .series(spend)
@@ -179,10 +218,21 @@ fn daily(o: &Overview) -> Chart {
 /// Spend by model.
 fn models(o: &Overview) -> Chart {
     let names: Vec<String> = o.models.iter().map(|m| m.model.clone()).collect();
-    let spend: Vec<f64> = o.models.iter().map(|m| dollars(m.totals.cost_cents)).collect();
+    let spend: Vec<f64> = o
+        .models
+        .iter()
+        .map(|m| dollars(m.totals.cost_cents))
+        .collect();
     Chart::new()
         .tooltip(money_tooltip(Trigger::Axis))
-        .grid(Grid::new().left(8).right(16).top(16).bottom(8).contain_label(true))
+        .grid(
+            Grid::new()
+                .left(8)
+                .right(16)
+                .top(16)
+                .bottom(8)
+                .contain_label(true),
+        )
         .x_axis(Axis::new().type_(AxisType::Category).data(names))
         .y_axis(money_axis(Axis::new()))
         .series(

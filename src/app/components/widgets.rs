@@ -56,7 +56,7 @@ pub fn UtilBar(percent: f64, budget_cents: i64) -> impl IntoView {
             <span class=format!("util-label {level}")>{format!("{percent:.2}%")}</span>
         </span>
     }
-        .into_any()
+    .into_any()
 }
 
 #[component]

@@ -13,8 +13,7 @@ use crate::{
     model::{
         AgentCostRow, BudgetAlert, BudgetLevel, CostSummary, DailyCost, Directory, EventPage,
         FieldError, ModelCostRow, Overview, ProjectCostRow, ScopeType, Threshold, Totals,
-        micros_to_cents,
-        utilization_percent,
+        micros_to_cents, utilization_percent,
     },
     server::{
         error::{AppError, AppResult},

@@ -230,3 +230,71 @@ pub async fn get_filter_options(
         projects.into_iter().map(|p| (p.id, p.name)).collect(),
     ))
 }
+
+/// The whole price book.
+#[server(prefix = "/rpc", endpoint = "prices")]
+pub async fn get_prices() -> Result<Vec<crate::model::ModelPrice>, ApiError> {
+    ctx::service()?.list_prices().await.map_err(ctx::fail)
+}
+
+/// Adds or changes a price; amounts in dollars per million tokens, as typed.
+#[server(prefix = "/rpc", endpoint = "put_price")]
+pub async fn put_price(
+    provider: String,
+    model: String,
+    effective_from: String,
+    input: String,
+    cached_input: String,
+    cache_write: String,
+    output: String,
+) -> Result<(), ApiError> {
+    use crate::{model::parse_price_per_mtok, server::service::prices::PriceInput};
+    let mut details = Vec::new();
+    let mut amount = |field: &str, value: &str, required: bool| -> Option<i64> {
+        if value.trim().is_empty() && !required {
+            return None;
+        }
+        parse_price_per_mtok(value)
+            .map_err(|m| details.push(FieldError::new(field, m)))
+            .ok()
+    };
+    let input_price = amount("input", &input, true);
+    let cached = amount("cachedInput", &cached_input, false);
+    let write = amount("cacheWrite", &cache_write, false);
+    let output_price = amount("output", &output, true);
+    if !details.is_empty() {
+        return Err(ApiError {
+            status: 400,
+            message: "Some prices are not valid amounts.".into(),
+            details,
+            target: None,
+        });
+    }
+    let price = PriceInput {
+        provider,
+        model,
+        effective_from,
+        input: input_price,
+        cached_input: cached,
+        cache_write: write,
+        output: output_price,
+        source: Some("set in the dashboard".into()),
+    };
+    ctx::service()?
+        .put_price(price)
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            let mut e = ctx::fail(e);
+            for d in &mut e.details {
+                d.field = match d.field.as_str() {
+                    "inputMicroCentsPerMTok" => "input".into(),
+                    "outputMicroCentsPerMTok" => "output".into(),
+                    "cachedInputMicroCentsPerMTok" => "cachedInput".into(),
+                    "cacheWriteMicroCentsPerMTok" => "cacheWrite".into(),
+                    other => other.to_owned(),
+                };
+            }
+            e
+        })
+}

@@ -247,13 +247,19 @@ pub struct CostEvent {
     pub project_id: Option<String>,
     pub provider: String,
     pub model: String,
+    /// Every input token, cached ones included.
     pub input_tokens: i64,
+    /// The part of `input_tokens` read from a prompt cache.
     pub cached_input_tokens: i64,
+    /// The part of `input_tokens` written to a prompt cache.
+    pub cache_write_tokens: i64,
     pub output_tokens: i64,
     pub cost_cents: i64,
     /// The exact cost in millionths of a cent; `costCents` is this rounded.
     pub cost_micro_cents: i64,
     pub cost_source: CostSource,
+    /// The price-book entry that computed the cost (`costSource: "computed"`).
+    pub price_id: Option<String>,
     pub occurred_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub event_key: Option<String>,
@@ -300,6 +306,8 @@ pub struct Totals {
     pub output_tokens: i64,
     pub event_count: i64,
     pub unpriced_event_count: i64,
+    /// Input and output tokens of the unpriced events: what silently cost 0.
+    pub unpriced_tokens: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -314,6 +322,7 @@ pub struct CostSummary {
     pub status: BudgetLevel,
     pub event_count: i64,
     pub unpriced_event_count: i64,
+    pub unpriced_tokens: i64,
     pub input_tokens: i64,
     pub cached_input_tokens: i64,
     pub output_tokens: i64,
@@ -377,6 +386,76 @@ pub struct BudgetAlert {
     pub budget_cents: i64,
     pub observed_cents: i64,
     pub created_at: DateTime<Utc>,
+}
+
+/// A price-book entry: prices per million tokens, in micro-cents (1 cent = 1,000,000),
+/// from `effectiveFrom` on. `model` is an exact name or a prefix pattern ending in `*`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelPrice {
+    pub id: String,
+    pub provider: String,
+    pub model: String,
+    pub effective_from: DateTime<Utc>,
+    pub input_micro_cents_per_m_tok: i64,
+    pub cached_input_micro_cents_per_m_tok: i64,
+    pub cache_write_micro_cents_per_m_tok: i64,
+    pub output_micro_cents_per_m_tok: i64,
+    pub source: String,
+}
+
+/// What pricing the unpriced events of a window with today's price book changes (a dry
+/// run), or changed (`applied`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RepriceReport {
+    pub company_id: String,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub applied: bool,
+    pub unpriced_events: i64,
+    pub repriced_events: i64,
+    pub still_unpriced_events: i64,
+    pub added_cents: i64,
+    pub added_micro_cents: i64,
+}
+
+/// Micro-cents per million tokens as dollars per million tokens, exactly: `$0.075`.
+pub fn format_price_per_mtok(micros: i64) -> String {
+    // 1 dollar = 100 cents = 100,000,000 micro-cents.
+    let whole = micros / 100_000_000;
+    let frac = format!("{:08}", micros % 100_000_000);
+    let frac = frac.trim_end_matches('0');
+    let frac = if frac.len() < 2 {
+        format!("{frac:0<2}")
+    } else {
+        frac.to_owned()
+    };
+    format!("${whole}.{frac}")
+}
+
+/// Parses dollars per million tokens (`3`, `0.075`) into micro-cents per million tokens,
+/// exactly (up to 8 decimals).
+pub fn parse_price_per_mtok(input: &str) -> Result<i64, String> {
+    let s = input.trim().trim_start_matches('$');
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+    if s.is_empty() || (whole.is_empty() && frac.is_empty()) || !digits(whole) || !digits(frac) {
+        return Err("must be dollars per million tokens, like 3 or 0.075".into());
+    }
+    if frac.len() > 8 {
+        return Err("must have at most 8 decimals".into());
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| "is too large".to_string())?
+    };
+    let frac: i64 = format!("{frac:0<8}").parse().unwrap_or(0);
+    whole
+        .checked_mul(100_000_000)
+        .and_then(|m| m.checked_add(frac))
+        .ok_or_else(|| "is too large".into())
 }
 
 /// One invalid field of a request, named the way the client spelled it.
@@ -551,6 +630,19 @@ mod tests {
         assert_eq!(format_dollars(123_456_789), "$1,234,567.89");
         assert_eq!(format_dollars(5), "$0.05");
         assert_eq!(dollars_input(125_050), "1250.50");
+    }
+
+    #[test]
+    fn prices_parse_and_print_exactly() {
+        assert_eq!(parse_price_per_mtok("3"), Ok(300_000_000));
+        assert_eq!(parse_price_per_mtok("$0.075"), Ok(7_500_000));
+        assert_eq!(parse_price_per_mtok("0.00000001"), Ok(1));
+        assert!(parse_price_per_mtok("0.000000001").is_err());
+        assert!(parse_price_per_mtok("-1").is_err());
+        assert!(parse_price_per_mtok("").is_err());
+        assert_eq!(format_price_per_mtok(7_500_000), "$0.075");
+        assert_eq!(format_price_per_mtok(300_000_000), "$3.00");
+        assert_eq!(format_price_per_mtok(1_875_000_000), "$18.75");
     }
 
     #[test]

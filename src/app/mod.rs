@@ -15,7 +15,7 @@ use leptos_router::{
 use components::layout::CompanyShell;
 use pages::{
     agents::AgentsPage, alerts::AlertsPage, events::EventsPage, home::Home, overview::OverviewPage,
-    projects::ProjectsPage, settings::SettingsPage,
+    prices::PricesPage, projects::ProjectsPage, settings::SettingsPage,
 };
 
 /// The document around the app, rendered on the server.
@@ -52,12 +52,17 @@ pub fn App() -> impl IntoView {
                     "Costline"
                 </a>
                 <span class="tagline">"Where the agents' money goes"</span>
+                <nav class="topnav" aria-label="Sections">
+                    <a href="/">"Companies"</a>
+                    <a href="/prices">"Price book"</a>
+                </nav>
             </header>
             <main class="page">
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     // Async: the server waits for the data and sends whole pages, so they
                     // read (and their forms work) without JavaScript too.
                     <Route path=path!("/") view=Home ssr=SsrMode::Async />
+                    <Route path=path!("/prices") view=PricesPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/companies/:id") view=CompanyShell ssr=SsrMode::Async>
                         <Route path=path!("") view=OverviewPage />
                         <Route path=path!("agents") view=AgentsPage />

@@ -112,7 +112,10 @@ fn Tiles(o: Overview) -> impl IntoView {
                 >
                     {s.unpriced_event_count}
                 </span>
-                <span class="tile-note">"counted at $0"</span>
+                <span class="tile-note">
+                    {format!("{} tokens counted at $0 · ", s.unpriced_tokens)}
+                    <a href="/prices">"prices"</a>
+                </span>
             </div>
         </section>
         {empty

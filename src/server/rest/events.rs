@@ -36,6 +36,7 @@ pub async fn create_cost_event(
         model: f.required_string("model"),
         input_tokens: f.int("inputTokens"),
         cached_input_tokens: f.int("cachedInputTokens"),
+        cache_write_tokens: f.int("cacheWriteTokens"),
         output_tokens: f.int("outputTokens"),
         cost_cents: f.int("costCents"),
         occurred_at: f.instant("occurredAt"),
@@ -161,7 +162,8 @@ pub async fn list_cost_events(
 }
 
 const CSV_HEADER: &str = "id,occurredAt,agentId,projectId,provider,model,inputTokens,\
-cachedInputTokens,outputTokens,costCents,costMicroCents,costSource,eventKey,createdAt\n";
+cachedInputTokens,cacheWriteTokens,outputTokens,costCents,costMicroCents,costSource,eventKey,\
+createdAt\n";
 
 fn csv_field(out: &mut String, value: &str) {
     if value.contains([',', '"', '\n', '\r']) {
@@ -184,6 +186,7 @@ fn csv_row(out: &mut String, e: &CostEvent) {
         e.model.clone(),
         e.input_tokens.to_string(),
         e.cached_input_tokens.to_string(),
+        e.cache_write_tokens.to_string(),
         e.output_tokens.to_string(),
         e.cost_cents.to_string(),
         e.cost_micro_cents.to_string(),

@@ -3,6 +3,7 @@
 
 mod events;
 pub mod extract;
+mod prices;
 mod reports;
 mod scopes;
 
@@ -19,6 +20,7 @@ use crate::server::{error::AppError, service::Service, state::AppState};
 
 pub fn router() -> Router<AppState> {
     use events::*;
+    use prices::*;
     use reports::*;
     use scopes::*;
     let api = Router::new()
@@ -61,6 +63,11 @@ pub fn router() -> Router<AppState> {
             "/companies/{company_id}/budget-alerts",
             get(list_budget_alerts),
         )
+        .route(
+            "/companies/{company_id}/reprice",
+            axum::routing::post(reprice_company),
+        )
+        .route("/model-prices", get(list_model_prices).put(put_model_price))
         .route("/agents/{agent_id}", get(get_agent).patch(update_agent))
         .route(
             "/agents/{agent_id}/budgets",

@@ -22,6 +22,7 @@ use uuid::Uuid;
 use super::{
     Service,
     enforcement::{self, Scope, Transition},
+    prices::{PriceBook, Tokens, cost_micros},
     scopes::{alert_row, resume_budget_paused_agents},
     window::{self, day_key, month_key},
 };
@@ -59,8 +60,12 @@ pub struct NewCostEvent {
     pub project_id: Option<String>,
     pub provider: String,
     pub model: String,
+    /// Every input token, cached reads and cache writes included.
     pub input_tokens: Option<i64>,
+    /// The part of the input read from a prompt cache.
     pub cached_input_tokens: Option<i64>,
+    /// The part of the input written to a prompt cache.
+    pub cache_write_tokens: Option<i64>,
     pub output_tokens: Option<i64>,
     pub cost_cents: Option<i64>,
     pub occurred_at: Option<DateTime<Utc>>,
@@ -78,6 +83,7 @@ struct ValidEvent {
     model: String,
     input_tokens: i64,
     cached_input_tokens: i64,
+    cache_write_tokens: i64,
     output_tokens: i64,
     cost_cents: Option<i64>,
     occurred_at: Option<i64>,
@@ -124,9 +130,20 @@ impl NewCostEvent {
         };
         let input_tokens = count("inputTokens", self.input_tokens, MAX_TOKENS);
         let cached_input_tokens = count("cachedInputTokens", self.cached_input_tokens, MAX_TOKENS);
+        let cache_write_tokens = count("cacheWriteTokens", self.cache_write_tokens, MAX_TOKENS);
         let output_tokens = count("outputTokens", self.output_tokens, MAX_TOKENS);
         if let Some(cost) = self.cost_cents {
             count("costCents", Some(cost), MAX_EVENT_COST_CENTS);
+        }
+        // Cached reads and writes are parts of the input, so no token is priced twice.
+        if cached_input_tokens >= 0
+            && cache_write_tokens >= 0
+            && cached_input_tokens.saturating_add(cache_write_tokens) > input_tokens.max(0)
+        {
+            errors.push(FieldError::new(
+                "cachedInputTokens",
+                "cached and cache-write tokens are part of inputTokens: their sum may not exceed it",
+            ));
         }
         let occurred_at = self.occurred_at.map(|t| t.timestamp_millis());
         if let Some(at) = occurred_at {
@@ -153,6 +170,7 @@ impl NewCostEvent {
             model,
             input_tokens,
             cached_input_tokens,
+            cache_write_tokens,
             output_tokens,
             self.cost_cents,
             occurred_at,
@@ -166,6 +184,7 @@ impl NewCostEvent {
             model,
             input_tokens,
             cached_input_tokens,
+            cache_write_tokens,
             output_tokens,
             cost_cents: self.cost_cents,
             occurred_at,
@@ -339,6 +358,7 @@ struct Batch {
     agents: HashMap<String, Scope>,
     projects: HashMap<String, Scope>,
     keyed: HashMap<(String, String), EventRow>,
+    prices: PriceBook,
     raised: HashSet<(ScopeType, String, Threshold)>,
     new_events: Vec<EventRow>,
     new_alerts: Vec<AlertRow>,
@@ -396,6 +416,12 @@ async fn apply_batch(
         })
         .collect();
 
+    // The price book is small; read it in the transaction only when some event needs it.
+    let prices = if events.iter().any(|e| e.cost_cents.is_none()) {
+        PriceBook::load(conn).await?
+    } else {
+        PriceBook::default()
+    };
     let mut batch = Batch {
         now_ms: now.timestamp_millis(),
         month,
@@ -404,6 +430,7 @@ async fn apply_batch(
         agents,
         projects,
         keyed,
+        prices,
         raised,
         new_events: Vec::new(),
         new_alerts: Vec::new(),
@@ -464,9 +491,25 @@ impl Batch {
         }
 
         let occurred_at = e.occurred_at.unwrap_or(self.now_ms);
-        let (cost_micros, source) = match e.cost_cents {
-            Some(cents) => (cents * MICROS_PER_CENT, CostSource::Reported),
-            None => (0, CostSource::Unpriced),
+        // The adapter's figure wins; else the price in force when the event occurred.
+        let (cost_micros, source, price_id) = match e.cost_cents {
+            Some(cents) => (cents * MICROS_PER_CENT, CostSource::Reported, None),
+            None => match self.prices.find(&e.provider, &e.model, occurred_at) {
+                Some(price) => (
+                    cost_micros(
+                        price,
+                        Tokens {
+                            input: e.input_tokens,
+                            cached_input: e.cached_input_tokens,
+                            cache_write: e.cache_write_tokens,
+                            output: e.output_tokens,
+                        },
+                    ),
+                    CostSource::Computed,
+                    Some(price.id.clone()),
+                ),
+                None => (0, CostSource::Unpriced, None),
+            },
         };
         let in_this_month = month_key(window::from_ms(occurred_at)) == self.month;
         if in_this_month {
@@ -501,6 +544,8 @@ impl Batch {
             created_at: self.now_ms,
             event_key: e.event_key.clone(),
             fingerprint: Some(e.fingerprint.clone()),
+            price_id,
+            cache_write_tokens: e.cache_write_tokens,
         };
         self.add_to_rollups(&row);
         if in_this_month {
@@ -531,41 +576,21 @@ impl Batch {
     }
 
     fn add_to_rollups(&mut self, row: &EventRow) {
-        let at = window::from_ms(row.occurred_at);
-        let (month, day) = (month_key(at), day_key(at));
+        let unpriced = row.cost_source == CostSource::Unpriced.as_str();
         let metrics = Metrics {
             cost_micros: row.cost_micros,
             input_tokens: row.input_tokens,
             cached_input_tokens: row.cached_input_tokens,
             output_tokens: row.output_tokens,
             event_count: 1,
-            unpriced_count: i64::from(row.cost_source == CostSource::Unpriced.as_str()),
+            unpriced_count: i64::from(unpriced),
+            unpriced_tokens: if unpriced {
+                row.input_tokens + row.output_tokens
+            } else {
+                0
+            },
         };
-        let company_id = row.company_id.clone();
-        let keys = [
-            RollupKey::CompanyMonth {
-                company_id: company_id.clone(),
-                month,
-            },
-            RollupKey::AgentMonth {
-                agent_id: row.agent_id.clone(),
-                month,
-                company_id: company_id.clone(),
-            },
-            RollupKey::ProjectMonth {
-                company_id: company_id.clone(),
-                month,
-                project_id: row.project_id.clone().unwrap_or_default(),
-            },
-            RollupKey::ModelMonth {
-                company_id: company_id.clone(),
-                month,
-                provider: row.provider.clone(),
-                model: row.model.clone(),
-            },
-            RollupKey::CompanyDay { company_id, day },
-        ];
-        for key in keys {
+        for key in rollup_keys(row) {
             self.deltas.entry(key).or_default().add(&metrics);
         }
     }
@@ -704,6 +729,39 @@ fn raise_alerts(
     }
 }
 
+/// The rollup rows an event counts in: its month per company, agent, project ("" for none)
+/// and model, and its day per company.
+pub(super) fn rollup_keys(e: &EventRow) -> [RollupKey; 5] {
+    let at = window::from_ms(e.occurred_at);
+    let (month, day) = (month_key(at), day_key(at));
+    [
+        RollupKey::CompanyMonth {
+            company_id: e.company_id.clone(),
+            month,
+        },
+        RollupKey::AgentMonth {
+            agent_id: e.agent_id.clone(),
+            month,
+            company_id: e.company_id.clone(),
+        },
+        RollupKey::ProjectMonth {
+            company_id: e.company_id.clone(),
+            month,
+            project_id: e.project_id.clone().unwrap_or_default(),
+        },
+        RollupKey::ModelMonth {
+            company_id: e.company_id.clone(),
+            month,
+            provider: e.provider.clone(),
+            model: e.model.clone(),
+        },
+        RollupKey::CompanyDay {
+            company_id: e.company_id.clone(),
+            day,
+        },
+    ]
+}
+
 pub(super) fn event_model(row: &EventRow) -> AppResult<CostEvent> {
     let cost_source = CostSource::parse(&row.cost_source)
         .ok_or_else(|| AppError::internal(format!("bad cost source {:?}", row.cost_source)))?;
@@ -716,10 +774,12 @@ pub(super) fn event_model(row: &EventRow) -> AppResult<CostEvent> {
         model: row.model.clone(),
         input_tokens: row.input_tokens,
         cached_input_tokens: row.cached_input_tokens,
+        cache_write_tokens: row.cache_write_tokens,
         output_tokens: row.output_tokens,
         cost_cents: micros_to_cents(row.cost_micros),
         cost_micro_cents: row.cost_micros,
         cost_source,
+        price_id: row.price_id.clone(),
         occurred_at: window::from_ms(row.occurred_at),
         created_at: window::from_ms(row.created_at),
         event_key: row.event_key.clone(),

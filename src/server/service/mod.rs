@@ -3,6 +3,7 @@
 
 pub mod enforcement;
 pub mod ingest;
+pub mod prices;
 pub mod reconcile;
 pub mod reports;
 pub mod scopes;

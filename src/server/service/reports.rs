@@ -57,6 +57,7 @@ fn totals(m: &Metrics) -> Totals {
         output_tokens: m.output_tokens,
         event_count: m.event_count,
         unpriced_event_count: m.unpriced_count,
+        unpriced_tokens: m.unpriced_tokens,
     }
 }
 
@@ -184,6 +185,7 @@ impl Service {
             status: BudgetLevel::of(m.cost_micros, company.budget_cents),
             event_count: m.event_count,
             unpriced_event_count: m.unpriced_count,
+            unpriced_tokens: m.unpriced_tokens,
             input_tokens: m.input_tokens,
             cached_input_tokens: m.cached_input_tokens,
             output_tokens: m.output_tokens,

@@ -148,6 +148,30 @@ pub(super) async fn settle_company(
     Ok(())
 }
 
+/// Runs the budget rules over every scope of a company, after something changed spend
+/// outside the ingest path (a reprice): the company (and what its stop or resume implies),
+/// then each agent and project against its own budget.
+pub(super) async fn settle_all(
+    conn: &mut Conn,
+    company: &mut Scope,
+    window: &Window,
+    now_ms: i64,
+) -> AppResult<()> {
+    settle_company(conn, company, window, now_ms).await?;
+    let company_over = company.over();
+    let month = month_key(window.start);
+    for kind in [ScopeType::Agent, ScopeType::Project] {
+        for row in entities::list(conn, kind, Some(&company.id), month).await? {
+            let mut scope = Scope::from_row(kind, row)?;
+            alerts::insert_many(conn, &alert_rows(&scope, window.start_ms(), now_ms)).await?;
+            if enforcement::apply_settle(&mut scope, company_over, now_ms).is_some() {
+                entities::update(conn, kind, &scope.to_row()).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Service {
     async fn create_scope(
         &self,

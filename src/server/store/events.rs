@@ -19,12 +19,14 @@ pub struct EventRow {
     pub created_at: i64,
     pub event_key: Option<String>,
     pub fingerprint: Option<String>,
+    pub price_id: Option<String>,
+    pub cache_write_tokens: i64,
 }
 
 const COLUMNS: &str = "id, company_id, agent_id, project_id, provider, model, input_tokens, \
     cached_input_tokens, output_tokens, cost_micros, cost_source, occurred_at, created_at, \
-    event_key, fingerprint";
-const COLUMN_COUNT: usize = 15;
+    event_key, fingerprint, price_id, cache_write_tokens";
+const COLUMN_COUNT: usize = 17;
 
 /// Rows per `INSERT`: keeps statements under SQLite's and PostgreSQL's parameter limits.
 const INSERT_CHUNK: usize = 500;
@@ -63,6 +65,10 @@ pub async fn insert_many(conn: &mut Conn, rows: &[EventRow]) -> Result<(), sqlx:
                 .bind(r.event_key.clone())
                 .push(", ")
                 .bind(r.fingerprint.clone())
+                .push(", ")
+                .bind(r.price_id.clone())
+                .push(", ")
+                .bind(r.cache_write_tokens)
                 .push(")");
         }
         debug_assert_eq!(sql.param_count(), chunk.len() * COLUMN_COUNT);
@@ -138,4 +144,40 @@ pub async fn list(conn: &mut Conn, q: &EventQuery) -> Result<Vec<EventRow>, sqlx
     sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
         .bind(q.limit);
     sql.fetch_all(conn).await
+}
+
+/// Unpriced events of a company with `from_ms <= occurred_at < to_ms`, oldest first.
+pub async fn unpriced_in(
+    conn: &mut Conn,
+    company_id: &str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    let mut sql = Sql::new(format!(
+        "SELECT {COLUMNS} FROM cost_events WHERE company_id = "
+    ));
+    sql.bind(company_id)
+        .push(" AND cost_source = 'unpriced' AND occurred_at >= ")
+        .bind(from_ms)
+        .push(" AND occurred_at < ")
+        .bind(to_ms)
+        .push(" ORDER BY occurred_at, id");
+    sql.fetch_all(conn).await
+}
+
+/// Records a computed cost on an event that had none.
+pub async fn set_computed_cost(
+    conn: &mut Conn,
+    id: &str,
+    cost_micros: i64,
+    price_id: &str,
+) -> Result<(), sqlx::Error> {
+    let mut sql = Sql::new("UPDATE cost_events SET cost_source = 'computed', cost_micros = ");
+    sql.bind(cost_micros)
+        .push(", price_id = ")
+        .bind(price_id)
+        .push(" WHERE id = ")
+        .bind(id)
+        .push(" AND cost_source = 'unpriced'");
+    sql.execute(conn).await.map(|_| ())
 }

@@ -9,6 +9,7 @@
 pub mod alerts;
 pub mod entities;
 pub mod events;
+pub mod prices;
 pub mod reports;
 pub mod rollups;
 

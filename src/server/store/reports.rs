@@ -40,7 +40,8 @@ const ROLLUP_SUMS: &str = "CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) AS cost
     CAST(COALESCE(SUM(cached_input_tokens), 0) AS BIGINT) AS cached_input_tokens, \
     CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT) AS output_tokens, \
     CAST(COALESCE(SUM(event_count), 0) AS BIGINT) AS event_count, \
-    CAST(COALESCE(SUM(unpriced_count), 0) AS BIGINT) AS unpriced_count";
+    CAST(COALESCE(SUM(unpriced_count), 0) AS BIGINT) AS unpriced_count, \
+    CAST(COALESCE(SUM(unpriced_tokens), 0) AS BIGINT) AS unpriced_tokens";
 
 const EVENT_SUMS: &str = "CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) AS cost_micros, \
     CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT) AS input_tokens, \
@@ -48,7 +49,9 @@ const EVENT_SUMS: &str = "CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) AS cost_
     CAST(COALESCE(SUM(output_tokens), 0) AS BIGINT) AS output_tokens, \
     CAST(COUNT(*) AS BIGINT) AS event_count, \
     CAST(COALESCE(SUM(CASE WHEN cost_source = 'unpriced' THEN 1 ELSE 0 END), 0) AS BIGINT) \
-    AS unpriced_count";
+    AS unpriced_count, \
+    CAST(COALESCE(SUM(CASE WHEN cost_source = 'unpriced' THEN input_tokens + output_tokens \
+    ELSE 0 END), 0) AS BIGINT) AS unpriced_tokens";
 
 /// Totals of one company over `source`, grouped by `group`. Groups with no events are
 /// absent (callers add the zero rows they need). Per-agent, per-project and per-model

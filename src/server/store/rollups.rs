@@ -14,6 +14,7 @@ pub struct Metrics {
     pub output_tokens: i64,
     pub event_count: i64,
     pub unpriced_count: i64,
+    pub unpriced_tokens: i64,
 }
 
 impl Metrics {
@@ -24,6 +25,7 @@ impl Metrics {
         self.output_tokens += other.output_tokens;
         self.event_count += other.event_count;
         self.unpriced_count += other.unpriced_count;
+        self.unpriced_tokens += other.unpriced_tokens;
     }
 }
 
@@ -126,19 +128,21 @@ impl RollupKey {
     }
 }
 
-const METRIC_COLUMNS: [&str; 6] = [
+const METRIC_COLUMNS: [&str; 7] = [
     "cost_micros",
     "input_tokens",
     "cached_input_tokens",
     "output_tokens",
     "event_count",
     "unpriced_count",
+    "unpriced_tokens",
 ];
 
 /// Rows per statement, far below both dialects' parameter limits.
 const UPSERT_CHUNK: usize = 400;
 
-/// Adds each delta to its rollup row, creating rows as needed. Deltas are grouped per
+/// Adds each delta (negative ones too, when a reprice moves events out of "unpriced") to its
+/// rollup row, creating rows as needed. Deltas are grouped per
 /// table and written with one multi-row upsert each.
 pub async fn add(
     conn: &mut Conn,
@@ -184,6 +188,8 @@ async fn upsert(conn: &mut Conn, rows: &[(&RollupKey, &Metrics)]) -> Result<(), 
             .bind(m.event_count)
             .push(", ")
             .bind(m.unpriced_count)
+            .push(", ")
+            .bind(m.unpriced_tokens)
             .push(")");
     }
     sql.push(&format!(" ON CONFLICT ({pk}) DO UPDATE SET "));

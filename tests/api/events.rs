@@ -356,3 +356,98 @@ async fn csv_export_of_exactly_what_is_filtered() {
         .await;
     assert_eq!(r.text.lines().count(), 5);
 }
+
+#[tokio::test]
+async fn the_batch_route_judges_each_event_and_commits_the_valid_ones() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let agent = app.agent(&company, "a", 100).await;
+    let other = app.company("Globex", 0).await;
+    let foreign = app.agent(&other, "x", 0).await;
+    let ev = |cents: i64| json!({"agentId": agent, "provider": "anthropic", "model": "m", "costCents": cents});
+    let mut keyed = ev(5);
+    keyed["eventKey"] = json!("k-1");
+    let path = format!("/api/companies/{company}/cost-events/batch");
+    let r = app
+        .post(&path, json!({"events": [
+            ev(30), keyed.clone(), ev(-1), {"agentId": foreign, "provider": "p", "model": "m"}, "oops", ev(70), keyed,
+        ]}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let statuses: Vec<i64> = r.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status"].as_i64().unwrap())
+        .collect();
+    assert_eq!(statuses, vec![201, 201, 400, 422, 400, 201, 200]);
+    assert_eq!(
+        (
+            r.body["created"].as_i64(),
+            r.body["replayed"].as_i64(),
+            r.body["failed"].as_i64()
+        ),
+        (Some(3), Some(1), Some(3))
+    );
+    assert_eq!(
+        r.body["results"][1]["id"], r.body["results"][6]["id"],
+        "a key repeated in one batch is one event"
+    );
+    assert_eq!(r.body["results"][2]["details"][0]["field"], "costCents");
+    // 30 + 5 + 70 = 105 of a 100 budget: the batch's verdict for the agent is a stop.
+    assert_eq!(r.body["enforcement"][&agent]["agentStatus"], "paused");
+    assert_eq!(app.event_count(&company).await, 3);
+    assert_eq!(
+        app.get(&format!("/api/agents/{agent}")).await.body["spentMonthlyCents"],
+        105
+    );
+    assert_eq!(app.alerts(&company).await.len(), 2, "one soft, one hard");
+
+    // The same key in a later batch replays.
+    let mut again = ev(5);
+    again["eventKey"] = json!("k-1");
+    let r = app.post(&path, json!({"events": [again]})).await;
+    assert_eq!(r.body["results"][0]["status"], 200);
+
+    // Shape and size limits.
+    assert_eq!(
+        app.post(&path, json!({"events": "nope"})).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.post(&path, json!({})).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let many: Vec<Value> = (0..1001).map(|_| ev(1)).collect();
+    let r = app.post(&path, json!({"events": many})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let big: Vec<Value> = (0..1000)
+        .map(|_| json!({"agentId": agent, "provider": "p", "model": "x".repeat(1100)}))
+        .collect();
+    assert_eq!(
+        app.post(&path, json!({"events": big})).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let thousand: Vec<Value> = (0..1000).map(|_| ev(0)).collect();
+    let r = app.post(&path, json!({"events": thousand})).await;
+    assert_eq!(
+        (r.status, r.body["created"].as_i64()),
+        (StatusCode::OK, Some(1000))
+    );
+    assert_eq!(
+        app.post(
+            "/api/companies/nope/cost-events/batch",
+            json!({"events": [ev(1)]})
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let s = app
+        .get(&format!("/api/companies/{company}/costs/summary"))
+        .await;
+    assert_eq!(
+        (s.body["spendCents"].as_i64(), s.body["eventCount"].as_i64()),
+        (Some(105), Some(1003))
+    );
+}

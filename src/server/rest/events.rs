@@ -8,9 +8,14 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::extract::{Fields, JsonObject, Params};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::extract::{BATCH_BODY_LIMIT, Fields, JsonObject, Params};
 use crate::{
-    model::{CostEvent, FieldError},
+    model::{CostEvent, Enforcement, FieldError, IngestedEvent},
     server::{
         error::{AppError, AppResult},
         service::{
@@ -28,21 +33,7 @@ pub async fn create_cost_event(
     headers: HeaderMap,
     body: JsonObject,
 ) -> AppResult<Response> {
-    let mut f = Fields::new(&body);
-    let mut event = NewCostEvent {
-        agent_id: f.required_string("agentId"),
-        project_id: f.string("projectId"),
-        provider: f.required_string("provider"),
-        model: f.required_string("model"),
-        input_tokens: f.int("inputTokens"),
-        cached_input_tokens: f.int("cachedInputTokens"),
-        cache_write_tokens: f.int("cacheWriteTokens"),
-        output_tokens: f.int("outputTokens"),
-        cost_cents: f.int("costCents"),
-        occurred_at: f.instant("occurredAt"),
-        event_key: f.string("eventKey"),
-    };
-    f.finish()?;
+    let mut event = new_cost_event(&body.0)?;
     if let Some(key) = headers.get("idempotency-key") {
         let key = key.to_str().map_err(|_| {
             AppError::invalid_fields(vec![FieldError::new(
@@ -64,6 +55,149 @@ pub async fn create_cost_event(
         IngestOutcome::Created(e) => (StatusCode::CREATED, Json(e)).into_response(),
         IngestOutcome::Replayed(e) => (StatusCode::OK, Json(e)).into_response(),
     })
+}
+
+/// One cost event from its JSON object, types checked.
+fn new_cost_event(body: &Map<String, Value>) -> AppResult<NewCostEvent> {
+    let mut f = Fields::of(body);
+    let event = NewCostEvent {
+        agent_id: f.required_string("agentId"),
+        project_id: f.string("projectId"),
+        provider: f.required_string("provider"),
+        model: f.required_string("model"),
+        input_tokens: f.int("inputTokens"),
+        cached_input_tokens: f.int("cachedInputTokens"),
+        cache_write_tokens: f.int("cacheWriteTokens"),
+        output_tokens: f.int("outputTokens"),
+        cost_cents: f.int("costCents"),
+        occurred_at: f.instant("occurredAt"),
+        event_key: f.string("eventKey"),
+    };
+    f.finish()?;
+    Ok(event)
+}
+
+/// One item's outcome in a batch answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchItem {
+    index: usize,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_cents: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_micro_cents: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_source: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    details: Vec<FieldError>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchAnswer {
+    created: usize,
+    replayed: usize,
+    failed: usize,
+    results: Vec<BatchItem>,
+    /// The verdict for each agent of the batch, after all of it.
+    enforcement: BTreeMap<String, Enforcement>,
+}
+
+/// `POST /api/companies/{companyId}/cost-events/batch`: `{"events": [...]}`, up to 1,000
+/// events (1 MiB). Each event is judged on its own, as the single route would (201, 200
+/// for a replayed `eventKey`, 4xx); the valid ones commit together. Answers 200 with one
+/// result per event, in order.
+pub async fn create_cost_events_batch(
+    State(service): State<Service>,
+    Path(company_id): Path<String>,
+    body: JsonObject<BATCH_BODY_LIMIT>,
+) -> AppResult<Json<BatchAnswer>> {
+    let Some(Value::Array(items)) = body.0.get("events") else {
+        return Err(AppError::invalid_fields(vec![FieldError::new(
+            "events",
+            "must be an array of cost events",
+        )]));
+    };
+    let parsed: Vec<AppResult<NewCostEvent>> = items
+        .iter()
+        .map(|item| match item {
+            Value::Object(map) => new_cost_event(map),
+            _ => Err(AppError::invalid("each event must be a JSON object")),
+        })
+        .collect();
+    let valid: Vec<NewCostEvent> = parsed
+        .iter()
+        .filter_map(|p| p.as_ref().ok().cloned())
+        .collect();
+    let mut outcomes = service.ingest_events(&company_id, valid).await?.into_iter();
+    let mut answer = BatchAnswer {
+        created: 0,
+        replayed: 0,
+        failed: 0,
+        results: Vec::with_capacity(parsed.len()),
+        enforcement: BTreeMap::new(),
+    };
+    for (index, p) in parsed.into_iter().enumerate() {
+        let outcome = match p {
+            Ok(_) => outcomes
+                .next()
+                .unwrap_or_else(|| Err(AppError::internal("no result"))),
+            Err(e) => Err(e),
+        };
+        let item = match outcome {
+            Ok(IngestOutcome::Created(e)) => {
+                answer.created += 1;
+                event_item(index, 201, e, &mut answer.enforcement)
+            }
+            Ok(IngestOutcome::Replayed(e)) => {
+                answer.replayed += 1;
+                event_item(index, 200, e, &mut answer.enforcement)
+            }
+            Err(e) => {
+                // A company that does not exist fails the whole request, like the single route.
+                if matches!(e, AppError::NotFound(_)) {
+                    return Err(e);
+                }
+                answer.failed += 1;
+                BatchItem {
+                    index,
+                    status: e.status_code().as_u16(),
+                    id: None,
+                    cost_cents: None,
+                    cost_micro_cents: None,
+                    cost_source: None,
+                    details: e.details().to_vec(),
+                    error: Some(e.to_string()),
+                }
+            }
+        };
+        answer.results.push(item);
+    }
+    Ok(Json(answer))
+}
+
+fn event_item(
+    index: usize,
+    status: u16,
+    e: IngestedEvent,
+    enforcement: &mut BTreeMap<String, Enforcement>,
+) -> BatchItem {
+    enforcement.insert(e.event.agent_id.clone(), e.enforcement);
+    BatchItem {
+        index,
+        status,
+        id: Some(e.event.id),
+        cost_cents: Some(e.event.cost_cents),
+        cost_micro_cents: Some(e.event.cost_micro_cents),
+        cost_source: Some(e.event.cost_source.as_str()),
+        error: None,
+        details: Vec::new(),
+    }
 }
 
 fn wants_csv(headers: &HeaderMap, params: &Params) -> bool {

@@ -19,10 +19,13 @@ use crate::{
 /// Most bytes a request body may have.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-/// A JSON object body, read within [`BODY_LIMIT`].
-pub struct JsonObject(pub Map<String, Value>);
+/// Most bytes a batch request body may have (1,000 events).
+pub const BATCH_BODY_LIMIT: usize = 1024 * 1024;
 
-impl<S: Send + Sync> FromRequest<S> for JsonObject {
+/// A JSON object body, read within `LIMIT` bytes (413 beyond).
+pub struct JsonObject<const LIMIT: usize = BODY_LIMIT>(pub Map<String, Value>);
+
+impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for JsonObject<LIMIT> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -33,7 +36,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
                 AppError::invalid("the request body could not be read")
             }
         })?;
-        if bytes.len() > BODY_LIMIT {
+        if bytes.len() > LIMIT {
             return Err(AppError::PayloadTooLarge);
         }
         let value: Value = serde_json::from_slice(&bytes)
@@ -82,9 +85,13 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    pub fn new(body: &'a JsonObject) -> Self {
+    pub fn new<const LIMIT: usize>(body: &'a JsonObject<LIMIT>) -> Self {
+        Self::of(&body.0)
+    }
+
+    pub fn of(map: &'a Map<String, Value>) -> Self {
         Self {
-            map: &body.0,
+            map,
             errors: Vec::new(),
         }
     }

@@ -45,6 +45,11 @@ pub fn router() -> Router<AppState> {
             "/companies/{company_id}/cost-events",
             get(list_cost_events).post(create_cost_event),
         )
+        .route(
+            "/companies/{company_id}/cost-events/batch",
+            axum::routing::post(create_cost_events_batch)
+                .layer(DefaultBodyLimit::max(extract::BATCH_BODY_LIMIT)),
+        )
         .route("/companies/{company_id}/costs/summary", get(get_summary))
         .route(
             "/companies/{company_id}/costs/by-agent",

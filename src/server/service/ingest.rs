@@ -207,6 +207,9 @@ pub enum IngestOutcome {
     Replayed(IngestedEvent),
 }
 
+/// Most events one batch request may carry.
+pub const MAX_BATCH_EVENTS: usize = 1_000;
+
 impl Service {
     /// Validates, stores and enforces one event; returns once it is committed.
     pub async fn ingest_event(
@@ -215,14 +218,60 @@ impl Service {
         event: NewCostEvent,
     ) -> AppResult<IngestOutcome> {
         let valid = event.validate(company_id, self.now())?;
-        self.ingestor.submit(valid).await
+        self.ingestor
+            .submit(vec![valid])
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(AppError::internal("no result")))
+    }
+
+    /// Validates, stores and enforces up to [`MAX_BATCH_EVENTS`] events, each on its own:
+    /// one answer per event, in order. The valid ones commit together.
+    pub async fn ingest_events(
+        &self,
+        company_id: &str,
+        events: Vec<NewCostEvent>,
+    ) -> AppResult<Vec<AppResult<IngestOutcome>>> {
+        if events.len() > MAX_BATCH_EVENTS {
+            return Err(AppError::invalid_fields(vec![FieldError::new(
+                "events",
+                "must hold at most 1000 events",
+            )]));
+        }
+        let now = self.now();
+        let checked: Vec<AppResult<ValidEvent>> = events
+            .into_iter()
+            .map(|e| e.validate(company_id, now))
+            .collect();
+        let valid: Vec<ValidEvent> = checked
+            .iter()
+            .filter_map(|c| c.as_ref().ok().cloned())
+            .collect();
+        let mut committed = if valid.is_empty() {
+            Vec::new()
+        } else {
+            self.ingestor.submit(valid).await?
+        }
+        .into_iter();
+        Ok(checked
+            .into_iter()
+            .map(|c| match c {
+                Ok(_) => committed
+                    .next()
+                    .unwrap_or_else(|| Err(AppError::internal("no result"))),
+                Err(e) => Err(e),
+            })
+            .collect())
     }
 }
 
-type Reply = oneshot::Sender<AppResult<IngestOutcome>>;
+/// The answers to one job, in the order of its events.
+type Reply = oneshot::Sender<Vec<AppResult<IngestOutcome>>>;
 
+/// One request's events: one for the single-event route, up to 1,000 for the batch route.
+/// They commit together, in the transaction of whatever else is queued with them.
 struct Job {
-    event: ValidEvent,
+    events: Vec<ValidEvent>,
     reply: Reply,
 }
 
@@ -235,8 +284,8 @@ pub struct Ingestor {
 /// The committer's task; await it after [`Ingestor::close`] to drain the queue.
 pub type CommitterTask = tokio::task::JoinHandle<()>;
 
-/// Queue depth before senders wait: bounds memory under overload.
-const QUEUE_DEPTH: usize = 8_192;
+/// Jobs queued before senders wait: bounds memory under overload.
+const QUEUE_DEPTH: usize = 4_096;
 
 impl Ingestor {
     pub fn start(db: Db, clock: Arc<dyn Clock>, max_batch: usize) -> (Self, CommitterTask) {
@@ -258,15 +307,16 @@ impl Ingestor {
         self.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
-    async fn submit(&self, event: ValidEvent) -> AppResult<IngestOutcome> {
+    /// Queues events and waits until they are committed (or refused).
+    async fn submit(&self, events: Vec<ValidEvent>) -> AppResult<Vec<AppResult<IngestOutcome>>> {
         let stopping = || AppError::unavailable("the server is shutting down");
         let sender = self.sender().ok_or_else(stopping)?;
         let (reply, answer) = oneshot::channel();
         sender
-            .send(Job { event, reply })
+            .send(Job { events, reply })
             .await
             .map_err(|_| stopping())?;
-        answer.await.map_err(|_| stopping())?
+        answer.await.map_err(|_| stopping())
     }
 }
 
@@ -276,9 +326,21 @@ async fn run_committer(
     mut rx: mpsc::Receiver<Job>,
     max_batch: usize,
 ) {
-    let mut jobs = Vec::with_capacity(max_batch);
-    while rx.recv_many(&mut jobs, max_batch).await > 0 {
-        commit_jobs(&db, clock.as_ref(), std::mem::take(&mut jobs)).await;
+    while let Some(first) = rx.recv().await {
+        // Take whatever else is already waiting, up to `max_batch` events: under load the
+        // batches grow by themselves, and each costs one commit.
+        let mut total = first.events.len();
+        let mut jobs = vec![first];
+        while total < max_batch {
+            match rx.try_recv() {
+                Ok(job) => {
+                    total += job.events.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        commit_jobs(&db, clock.as_ref(), jobs).await;
     }
 }
 
@@ -294,33 +356,35 @@ fn is_retryable(err: &AppError) -> bool {
 }
 
 async fn commit_jobs(db: &Db, clock: &dyn Clock, jobs: Vec<Job>) {
-    let (events, replies): (Vec<ValidEvent>, Vec<Reply>) =
-        jobs.into_iter().map(|j| (j.event, j.reply)).unzip();
-    match commit_with_retry(db, clock, &events).await {
-        Ok(results) => {
-            for (reply, result) in replies.into_iter().zip(results) {
-                let _ = reply.send(result);
-            }
-        }
+    let mut events = Vec::new();
+    let mut replies = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        replies.push((job.reply, job.events.len()));
+        events.extend(job.events);
+    }
+    let results = match commit_with_retry(db, clock, &events).await {
+        Ok(results) => results,
         // One event the database refuses must not sink the others: commit them one by one.
         Err(err @ AppError::Internal(_)) if events.len() > 1 => {
             tracing::warn!(error = ?err, batch = events.len(), "batch failed; committing one by one");
-            for (event, reply) in events.into_iter().zip(replies) {
-                let result = commit_with_retry(db, clock, std::slice::from_ref(&event))
-                    .await
-                    .and_then(|mut results| {
-                        results
-                            .pop()
-                            .unwrap_or_else(|| Err(AppError::internal("no result")))
-                    });
-                let _ = reply.send(result);
+            let mut results = Vec::with_capacity(events.len());
+            for event in &events {
+                results.push(
+                    commit_with_retry(db, clock, std::slice::from_ref(event))
+                        .await
+                        .and_then(|mut r| {
+                            r.pop()
+                                .unwrap_or_else(|| Err(AppError::internal("no result")))
+                        }),
+                );
             }
+            results
         }
-        Err(err) => {
-            for reply in replies {
-                let _ = reply.send(Err(err.clone()));
-            }
-        }
+        Err(err) => events.iter().map(|_| Err(err.clone())).collect(),
+    };
+    let mut results = results.into_iter();
+    for (reply, count) in replies {
+        let _ = reply.send(results.by_ref().take(count).collect());
     }
 }
 

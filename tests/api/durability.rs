@@ -1,44 +1,13 @@
 //! Nothing acknowledged is lost: the real binary is killed with SIGKILL right after a
 //! burst of 201s, restarted on the same file, and every acknowledged event is there.
 
-use std::{process::Stdio, time::Duration};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
-async fn start(db: &str, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_costline"))
-        .env("DATABASE_URL", db)
-        .env("COSTLINE_BIND", format!("127.0.0.1:{port}"))
-        .env("COSTLINE_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the binary starts");
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if let Ok(r) = client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-            && r.status() == StatusCode::OK
-        {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server did not become ready");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::helpers::{free_port, start_binary as start};
 
 #[tokio::test]
 async fn kill_9_right_after_201s_loses_nothing() {

@@ -260,3 +260,45 @@ impl TestApp {
         panic!("timed out waiting for: {what}");
     }
 }
+
+/// Starts the real `costline` binary on `db` and `port`, and waits until it is ready.
+/// Killed when the handle drops.
+pub async fn start_binary(db: &str, port: u16) -> tokio::process::Child {
+    start_binary_with(db, port, &[]).await
+}
+
+pub async fn start_binary_with(db: &str, port: u16, env: &[(&str, &str)]) -> tokio::process::Child {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_costline"));
+    command
+        .env("DATABASE_URL", db)
+        .env("COSTLINE_BIND", format!("127.0.0.1:{port}"))
+        .env("COSTLINE_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let child = command.spawn().expect("the binary starts");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && r.status() == StatusCode::OK
+        {
+            return child;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server did not become ready");
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -8,6 +8,7 @@ mod helpers;
 mod durability;
 mod enforcement;
 mod events;
+mod postgres;
 mod prices;
 mod reports;
 mod scopes;

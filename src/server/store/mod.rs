@@ -225,7 +225,12 @@ impl From<Option<String>> for Param {
     }
 }
 
-/// SQL text with `$n` placeholders numbered as values are pushed.
+/// Marks a placeholder in [`Sql`] text until it is rendered for a dialect.
+const PLACEHOLDER: char = '\u{1}';
+
+/// SQL text with placeholders, rendered per dialect when run: `$1, $2, ...` for
+/// PostgreSQL, plain `?` for SQLite (whose numbered and named parameters are looked up by
+/// a linear scan per bind, quadratic on a 500-row insert).
 #[derive(Debug, Default)]
 pub struct Sql {
     text: String,
@@ -248,8 +253,7 @@ impl Sql {
     /// Appends a placeholder for `value`.
     pub fn bind(&mut self, value: impl Into<Param>) -> &mut Self {
         self.params.push(value.into());
-        self.text.push('$');
-        self.text.push_str(&self.params.len().to_string());
+        self.text.push(PLACEHOLDER);
         self
     }
 
@@ -272,8 +276,23 @@ impl Sql {
         self.params.len()
     }
 
-    pub fn text(&self) -> &str {
-        &self.text
+    /// The statement for one connection's dialect.
+    pub fn render(&self, conn: &Conn) -> String {
+        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+            return self.text.replace(PLACEHOLDER, "?");
+        }
+        let mut out = String::with_capacity(self.text.len() + self.params.len() * 3);
+        let mut n = 0;
+        for c in self.text.chars() {
+            if c == PLACEHOLDER {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            } else {
+                out.push(c);
+            }
+        }
+        out
     }
 
     pub fn arguments(&self) -> Result<AnyArguments, sqlx::Error> {
@@ -292,7 +311,7 @@ impl Sql {
 
     pub async fn execute(&self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
         let args = self.arguments()?;
-        let done = sqlx::query_with(sqlx::AssertSqlSafe(self.text()), args)
+        let done = sqlx::query_with(sqlx::AssertSqlSafe(self.render(conn)), args)
             .execute(conn)
             .await?;
         Ok(done.rows_affected())
@@ -303,7 +322,7 @@ impl Sql {
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     {
         let args = self.arguments()?;
-        sqlx::query_as_with(sqlx::AssertSqlSafe(self.text()), args)
+        sqlx::query_as_with(sqlx::AssertSqlSafe(self.render(conn)), args)
             .fetch_all(conn)
             .await
     }
@@ -313,7 +332,7 @@ impl Sql {
         T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     {
         let args = self.arguments()?;
-        sqlx::query_as_with(sqlx::AssertSqlSafe(self.text()), args)
+        sqlx::query_as_with(sqlx::AssertSqlSafe(self.render(conn)), args)
             .fetch_optional(conn)
             .await
     }

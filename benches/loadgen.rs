@@ -1,0 +1,341 @@
+//! Costline's load generator: keep-alive HTTP/1.1 clients against a server on loopback.
+//!
+//!   loadgen ingest  --url U --company C --agents A1,A2 --clients 64 --requests 20000
+//!   loadgen batch   --url U --company C --agents A1,A2 --clients 4 --requests 50 --size 1000
+//!   loadgen seed    --url U --company C --agents ... --events 1000000 --months 12
+//!   loadgen read    --url U --path /api/... --clients 4 --requests 2000
+//!   loadgen ceiling --bind 127.0.0.1:PORT      (a bare axum handler answering 201)
+//!
+//! Every answer is checked (201 per event, 200 per read) and counted; the result is one
+//! JSON line: requests, events, errors, seconds, per-second rates and latency percentiles.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct Target {
+    #[arg(long)]
+    url: String,
+    #[arg(long)]
+    company: String,
+    /// Comma-separated agent ids; events go to them round-robin.
+    #[arg(long, value_delimiter = ',')]
+    agents: Vec<String>,
+    #[arg(long, default_value_t = 16)]
+    clients: usize,
+    #[arg(long, default_value_t = 10_000)]
+    requests: u64,
+    /// Cents per event.
+    #[arg(long, default_value_t = 1)]
+    cents: i64,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 120)]
+    timeout: u64,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// One event per request.
+    Ingest(Target),
+    /// `--size` events per request, through the batch route.
+    Batch {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long, default_value_t = 1000)]
+        size: usize,
+    },
+    /// Fills a database fast through the batch route: `--events` spread over the last
+    /// `--months` months (the current one included).
+    Seed {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        events: u64,
+        #[arg(long, default_value_t = 12)]
+        months: i64,
+    },
+    /// GETs of one path.
+    Read {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        path: String,
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+        #[arg(long, default_value_t = 2000)]
+        requests: u64,
+    },
+    /// Serves a bare handler that answers 201 without touching a database: the ceiling.
+    Ceiling {
+        #[arg(long)]
+        bind: String,
+    },
+}
+
+#[derive(Default)]
+struct Stats {
+    latencies_us: Vec<u64>,
+    errors: u64,
+    events: u64,
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .http1_only()
+        .tcp_nodelay(true)
+        .build()
+        .expect("http client")
+}
+
+/// Runs `clients` workers until `requests` are done; `one(i)` makes request number `i`
+/// and answers (ok, events in it).
+async fn drive<F, Fut>(clients: usize, requests: u64, timeout: Duration, one: F) -> (Stats, f64)
+where
+    F: Fn(reqwest::Client, u64) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = (bool, u64)> + Send,
+{
+    let next = Arc::new(AtomicU64::new(0));
+    let one = Arc::new(one);
+    let started = Instant::now();
+    let deadline = started + timeout;
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (next, one) = (next.clone(), one.clone());
+        tasks.push(tokio::spawn(async move {
+            let http = client();
+            let mut stats = Stats::default();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= requests || Instant::now() > deadline {
+                    break;
+                }
+                let t = Instant::now();
+                let (ok, events) = one(http.clone(), i).await;
+                stats.latencies_us.push(t.elapsed().as_micros() as u64);
+                if ok {
+                    stats.events += events;
+                } else {
+                    stats.errors += 1;
+                }
+            }
+            stats
+        }));
+    }
+    let mut all = Stats::default();
+    for t in tasks {
+        let s = t.await.expect("worker");
+        all.latencies_us.extend(s.latencies_us);
+        all.errors += s.errors;
+        all.events += s.events;
+    }
+    (all, started.elapsed().as_secs_f64())
+}
+
+fn report(kind: &str, stats: &mut Stats, seconds: f64) -> Value {
+    stats.latencies_us.sort_unstable();
+    let n = stats.latencies_us.len();
+    let pct = |p: f64| -> f64 {
+        if n == 0 {
+            return 0.0;
+        }
+        let i = ((p * n as f64).ceil() as usize).clamp(1, n) - 1;
+        stats.latencies_us[i] as f64 / 1000.0
+    };
+    json!({
+        "kind": kind,
+        "requests": n,
+        "events": stats.events,
+        "errors": stats.errors,
+        "seconds": seconds,
+        "requests_per_sec": n as f64 / seconds,
+        "events_per_sec": stats.events as f64 / seconds,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "max_ms": stats.latencies_us.last().map_or(0.0, |v| *v as f64 / 1000.0),
+    })
+}
+
+fn event(t: &Target, i: u64, occurred_at: Option<String>) -> Value {
+    let agent = &t.agents[(i as usize) % t.agents.len()];
+    let model = ["claude-sonnet-4", "claude-opus-4", "gpt-5"][(i % 3) as usize];
+    let mut e = json!({
+        "agentId": agent,
+        "provider": "anthropic",
+        "model": model,
+        "inputTokens": 1500 + (i % 1000),
+        "outputTokens": 300,
+        "costCents": t.cents,
+    });
+    if let Some(at) = occurred_at {
+        e["occurredAt"] = json!(at);
+    }
+    e
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let out = match cli.command {
+        Command::Ingest(t) => {
+            let url = format!("{}/api/companies/{}/cost-events", t.url, t.company);
+            let target = t.clone();
+            let (mut stats, secs) = drive(
+                t.clients,
+                t.requests,
+                Duration::from_secs(t.timeout),
+                move |http, i| {
+                    let (url, body) = (url.clone(), event(&target, i, None));
+                    async move {
+                        match http.post(&url).json(&body).send().await {
+                            Ok(r) => {
+                                let ok = r.status() == reqwest::StatusCode::CREATED;
+                                let _ = r.bytes().await;
+                                (ok, 1)
+                            }
+                            Err(_) => (false, 0),
+                        }
+                    }
+                },
+            )
+            .await;
+            report("ingest", &mut stats, secs)
+        }
+        Command::Batch { target: t, size } => {
+            let url = format!("{}/api/companies/{}/cost-events/batch", t.url, t.company);
+            let target = t.clone();
+            let (mut stats, secs) = drive(
+                t.clients,
+                t.requests,
+                Duration::from_secs(t.timeout),
+                move |http, i| {
+                    let events: Vec<Value> = (0..size as u64)
+                        .map(|j| event(&target, i * size as u64 + j, None))
+                        .collect();
+                    let url = url.clone();
+                    async move { post_batch(&http, &url, events).await }
+                },
+            )
+            .await;
+            report("batch", &mut stats, secs)
+        }
+        Command::Seed {
+            target: t,
+            events,
+            months,
+        } => {
+            let url = format!("{}/api/companies/{}/cost-events/batch", t.url, t.company);
+            let size = 1000u64;
+            let now = chrono::Utc::now();
+            let target = t.clone();
+            let (mut stats, secs) = drive(
+                t.clients,
+                events.div_ceil(size),
+                Duration::from_secs(t.timeout),
+                move |http, i| {
+                    let events: Vec<Value> = (0..size)
+                        .map(|j| {
+                            let n = i * size + j;
+                            // Spread over `months` months back, minutes apart, never in the future.
+                            let back = chrono::Duration::minutes(
+                                ((n * 7919) % (months as u64 * 30 * 24 * 60)) as i64,
+                            );
+                            let at = (now - back - chrono::Duration::minutes(1))
+                                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                            event(&target, n, Some(at))
+                        })
+                        .collect();
+                    let url = url.clone();
+                    async move { post_batch(&http, &url, events).await }
+                },
+            )
+            .await;
+            report("seed", &mut stats, secs)
+        }
+        Command::Read {
+            url,
+            path,
+            clients,
+            requests,
+        } => {
+            let full = format!("{url}{path}");
+            let (mut stats, secs) = drive(
+                clients,
+                requests,
+                Duration::from_secs(120),
+                move |http, _| {
+                    let full = full.clone();
+                    async move {
+                        match http.get(&full).send().await {
+                            Ok(r) => {
+                                let ok = r.status() == reqwest::StatusCode::OK;
+                                let _ = r.bytes().await;
+                                (ok, 0)
+                            }
+                            Err(_) => (false, 0),
+                        }
+                    }
+                },
+            )
+            .await;
+            report("read", &mut stats, secs)
+        }
+        Command::Ceiling { bind } => {
+            let app = axum::Router::new().route(
+                "/api/companies/{company}/cost-events",
+                axum::routing::post(|body: axum::body::Bytes| async move {
+                    let _: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    (
+                        axum::http::StatusCode::CREATED,
+                        axum::Json(
+                            json!({"id": "00000000-0000-0000-0000-000000000000", "costCents": 1,
+                            "enforcement": {"agentStatus": "active", "hardStop": false}}),
+                        ),
+                    )
+                }),
+            );
+            let listener = tokio::net::TcpListener::bind(&bind).await.expect("bind");
+            axum::serve(listener, app).await.expect("serve");
+            return;
+        }
+    };
+    println!("{out}");
+}
+
+/// Posts one batch; ok only if every event in it was created.
+async fn post_batch(http: &reqwest::Client, url: &str, events: Vec<Value>) -> (bool, u64) {
+    let n = events.len() as u64;
+    match http
+        .post(url)
+        .json(&json!({ "events": events }))
+        .send()
+        .await
+    {
+        Ok(r) if r.status() == reqwest::StatusCode::OK => match r.json::<Value>().await {
+            Ok(body) => {
+                let created = body["created"].as_u64().unwrap_or(0);
+                (created == n, created)
+            }
+            Err(_) => (false, 0),
+        },
+        Ok(r) => {
+            let _ = r.bytes().await;
+            (false, 0)
+        }
+        Err(_) => (false, 0),
+    }
+}

@@ -8,6 +8,7 @@
 //!
 //! Every answer is checked (201 per event, 200 per read) and counted; the result is one
 //! JSON line: requests, events, errors, seconds, per-second rates and latency percentiles.
+#![allow(clippy::print_stdout, clippy::unwrap_used)]
 
 use std::{
     sync::{

@@ -42,6 +42,11 @@ unit:
 e2e:
 	scripts/e2e.sh
 
+## bench: release server and load generator on fresh databases; writes BENCHMARKS.md
+bench: test-tools build
+	cargo build --release --example loadgen --features ssr
+	python3 benches/run.py
+
 fmt:
 	cargo fmt --all
 

@@ -362,7 +362,14 @@ async fn commit_jobs(db: &Db, clock: &dyn Clock, jobs: Vec<Job>) {
         replies.push((job.reply, job.events.len()));
         events.extend(job.events);
     }
-    let results = match commit_with_retry(db, clock, &events).await {
+    let started = std::time::Instant::now();
+    let outcome = commit_with_retry(db, clock, &events).await;
+    tracing::debug!(
+        events = events.len(),
+        micros = started.elapsed().as_micros() as u64,
+        "batch committed"
+    );
+    let results = match outcome {
         Ok(results) => results,
         // One event the database refuses must not sink the others: commit them one by one.
         Err(err @ AppError::Internal(_)) if events.len() > 1 => {

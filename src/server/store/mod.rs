@@ -140,6 +140,8 @@ async fn sqlite_pool(
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(acquire_timeout)
+        // A local file cannot drop a connection: skip the ping before every use.
+        .test_before_acquire(false)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 // FULL: a commit is on disk before it returns, so a 201 survives a crash.

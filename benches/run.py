@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""Costline's benchmark: starts the release server on fresh databases, drives it with the
+load generator (benches/loadgen.rs) and writes one markdown report, BENCHMARKS.md.
+
+Run it with `make bench` (which builds what it needs). Every figure is the median of
+several runs; ratios compare figures measured in this same run. Nothing here asserts a
+time: correctness checks (exact sums, one alert per crossing) are the only failures.
+
+Environment: BENCH_EVENTS (largest read dataset, default 10000000), BENCH_PG=0 to skip
+PostgreSQL, BENCH_PG_EVENTS (largest PostgreSQL read dataset, default 1000000),
+BENCH_REPEAT (runs per figure, default 3).
+"""
+
+import datetime
+import gzip
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+SERVER = os.path.join(TARGET, "release", "costline")
+LOADGEN = os.path.join(TARGET, "release", "examples", "loadgen")
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
+BIG = int(os.environ.get("BENCH_EVENTS", "10000000"))
+PG = os.environ.get("BENCH_PG", "1") != "0"
+PG_BIG = int(os.environ.get("BENCH_PG_EVENTS", "1000000"))
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def http(method, url, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read() or b"null")
+
+
+class Server:
+    """The release binary on one database; `cold_start` is spawn-to-first-answer."""
+
+    def __init__(self, db, env=None):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        e = dict(os.environ, DATABASE_URL=db, COSTLINE_BIND=f"127.0.0.1:{self.port}", COSTLINE_LOG="warn")
+        e.update(env or {})
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen([SERVER], cwd=ROOT, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        while True:
+            try:
+                urllib.request.urlopen(self.base + "/readyz", timeout=1).read()
+                break
+            except Exception:
+                if self.proc.poll() is not None:
+                    raise SystemExit("server exited: " + self.proc.stderr.read().decode())
+                time.sleep(0.002)
+        self.cold_start = time.perf_counter() - t0
+
+    def peak_rss_mb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+
+
+def loadgen(*args):
+    out = subprocess.run([LOADGEN, *map(str, args)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_of(runs, key):
+    return statistics.median(r[key] for r in runs)
+
+
+def setup(base, agents, company_budget, agent_budget):
+    company = http("POST", base + "/api/companies", {"name": "Bench", "budgetMonthlyCents": company_budget})["id"]
+    ids = []
+    for i in range(agents):
+        body = {"name": f"agent-{i:04d}", "budgetMonthlyCents": agent_budget(i)}
+        ids.append(http("POST", f"{base}/api/companies/{company}/agents", body)["id"])
+    return company, ids
+
+
+def target_args(base, company, agents):
+    return ["--url", base, "--company", company, "--agents", ",".join(agents)]
+
+
+INGEST_PLAN = [(1, 2000), (16, 10000), (64, 30000)]
+
+
+def ingest_runs(base, company, agents):
+    """Single-event ingest at 1, 16 and 64 clients, then the batch route."""
+    rows, sent = {}, 0
+    for clients, requests in INGEST_PLAN:
+        runs = []
+        for _ in range(REPEAT):
+            r = loadgen("ingest", *target_args(base, company, agents), "--clients", clients, "--requests", requests)
+            if r["errors"]:
+                raise SystemExit(f"ingest: {r['errors']} answers were not 201")
+            sent += r["events"]
+            runs.append(r)
+        rows[clients] = runs
+    batch = []
+    for _ in range(REPEAT):
+        r = loadgen("batch", *target_args(base, company, agents), "--clients", 2, "--requests", 30, "--size", 1000)
+        if r["errors"]:
+            raise SystemExit(f"batch: {r['errors']} batches were not fully created")
+        sent += r["events"]
+        batch.append(r)
+    return rows, batch, sent
+
+
+def check_correctness(base, company, sent):
+    """After the load: the month's spend is the sum of the events sent (1 cent each), and
+    every agent has exactly the alerts its utilization calls for."""
+    s = http("GET", f"{base}/api/companies/{company}/costs/summary")
+    assert s["spendCents"] == sent and s["eventCount"] == sent, (s, sent)
+    alerts = http("GET", f"{base}/api/companies/{company}/budget-alerts")
+    by_scope = {}
+    for a in alerts:
+        by_scope.setdefault(a["scopeId"], []).append(a["threshold"])
+    crossings = 0
+    for row in http("GET", f"{base}/api/companies/{company}/costs/by-agent"):
+        want = []
+        if row["budgetCents"] > 0 and row["utilizationPercent"] >= 80:
+            want.append("soft")
+        if row["budgetCents"] > 0 and row["utilizationPercent"] >= 100:
+            want.append("hard")
+            assert row["agentStatus"] == "paused", row
+        got = sorted(by_scope.get(row["agentId"], []))
+        assert got == sorted(want), (row, got)
+        crossings += len(want)
+    return crossings
+
+
+def read_runs(base, company):
+    out = {}
+    for name, path in [
+        ("summary", f"/api/companies/{company}/costs/summary"),
+        ("by-agent", f"/api/companies/{company}/costs/by-agent"),
+        ("daily", f"/api/companies/{company}/costs/daily"),
+    ]:
+        runs = [loadgen("read", "--url", base, "--path", path, "--clients", 1, "--requests", 1000) for _ in range(REPEAT)]
+        for r in runs:
+            if r["errors"]:
+                raise SystemExit(f"read {name}: errors")
+        out[name] = runs
+    return out
+
+
+def seed(base, company, agents, events):
+    t0 = time.perf_counter()
+    r = loadgen("seed", *target_args(base, company, agents), "--clients", 2, "--events", events, "--months", 12, "--timeout", 3600)
+    if r["errors"]:
+        raise SystemExit("seeding failed")
+    return r["events"] / (time.perf_counter() - t0)
+
+
+def bench_database(label, make_db, big):
+    """All figures for one database kind. `make_db()` answers a fresh database URL."""
+    res = {"label": label}
+    # Ingest, on a fresh database: 100 agents whose budgets make about half of them cross.
+    server = Server(make_db())
+    res["cold_start_empty"] = server.cold_start
+    company, agents = setup(server.base, 100, 10**10, lambda i: 500 + 20 * i)
+    log(f"[{label}] ingest")
+    res["ingest"], res["batch"], sent = ingest_runs(server.base, company, agents)
+    res["rss_mb"] = server.peak_rss_mb()
+    res["crossings"] = check_correctness(server.base, company, sent)
+    res["sent"] = sent
+    server.stop()
+
+    # Reads, on a database growing from 0 to `big` events, 1,000 agents.
+    server = Server(make_db())
+    company, agents = setup(server.base, 1000, 0, lambda i: 0)
+    res["reads"] = {0: read_runs(server.base, company)}
+    res["seed_rate"] = []
+    have = 0
+    for size in sorted({min(1_000_000, big), big}):
+        log(f"[{label}] seeding to {size} events")
+        res["seed_rate"].append(seed(server.base, company, agents, size - have))
+        have = size
+        res["reads"][size] = read_runs(server.base, company)
+    server.stop()
+    server = Server(make_db.last)
+    res["cold_start_big"] = server.cold_start
+    server.stop()
+    res["big"] = big
+    return res
+
+
+def sqlite_dbs(tmp):
+    n = [0]
+
+    def make():
+        n[0] += 1
+        make.last = f"sqlite:{tmp}/bench-{n[0]}.db"
+        return make.last
+
+    return make
+
+
+def pg_dbs(tmp):
+    port = free_port()
+    admin = subprocess.run([os.path.join(ROOT, "scripts/pg.sh"), "start", f"{tmp}/pg", str(port)],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    n = [0]
+
+    def make():
+        n[0] += 1
+        name = f"bench_{n[0]}"
+        subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+        make.last = admin.rsplit("/", 1)[0] + "/" + name
+        return make.last
+
+    make.stop = lambda: subprocess.run([os.path.join(ROOT, "scripts/pg.sh"), "stop", f"{tmp}/pg"], check=False)
+    return make
+
+
+def ceiling():
+    port = free_port()
+    proc = subprocess.Popen([LOADGEN, "ceiling", "--bind", f"127.0.0.1:{port}"])
+    time.sleep(0.3)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        return [loadgen("ingest", *target_args(base, "x", ["a"]), "--clients", 64, "--requests", 30000) for _ in range(REPEAT)]
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def machine():
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) / 1024 / 1024
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Linux {platform.release()}, {rustc}; client and server share the machine"
+
+
+def fmt(x, digits=1):
+    return f"{x:,.{digits}f}"
+
+
+def wasm_size():
+    path = os.path.join(ROOT, "target/site/pkg/costline.wasm")
+    if not os.path.exists(path):
+        return None
+    raw = open(path, "rb").read()
+    return len(raw), len(gzip.compress(raw, 9))
+
+
+def report(results, ceil, started):
+    ceil_rate = median_of(ceil, "events_per_sec")
+    lines = [
+        "# Costline benchmarks",
+        "",
+        f"Written by `make bench` on {started:%Y-%m-%d %H:%M} UTC in {time.time() - started.timestamp():.0f} s.",
+        f"Machine: {machine()}.",
+        f"Each figure is the median of {REPEAT} runs (latencies: the median run's percentiles).",
+        "Load: `benches/loadgen.rs`, keep-alive HTTP/1.1 clients on loopback; every answer checked.",
+        "",
+        "## Ingest (one event per request, enforcement on: 100 agents and the company have budgets)",
+        "",
+        "| Database | Clients | Events/s | p50 ms | p99 ms | max ms | vs. bare handler |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for res in results:
+        for clients, runs in res["ingest"].items():
+            mid = sorted(runs, key=lambda r: r["events_per_sec"])[len(runs) // 2]
+            rate = median_of(runs, "events_per_sec")
+            ratio = f"{rate / ceil_rate:.0%}" if clients == 64 else ""
+            lines.append(f"| {res['label']} | {clients} | {fmt(rate, 0)} | {fmt(mid['p50_ms'], 2)} | {fmt(mid['p99_ms'], 2)} | {fmt(max(r['max_ms'] for r in runs), 1)} | {ratio} |")
+    mid = sorted(ceil, key=lambda r: r["events_per_sec"])[len(ceil) // 2]
+    lines.append(f"| bare axum handler (no database) | 64 | {fmt(ceil_rate, 0)} | {fmt(mid['p50_ms'], 2)} | {fmt(mid['p99_ms'], 2)} | {fmt(max(r['max_ms'] for r in ceil), 1)} | 100% |")
+    lines += [
+        "",
+        "## Batch route (`POST .../cost-events/batch`, 1,000 events per request, 2 clients)",
+        "",
+        "| Database | Events/s | p50 ms per batch | p99 ms per batch |",
+        "|---|---:|---:|---:|",
+    ]
+    for res in results:
+        mid = sorted(res["batch"], key=lambda r: r["events_per_sec"])[len(res["batch"]) // 2]
+        lines.append(f"| {res['label']} | {fmt(median_of(res['batch'], 'events_per_sec'), 0)} | {fmt(mid['p50_ms'], 1)} | {fmt(mid['p99_ms'], 1)} |")
+    lines += [
+        "",
+        "## Reads (1,000 agents; events spread over 12 months; one client, 1,000 requests per run)",
+        "",
+        "| Database | Events stored | summary p50 / p99 ms | by-agent p50 / p99 ms | daily p50 / p99 ms |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for res in results:
+        for size, reads in res["reads"].items():
+            cells = []
+            for name in ["summary", "by-agent", "daily"]:
+                runs = reads[name]
+                cells.append(f"{fmt(median_of(runs, 'p50_ms'), 2)} / {fmt(median_of(runs, 'p99_ms'), 2)}")
+            lines.append(f"| {res['label']} | {size:,} | " + " | ".join(cells) + " |")
+    lines += ["", "## Process", "", "| Database | Peak RSS during ingest | Cold start, empty DB | Cold start, largest DB | Seeding (batch route) |", "|---|---:|---:|---:|---:|"]
+    for res in results:
+        seed_rate = ", ".join(fmt(s, 0) for s in res["seed_rate"])
+        lines.append(f"| {res['label']} | {fmt(res['rss_mb'], 1)} MB | {fmt(res['cold_start_empty'] * 1000, 0)} ms | {fmt(res['cold_start_big'] * 1000, 0)} ms ({res['big']:,} events) | {seed_rate} events/s |")
+    ws = wasm_size()
+    if ws:
+        lines += ["", f"Release WASM bundle: {ws[0] / 1024:,.0f} KiB, {ws[1] / 1024:,.0f} KiB gzipped (`target/site/pkg/costline.wasm`)."]
+    lines += ["", "## Correctness under the load", ""]
+    for res in results:
+        lines.append(f"- {res['label']}: {res['sent']:,} events sent, the month's spend equals their sum exactly, and each of the {res['crossings']} budget crossings raised exactly one alert (checked per agent against its utilization).")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main():
+    for path in (SERVER, LOADGEN):
+        if not os.path.exists(path):
+            raise SystemExit(f"{path} is missing: run `make bench`")
+    started = datetime.datetime.now(datetime.timezone.utc)
+    tmp = tempfile.mkdtemp(prefix="costline-bench-")
+    os.chmod(tmp, 0o755)  # the PostgreSQL server runs as its own user
+    try:
+        log("ceiling: bare axum handler")
+        ceil = ceiling()
+        results = [bench_database("SQLite", sqlite_dbs(tmp), BIG)]
+        if PG:
+            pg = pg_dbs(tmp)
+            try:
+                results.append(bench_database("PostgreSQL", pg, PG_BIG))
+            finally:
+                pg.stop()
+        text = report(results, ceil, started)
+        with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
+            f.write(text)
+        print(text)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

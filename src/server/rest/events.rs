@@ -12,6 +12,7 @@ use super::extract::{Fields, JsonObject, Params};
 use crate::{
     model::{CostEvent, FieldError},
     server::{
+        auth::{Action, Actor, authorize},
         error::{AppError, AppResult},
         service::{
             IngestOutcome, NewCostEvent, Service,
@@ -24,6 +25,7 @@ use crate::{
 /// enforcement verdict; 200 with the first event when an idempotency key is replayed.
 pub async fn create_cost_event(
     State(service): State<Service>,
+    actor: Actor,
     Path(company_id): Path<String>,
     headers: HeaderMap,
     body: JsonObject,
@@ -42,6 +44,13 @@ pub async fn create_cost_event(
         event_key: f.string("eventKey"),
     };
     f.finish()?;
+    authorize(
+        &actor,
+        Action::ReportCost {
+            company: &company_id,
+            agent: &event.agent_id,
+        },
+    )?;
     if let Some(key) = headers.get("idempotency-key") {
         let key = key.to_str().map_err(|_| {
             AppError::invalid_fields(vec![FieldError::new(
@@ -78,10 +87,12 @@ fn wants_csv(headers: &HeaderMap, params: &Params) -> bool {
 /// `Accept: text/csv`), every matching event unless `limit` is given.
 pub async fn list_cost_events(
     State(service): State<Service>,
+    actor: Actor,
     Path(company_id): Path<String>,
     headers: HeaderMap,
     params: Params,
 ) -> AppResult<Response> {
+    authorize(&actor, Action::ReadReports(&company_id))?;
     let filter = EventFilter {
         agent_id: params.get("agentId"),
         project_id: params.get("projectId"),

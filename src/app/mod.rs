@@ -12,10 +12,10 @@ use leptos_router::{
     path,
 };
 
-use components::layout::CompanyShell;
+use components::layout::{CompanyShell, ViewerBadge};
 use pages::{
     agents::AgentsPage, alerts::AlertsPage, events::EventsPage, home::Home, overview::OverviewPage,
-    projects::ProjectsPage, settings::SettingsPage,
+    projects::ProjectsPage, settings::SettingsPage, signin::SignInPage,
 };
 
 /// The document around the app, rendered on the server.
@@ -52,12 +52,14 @@ pub fn App() -> impl IntoView {
                     "Costline"
                 </a>
                 <span class="tagline">"Where the agents' money goes"</span>
+                <ViewerBadge />
             </header>
             <main class="page">
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     // Async: the server waits for the data and sends whole pages, so they
                     // read (and their forms work) without JavaScript too.
                     <Route path=path!("/") view=Home ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/companies/:id") view=CompanyShell ssr=SsrMode::Async>
                         <Route path=path!("") view=OverviewPage />
                         <Route path=path!("agents") view=AgentsPage />

@@ -5,3 +5,4 @@ pub mod home;
 pub mod overview;
 pub mod projects;
 pub mod settings;
+pub mod signin;

@@ -1446,3 +1446,57 @@ async fn spawn_app_with_keeps_local_mode_on_loopback() {
     let app = spawn_app_with(|s| s.session_hours = 1).await;
     assert_eq!(app.get("/api/companies").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn new_routes_have_body_limits_too() {
+    let (app, board) = spawn_authenticated_app(|_| {}).await;
+    let big = "x".repeat(100 * 1024);
+    // Sign-in and server functions are capped like the REST API (64 KiB).
+    for path in ["/auth/sign-in", "/rpc/companies"] {
+        let r = client()
+            .post(format!("{}{path}", app.base))
+            .header("origin", &app.base)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!("email=a&password={big}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+    }
+    let company = TestApp::reply(
+        client()
+            .post(format!("{}/api/companies", app.base))
+            .bearer_auth(&board.token)
+            .json(&json!({"name": "Acme"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .id();
+    let agent = TestApp::reply(
+        client()
+            .post(format!("{}/api/companies/{company}/agents", app.base))
+            .bearer_auth(&board.token)
+            .json(&json!({"name": "a"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .id();
+    let r = TestApp::reply(
+        client()
+            .post(format!("{}/api/agents/{agent}/keys", app.base))
+            .bearer_auth(&board.token)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(format!("{{\"name\":\"{big}\"}}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    // The key route reads no body; whatever was sent is not kept or echoed.
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert!(!r.text.contains(&big));
+}

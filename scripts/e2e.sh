@@ -1,35 +1,63 @@
 #!/usr/bin/env bash
-# Browser tests: starts the release server on a fresh SQLite file, waits until it is ready,
-# runs Playwright (Debian's Chromium) against it, and stops it. Extra arguments go to
-# Playwright, e.g. `scripts/e2e.sh -g hydrates`.
+# Browser tests: starts two release servers, each on a fresh SQLite file, waits until they
+# are ready, runs Playwright (Debian's Chromium) against them, and stops them.
+#  - local_trusted mode (loopback, no board credential): the dashboard tests;
+#  - authenticated mode (a board user and token made first with `costline board ...`):
+#    the sign-in tests (end2end/tests/auth.spec.ts), given its URL and credentials.
+# Extra arguments go to Playwright, e.g. `scripts/e2e.sh -g hydrates`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin=${CARGO_TARGET_DIR:-target}/release/costline
 port=${E2E_PORT:-3100}
+auth_port=${E2E_AUTH_PORT:-3101}
 work=$(mktemp -d)
 [ -x "$bin" ] || { echo "$bin is missing: run 'make build' first" >&2; exit 1; }
 
 DATABASE_URL="sqlite:$work/e2e.db" COSTLINE_BIND="127.0.0.1:$port" COSTLINE_LOG=info \
   "$bin" >"$work/server.log" 2>&1 &
 server=$!
+
+# The authenticated server: its board user and token exist before it starts.
+auth_db="sqlite:$work/e2e-auth.db"
+auth_email=board@e2e.example
+auth_password="e2e password $(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+DATABASE_URL="$auth_db" COSTLINE_BOARD_PASSWORD="$auth_password" \
+  "$bin" board create-user --email "$auth_email" 2>"$work/board.log" || { cat "$work/board.log" >&2; exit 1; }
+auth_token=$(DATABASE_URL="$auth_db" "$bin" board create-token --name e2e 2>>"$work/board.log") ||
+  { cat "$work/board.log" >&2; exit 1; }
+DATABASE_URL="$auth_db" COSTLINE_BIND="127.0.0.1:$auth_port" COSTLINE_LOG=info \
+  "$bin" >"$work/auth-server.log" 2>&1 &
+auth_server=$!
+
 cleanup() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
+  kill "$server" "$auth_server" 2>/dev/null || true
+  wait "$server" "$auth_server" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-for _ in $(seq 1 150); do
-  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.1
-done
+wait_ready() { # pid port log
+  for _ in $(seq 1 150); do
+    curl -fs "http://127.0.0.1:$2/readyz" >/dev/null && return 0
+    kill -0 "$1" 2>/dev/null || { cat "$3" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "the server on port $2 did not become ready" >&2; cat "$3" >&2; exit 1
+}
+wait_ready "$server" "$port" "$work/server.log"
+wait_ready "$auth_server" "$auth_port" "$work/auth-server.log"
 
 status=0
-(cd end2end && COSTLINE_E2E_URL="http://127.0.0.1:$port" npx playwright test "$@") || status=$?
+(cd end2end && COSTLINE_E2E_URL="http://127.0.0.1:$port" \
+  COSTLINE_E2E_AUTH_URL="http://127.0.0.1:$auth_port" \
+  COSTLINE_E2E_AUTH_EMAIL="$auth_email" COSTLINE_E2E_AUTH_PASSWORD="$auth_password" \
+  COSTLINE_E2E_AUTH_TOKEN="$auth_token" \
+  npx playwright test "$@") || status=$?
 if [ "$status" -ne 0 ]; then
-  echo "--- last lines of the server log" >&2
+  echo "--- last lines of the server log (local mode)" >&2
   tail -40 "$work/server.log" >&2
+  echo "--- last lines of the server log (authenticated mode)" >&2
+  tail -40 "$work/auth-server.log" >&2
 fi
 exit "$status"

@@ -1,29 +1,55 @@
 //! Server functions: the dashboard's way into the service layer. Each is thin: it finds the
 //! [`Service`](crate::server::service::Service) in context and calls the same function the
-//! REST API calls, so every rule and query exists once.
+//! REST API calls, so every rule and query exists once. Each also asks the same policy as
+//! the REST API ([`authorize`](crate::server::auth::authorize)) about the caller the auth
+//! middleware found, so the dashboard can do no more than the API.
 
 use leptos::prelude::*;
 
 use crate::model::{
     AgentCostRow, ApiError, BudgetAlert, Company, Directory, EventPage, Overview, ProjectCostRow,
+    Viewer,
 };
 #[cfg(feature = "ssr")]
-use crate::model::{FieldError, parse_dollars};
+use crate::{
+    model::{FieldError, parse_dollars},
+    server::auth::Action,
+};
 
 /// The service, and the error mapping every server function shares.
 #[cfg(feature = "ssr")]
 mod ctx {
-    use axum::http::{StatusCode, header::ACCEPT, request::Parts};
+    use axum::http::{
+        HeaderValue, StatusCode,
+        header::{ACCEPT, WWW_AUTHENTICATE},
+        request::Parts,
+    };
     use leptos::prelude::*;
     use leptos_axum::ResponseOptions;
 
     use crate::{
         model::ApiError,
-        server::{error::AppError, service::Service},
+        server::{
+            auth::{Action, Actor, authorize},
+            error::AppError,
+            service::Service,
+        },
     };
 
     pub fn service() -> Result<Service, ApiError> {
         use_context::<Service>().ok_or_else(|| ApiError::new(500, "internal server error"))
+    }
+
+    /// The caller, as the auth middleware found it; `None` without a valid credential.
+    pub fn actor() -> Option<Actor> {
+        use_context::<Parts>().and_then(|p| p.extensions.get::<Actor>().cloned())
+    }
+
+    /// The service, once the policy allows the caller to do `action`.
+    pub fn allowed(action: Action<'_>) -> Result<Service, ApiError> {
+        let actor = actor().ok_or_else(|| fail(AppError::unauthenticated()))?;
+        authorize(&actor, action).map_err(fail)?;
+        service()
     }
 
     /// Maps a service error for the dashboard. Calls from the hydrated app get the real
@@ -46,27 +72,53 @@ mod ctx {
             )
         {
             options.set_status(status);
+            if status == StatusCode::UNAUTHORIZED {
+                options.insert_header(
+                    WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"costline\""),
+                );
+            }
         }
         err
     }
 }
 
+/// Who is looking: local mode, or the signed-in board user. Needs no credential.
+#[server(prefix = "/rpc", endpoint = "viewer")]
+pub async fn get_viewer() -> Result<Viewer, ApiError> {
+    use crate::server::auth::{Actor, BoardCredential};
+    let actor = ctx::actor();
+    Ok(Viewer {
+        local_mode: actor == Some(Actor::Local),
+        email: match actor {
+            Some(Actor::Board(BoardCredential::Session { email, .. })) => Some(email),
+            _ => None,
+        },
+    })
+}
+
 /// Every company with this month's spend, and the server's current month.
 #[server(prefix = "/rpc", endpoint = "directory")]
 pub async fn get_directory() -> Result<Directory, ApiError> {
-    ctx::service()?.directory().await.map_err(ctx::fail)
+    ctx::allowed(Action::ListCompanies)?
+        .directory()
+        .await
+        .map_err(ctx::fail)
 }
 
 /// Every company, oldest first, with this month's spend.
 #[server(prefix = "/rpc", endpoint = "companies")]
 pub async fn list_companies() -> Result<Vec<Company>, ApiError> {
-    ctx::service()?.list_companies().await.map_err(ctx::fail)
+    ctx::allowed(Action::ListCompanies)?
+        .list_companies()
+        .await
+        .map_err(ctx::fail)
 }
 
 /// Tiles, tables and chart data for one company and month (default: this month).
 #[server(prefix = "/rpc", endpoint = "overview")]
 pub async fn get_overview(company_id: String, month: Option<String>) -> Result<Overview, ApiError> {
-    ctx::service()?
+    ctx::allowed(Action::ReadCompany(&company_id))?
         .overview(&company_id, month.as_deref())
         .await
         .map_err(ctx::fail)
@@ -86,7 +138,7 @@ pub async fn get_agent_rows(
     company_id: String,
     month: Option<String>,
 ) -> Result<Vec<AgentCostRow>, ApiError> {
-    ctx::service()?
+    ctx::allowed(Action::ReadReports(&company_id))?
         .costs_by_agent(&company_id, &window(month))
         .await
         .map_err(ctx::fail)
@@ -98,7 +150,7 @@ pub async fn get_project_rows(
     company_id: String,
     month: Option<String>,
 ) -> Result<Vec<ProjectCostRow>, ApiError> {
-    ctx::service()?
+    ctx::allowed(Action::ReadReports(&company_id))?
         .costs_by_project(&company_id, &window(month))
         .await
         .map_err(ctx::fail)
@@ -110,7 +162,7 @@ pub async fn get_alerts(
     company_id: String,
     month: Option<String>,
 ) -> Result<Vec<BudgetAlert>, ApiError> {
-    ctx::service()?
+    ctx::allowed(Action::ReadReports(&company_id))?
         .budget_alerts(&company_id, month.as_deref())
         .await
         .map_err(ctx::fail)
@@ -134,7 +186,7 @@ pub async fn get_events(
         limit: Some(50),
         cursor,
     };
-    ctx::service()?
+    ctx::allowed(Action::ReadReports(&company_id))?
         .list_events(&company_id, filter)
         .await
         .map_err(ctx::fail)
@@ -170,14 +222,24 @@ pub async fn set_budget(scope: String, id: String, budget: String) -> Result<(),
         budget_monthly_cents: Some(budget_cents(&budget, &id)?),
         ..ScopePatch::default()
     };
-    let service = ctx::service()?;
+    let service = ctx::allowed(change(&scope, &id)?)?;
     let result = match scope.as_str() {
         "company" => service.update_company(&id, patch).await.map(|_| ()),
         "agent" => service.update_agent(&id, patch).await.map(|_| ()),
-        "project" => service.update_project(&id, patch).await.map(|_| ()),
-        _ => return Err(ApiError::new(400, "unknown scope").for_target(id)),
+        _ => service.update_project(&id, patch).await.map(|_| ()),
     };
     result.map_err(|e| for_form(ctx::fail(e), &id))
+}
+
+/// What changing a company, agent or project (`scope`) asks of the policy.
+#[cfg(feature = "ssr")]
+fn change<'a>(scope: &str, id: &'a str) -> Result<Action<'a>, ApiError> {
+    match scope {
+        "company" => Ok(Action::ChangeCompany(id)),
+        "agent" => Ok(Action::ChangeAgent(id)),
+        "project" => Ok(Action::ChangeProject(id)),
+        _ => Err(ApiError::new(400, "unknown scope").for_target(id)),
+    }
 }
 
 /// Pauses (by hand) or resumes a company, agent or project.
@@ -188,12 +250,11 @@ pub async fn set_status(scope: String, id: String, status: String) -> Result<(),
         status: Some(status),
         ..ScopePatch::default()
     };
-    let service = ctx::service()?;
+    let service = ctx::allowed(change(&scope, &id)?)?;
     let result = match scope.as_str() {
         "company" => service.update_company(&id, patch).await.map(|_| ()),
         "agent" => service.update_agent(&id, patch).await.map(|_| ()),
-        "project" => service.update_project(&id, patch).await.map(|_| ()),
-        _ => return Err(ApiError::new(400, "unknown scope").for_target(id)),
+        _ => service.update_project(&id, patch).await.map(|_| ()),
     };
     result.map_err(|e| for_form(ctx::fail(e), &id))
 }
@@ -207,7 +268,7 @@ pub async fn update_company(id: String, name: String, budget: String) -> Result<
         budget_monthly_cents: Some(budget_cents(&budget, &id)?),
         ..ScopePatch::default()
     };
-    ctx::service()?
+    ctx::allowed(Action::ChangeCompany(&id))?
         .update_company(&id, patch)
         .await
         .map(|_| ())
@@ -219,7 +280,8 @@ pub async fn update_company(id: String, name: String, budget: String) -> Result<
 pub async fn get_filter_options(
     company_id: String,
 ) -> Result<(Vec<(String, String)>, Vec<(String, String)>), ApiError> {
-    let service = ctx::service()?;
+    ctx::allowed(Action::ListProjects(&company_id))?;
+    let service = ctx::allowed(Action::ListAgents(&company_id))?;
     let agents = service.list_agents(&company_id).await.map_err(ctx::fail)?;
     let projects = service
         .list_projects(&company_id)
@@ -234,7 +296,10 @@ pub async fn get_filter_options(
 /// The whole price book.
 #[server(prefix = "/rpc", endpoint = "prices")]
 pub async fn get_prices() -> Result<Vec<crate::model::ModelPrice>, ApiError> {
-    ctx::service()?.list_prices().await.map_err(ctx::fail)
+    ctx::allowed(crate::server::auth::Action::ManagePrices)?
+        .list_prices()
+        .await
+        .map_err(ctx::fail)
 }
 
 /// Adds or changes a price; amounts in dollars per million tokens, as typed.
@@ -280,7 +345,7 @@ pub async fn put_price(
         output: output_price,
         source: Some("set in the dashboard".into()),
     };
-    ctx::service()?
+    ctx::allowed(crate::server::auth::Action::ManagePrices)?
         .put_price(price)
         .await
         .map(|_| ())

@@ -1,11 +1,13 @@
-//! The Costline server: configuration, logging, then the application until a signal.
+//! The Costline server: configuration, logging, then the application until a signal. Or,
+//! with `costline board ...`, an operator's command on the same database.
 
 use std::sync::Arc;
 
 use clap::Parser;
 use costline::server::{
+    board,
     clock::SystemClock,
-    config::Settings,
+    config::{Command, Settings},
     startup::{Application, shutdown_signal},
     telemetry,
 };
@@ -13,12 +15,17 @@ use costline::server::{
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::parse();
+    if let Some(Command::Board(command)) = settings.command.clone() {
+        telemetry::init("warn");
+        return board::run(&settings, command).await;
+    }
     telemetry::init(&settings.log);
     let app = Application::build(&settings, Arc::new(SystemClock)).await?;
     tracing::info!(
-        "Costline is running at http://{} (database: {})",
+        "Costline is running at http://{} (database: {}, auth: {})",
         app.address(),
-        settings.redacted_database_url()
+        settings.redacted_database_url(),
+        app.auth_mode().as_str(),
     );
     app.run_until(shutdown_signal()).await
 }

@@ -611,6 +611,39 @@ pub struct Overview {
     pub paused_agents: i64,
 }
 
+/// An API key of an agent, as listed: never its secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AgentKey {
+    pub id: String,
+    pub agent_id: String,
+    pub company_id: String,
+    /// The public start of the key (`cla_` and 12 hex digits), to tell keys apart.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A key just created: the only answer that ever carries the whole `key`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAgentKey {
+    #[serde(flatten)]
+    pub info: AgentKey,
+    /// Send as `Authorization: Bearer <key>`. Only its hash is stored.
+    pub key: String,
+}
+
+/// Who is looking at the dashboard, for its header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Viewer {
+    /// No sign-in: the server listens on loopback and has no board credential.
+    pub local_mode: bool,
+    /// The signed-in board user, when signed in with a session.
+    pub email: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

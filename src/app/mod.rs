@@ -12,10 +12,10 @@ use leptos_router::{
     path,
 };
 
-use components::layout::CompanyShell;
+use components::layout::{CompanyShell, ViewerBadge};
 use pages::{
     agents::AgentsPage, alerts::AlertsPage, events::EventsPage, home::Home, overview::OverviewPage,
-    prices::PricesPage, projects::ProjectsPage, settings::SettingsPage,
+    prices::PricesPage, projects::ProjectsPage, settings::SettingsPage, signin::SignInPage,
 };
 
 /// The document around the app, rendered on the server.
@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <a href="/">"Companies"</a>
                     <a href="/prices">"Price book"</a>
                 </nav>
+                <ViewerBadge />
             </header>
             <main class="page">
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
                     // read (and their forms work) without JavaScript too.
                     <Route path=path!("/") view=Home ssr=SsrMode::Async />
                     <Route path=path!("/prices") view=PricesPage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                     <ParentRoute path=path!("/companies/:id") view=CompanyShell ssr=SsrMode::Async>
                         <Route path=path!("") view=OverviewPage />
                         <Route path=path!("agents") view=AgentsPage />

@@ -3,16 +3,27 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 /// Costline: the ledger and the brake for AI agent spend.
 ///
 /// Records every cost event an agent reports, shows managers where the money goes, and
 /// enforces monthly budgets (80% soft alert, 100% hard stop) on the server.
+///
+/// Without a command, serves the API and the dashboard. On a loopback address with no board
+/// credential it runs in local mode: no sign-in, everything allowed. Once a board credential
+/// exists (`costline board create-user` or `create-token`, with the same DATABASE_URL) every
+/// request needs one: managers sign in, scripts send `Authorization: Bearer <token>`, agents
+/// their own key (`POST /api/agents/{agentId}/keys`). Any non-loopback address requires a
+/// board credential; the server refuses to start without one.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "costline", version, about, long_about)]
 pub struct Settings {
-    /// Address to listen on. Loopback by default; the dashboard and API share it.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Address to listen on. Loopback by default; the dashboard and API share it. Any other
+    /// address (a LAN address, 0.0.0.0) needs a board credential first.
     #[arg(long, env = "COSTLINE_BIND", default_value = "127.0.0.1:3000")]
     pub bind: SocketAddr,
 
@@ -22,7 +33,8 @@ pub struct Settings {
         long,
         env = "DATABASE_URL",
         default_value = "sqlite:data/costline.db",
-        hide_env_values = true
+        hide_env_values = true,
+        global = true
     )]
     pub database_url: String,
 
@@ -47,6 +59,21 @@ pub struct Settings {
     #[arg(long, env = "COSTLINE_LOG", default_value = "info")]
     pub log: String,
 
+    /// How long a board user stays signed in, in hours.
+    #[arg(long, env = "COSTLINE_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u64,
+
+    /// Failed sign-ins or bad tokens allowed per client address per minute; past it the
+    /// address is refused (429) until the minute is over. 0 turns the limit off.
+    #[arg(long, env = "COSTLINE_AUTH_FAILURE_LIMIT", default_value_t = 10)]
+    pub auth_failure_limit: u32,
+
+    /// Behind a reverse proxy: trust its X-Forwarded-For (client address), X-Forwarded-Proto
+    /// (https makes the session cookie Secure) and X-Forwarded-Host. Only set it when the
+    /// proxy is the only way in.
+    #[arg(long, env = "COSTLINE_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+
     /// Folder holding the built dashboard (`pkg/`, styles, scripts), as cargo-leptos
     /// writes it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
@@ -59,6 +86,35 @@ pub struct Settings {
     /// Base name of the WASM, JS and CSS bundle.
     #[arg(long, env = "LEPTOS_OUTPUT_NAME", default_value = "costline")]
     pub output_name: String,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Board (manager) credentials. Creating the first one turns sign-in on at the next
+    /// start of the server.
+    #[command(subcommand)]
+    Board(BoardCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum BoardCommand {
+    /// Create a board user who signs in to the dashboard, or set a new password for an
+    /// existing one (which signs them out everywhere). The password (at least 12
+    /// characters) comes from COSTLINE_BOARD_PASSWORD if set, else is asked for twice when
+    /// standard input is a terminal, else is the first line of standard input. It is stored
+    /// as an argon2id hash.
+    CreateUser {
+        /// The user's email address; they sign in with it.
+        #[arg(long)]
+        email: String,
+    },
+    /// Create a board API token for scripts: `Authorization: Bearer <token>` may do
+    /// everything. Printed once on standard output; only its hash is stored.
+    CreateToken {
+        /// A note to tell tokens apart later (not secret).
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 impl Settings {
@@ -83,6 +139,10 @@ impl Settings {
 
     pub fn reconcile_interval(&self) -> Duration {
         Duration::from_millis(self.reconcile_interval_ms.max(10))
+    }
+
+    pub fn session_ttl(&self) -> Duration {
+        Duration::from_secs(self.session_hours.clamp(1, 24 * 365) * 3600)
     }
 
     pub fn db_acquire_timeout(&self) -> Duration {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::{
     Json,
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
@@ -22,6 +22,13 @@ pub enum AppError {
         message: String,
         details: Vec<FieldError>,
     },
+    /// 401: no credential, or one that is unknown, revoked or expired. Answered with
+    /// `WWW-Authenticate: Bearer`.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: a valid credential that may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// 404: the resource named in the path does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -37,6 +44,9 @@ pub enum AppError {
         message: String,
         details: Vec<FieldError>,
     },
+    /// 429: too many failed sign-ins or bad credentials from one address.
+    #[error("too many failed attempts from this address; retry in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     /// 503: the database cannot be reached right now (or the server is stopping);
     /// retrying later is safe.
     #[error("the service is unavailable right now; retry later")]
@@ -76,6 +86,20 @@ impl AppError {
         }
     }
 
+    /// The 401 for a request without a (valid) credential.
+    pub fn unauthenticated() -> Self {
+        Self::Unauthorized(
+            "authentication required: sign in, or send `Authorization: Bearer <token or key>`"
+                .into(),
+        )
+    }
+
+    /// The 403 for anything outside what a credential may do. One sentence for all of it,
+    /// so a refusal tells nothing about what exists.
+    pub fn forbidden() -> Self {
+        Self::Forbidden("this credential may not do this".into())
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         let cause: Box<dyn std::error::Error + Send + Sync> = message.into().into();
         Self::Internal(cause.into())
@@ -89,10 +113,13 @@ impl AppError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             Self::Invalid { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -155,7 +182,22 @@ impl IntoResponse for AppError {
             error: self.to_string(),
             details: self.details(),
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        match &self {
+            Self::Unauthorized(_) => {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"costline\""),
+                );
+            }
+            Self::TooManyRequests { retry_after_secs } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            _ => {}
+        }
+        response
     }
 }
 

@@ -1,6 +1,8 @@
 //! Everything only the server has: configuration, the database, the rules, the REST API
 //! and startup. Compiled with the `ssr` feature only.
 
+pub mod auth;
+pub mod board;
 pub mod clock;
 pub mod config;
 pub mod error;

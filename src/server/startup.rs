@@ -4,11 +4,12 @@
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use axum::{Router, http::Request};
+use axum::{Router, http::Request, middleware};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tower_http::{
+    limit::RequestBodyLimitLayer,
     timeout::TimeoutLayer,
     trace::{DefaultOnResponse, TraceLayer},
 };
@@ -17,10 +18,11 @@ use tracing::Level;
 use crate::{
     app::{App, shell},
     server::{
+        auth::{self, Auth, AuthMode, session},
         clock::Clock,
         config::Settings,
-        rest,
-        service::{Service, ingest::CommitterTask},
+        rest::{self, extract::BODY_LIMIT},
+        service::{Service, credentials, ingest::CommitterTask},
         state::AppState,
         store::{Db, PoolSettings},
     },
@@ -33,6 +35,7 @@ pub struct Application {
     committer: CommitterTask,
     reconciler: tokio::task::JoinHandle<()>,
     address: SocketAddr,
+    auth_mode: AuthMode,
 }
 
 impl Application {
@@ -49,6 +52,10 @@ impl Application {
         db.migrate()
             .await
             .context("could not apply the database migrations")?;
+        let board_credentials = credentials::count_board_credentials(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("could not read the board credentials: {e}"))?;
+        let auth_mode = AuthMode::decide(settings.bind, board_credentials)?;
         let (service, committer) = Service::start(db, clock, settings.ingest_batch_max);
         let reconciler = service.spawn_reconciler(settings.reconcile_interval());
 
@@ -62,9 +69,16 @@ impl Application {
             .site_pkg_dir(settings.site_pkg_dir.as_str())
             .site_addr(address)
             .build();
+        let auth = Auth::new(
+            auth_mode,
+            settings.session_ttl(),
+            settings.trust_proxy,
+            settings.auth_failure_limit,
+        );
         let router = build_router(AppState {
             leptos_options,
             service: service.clone(),
+            auth,
         });
         Ok(Self {
             listener,
@@ -73,7 +87,12 @@ impl Application {
             committer,
             reconciler,
             address,
+            auth_mode,
         })
+    }
+
+    pub fn auth_mode(&self) -> AuthMode {
+        self.auth_mode
     }
 
     pub fn port(&self) -> u16 {
@@ -94,7 +113,11 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
+        // The peer address feeds the failed-sign-in limiter.
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await
             .context("the HTTP server failed")?;
@@ -117,10 +140,21 @@ pub fn build_router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    Router::new()
-        .merge(rest::router())
+    // The dashboard, its server functions and sign-in read bodies their own way: cap them
+    // here. The REST API caps its own bodies and answers in its JSON error shape.
+    let dashboard = Router::new()
+        .merge(session::router())
         .leptos_routes_with_context(&state, routes, context, app)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    Router::new()
+        .merge(rest::router())
+        .merge(dashboard)
+        // Every route, API and dashboard alike: who is calling, before anything else runs.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::middleware::authenticate,
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

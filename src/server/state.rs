@@ -3,12 +3,13 @@
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
-use crate::server::service::Service;
+use crate::server::{auth::Auth, service::Service};
 
 #[derive(Clone)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub service: Service,
+    pub auth: Auth,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -20,5 +21,11 @@ impl FromRef<AppState> for LeptosOptions {
 impl FromRef<AppState> for Service {
     fn from_ref(state: &AppState) -> Self {
         state.service.clone()
+    }
+}
+
+impl FromRef<AppState> for Auth {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
     }
 }

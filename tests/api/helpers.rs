@@ -28,10 +28,66 @@ pub struct TestApp {
 }
 
 /// The app on a fresh database: a new SQLite file, or a new PostgreSQL database when
-/// `COSTLINE_TEST_POSTGRES` names a server (its admin URL) to create it on.
+/// `COSTLINE_TEST_POSTGRES` names a server (its admin URL) to create it on. No board
+/// credential exists, so it runs in local_trusted mode.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with `tweak` applied to the settings first.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let (database_url, dir) = fresh_database().await;
-    spawn_on(database_url, dir).await
+    spawn_on(database_url, dir, tweak).await
+}
+
+/// A board user and a board token, made as `costline board ...` makes them.
+#[allow(dead_code)]
+pub struct Board {
+    pub email: String,
+    pub password: String,
+    pub token: String,
+}
+
+/// The app in authenticated mode: a board user and a board token are created on its fresh
+/// database before it starts, by the same code as `costline board create-user` and
+/// `create-token`.
+#[allow(dead_code)]
+pub async fn spawn_authenticated_app(tweak: impl FnOnce(&mut Settings)) -> (TestApp, Board) {
+    let (database_url, dir) = fresh_database().await;
+    let board = create_board_credentials(&database_url).await;
+    let app = spawn_on(database_url, dir, tweak).await;
+    (app, board)
+}
+
+#[allow(dead_code)]
+pub async fn create_board_credentials(database_url: &str) -> Board {
+    use costline::server::{
+        board,
+        store::{Db, PoolSettings},
+    };
+    let db = Db::connect(
+        database_url,
+        &PoolSettings {
+            max_connections: 2,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        },
+    )
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    let email = "Board@Example.com".to_owned();
+    let password = "correct horse battery staple".to_owned();
+    board::create_user(&db, &email, &password).await.unwrap();
+    let token = board::create_token(&db, Some("tests".into()))
+        .await
+        .unwrap()
+        .value;
+    db.close().await;
+    Board {
+        email,
+        password,
+        token,
+    }
 }
 
 /// A database URL nobody else uses, and the folder that holds it (SQLite) or nothing.
@@ -56,10 +112,15 @@ pub async fn fresh_database() -> (String, TempDir) {
     }
 }
 
-async fn spawn_on(database_url: String, dir: TempDir) -> TestApp {
+async fn spawn_on(
+    database_url: String,
+    dir: TempDir,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = Settings::for_database(database_url.clone());
     settings.reconcile_interval_ms = 50;
     settings.log = "warn".into();
+    tweak(&mut settings);
     costline::server::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()));
     let clock = ShiftedClock::starting_at(at(NOW));
     let app = Application::build(&settings, Arc::new(clock.clone()))

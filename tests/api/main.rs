@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod auth;
 mod durability;
 mod enforcement;
 mod events;

@@ -1,4 +1,5 @@
-//! The frame of every company page: name, company switcher, page tabs, month picker.
+//! The frame of every page: who is signed in (top bar); and of every company page: name,
+//! company switcher, page tabs, month picker.
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -6,7 +7,52 @@ use leptos_router::{
     hooks::{use_params_map, use_query_map},
 };
 
-use crate::api::get_directory;
+use crate::api::{get_directory, get_viewer};
+
+/// The right end of the top bar: "local mode", or the signed-in user and "Sign out".
+#[component]
+pub fn ViewerBadge() -> impl IntoView {
+    let viewer = Resource::new(|| (), |_| get_viewer());
+    view! {
+        <div class="viewer">
+            <Suspense fallback=|| ()>
+                {move || {
+                    viewer
+                        .get()
+                        .and_then(Result::ok)
+                        .map(|v| {
+                            if v.local_mode {
+                                view! {
+                                    <span
+                                        class="mode-badge"
+                                        data-testid="local-mode"
+                                        title="Listening on loopback with no board credential: no sign-in, everything allowed"
+                                    >
+                                        "local mode"
+                                    </span>
+                                }
+                                    .into_any()
+                            } else if let Some(email) = v.email {
+                                view! {
+                                    <span class="muted" data-testid="signed-in-as">
+                                        {email}
+                                    </span>
+                                    <form method="post" action="/auth/sign-out" class="inline-form">
+                                        <button type="submit" data-testid="sign-out">
+                                            "Sign out"
+                                        </button>
+                                    </form>
+                                }
+                                    .into_any()
+                            } else {
+                                ().into_any()
+                            }
+                        })
+                }}
+            </Suspense>
+        </div>
+    }
+}
 
 /// The company and month a page shows, from `/companies/{id}?month=YYYY-MM`.
 #[derive(Clone, Copy)]

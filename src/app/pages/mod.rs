@@ -6,3 +6,4 @@ pub mod overview;
 pub mod prices;
 pub mod projects;
 pub mod settings;
+pub mod signin;

@@ -17,6 +17,7 @@ use super::extract::{BATCH_BODY_LIMIT, Fields, JsonObject, Params};
 use crate::{
     model::{CostEvent, Enforcement, FieldError, IngestedEvent},
     server::{
+        auth::{Action, Actor, authorize},
         error::{AppError, AppResult},
         service::{
             IngestOutcome, NewCostEvent, Service,
@@ -29,11 +30,19 @@ use crate::{
 /// enforcement verdict; 200 with the first event when an idempotency key is replayed.
 pub async fn create_cost_event(
     State(service): State<Service>,
+    actor: Actor,
     Path(company_id): Path<String>,
     headers: HeaderMap,
     body: JsonObject,
 ) -> AppResult<Response> {
     let mut event = new_cost_event(&body.0)?;
+    authorize(
+        &actor,
+        Action::ReportCost {
+            company: &company_id,
+            agent: &event.agent_id,
+        },
+    )?;
     if let Some(key) = headers.get("idempotency-key") {
         let key = key.to_str().map_err(|_| {
             AppError::invalid_fields(vec![FieldError::new(
@@ -113,6 +122,7 @@ pub struct BatchAnswer {
 /// for a replayed `eventKey`, 4xx); the valid ones commit together. Answers 200 with one
 /// result per event, in order.
 pub async fn create_cost_events_batch(
+    actor: Actor,
     State(service): State<Service>,
     Path(company_id): Path<String>,
     body: JsonObject<BATCH_BODY_LIMIT>,
@@ -130,6 +140,20 @@ pub async fn create_cost_events_batch(
             _ => Err(AppError::invalid("each event must be a JSON object")),
         })
         .collect();
+    // The single route's rule, for every event: a key reports only for its own agent in its
+    // own company, and a batch naming another is refused whole.
+    if parsed.is_empty() {
+        authorize(&actor, Action::ReadReports(&company_id))?;
+    }
+    for event in parsed.iter().flatten() {
+        authorize(
+            &actor,
+            Action::ReportCost {
+                company: &company_id,
+                agent: &event.agent_id,
+            },
+        )?;
+    }
     let valid: Vec<NewCostEvent> = parsed
         .iter()
         .filter_map(|p| p.as_ref().ok().cloned())
@@ -213,10 +237,12 @@ fn wants_csv(headers: &HeaderMap, params: &Params) -> bool {
 /// `Accept: text/csv`), every matching event unless `limit` is given.
 pub async fn list_cost_events(
     State(service): State<Service>,
+    actor: Actor,
     Path(company_id): Path<String>,
     headers: HeaderMap,
     params: Params,
 ) -> AppResult<Response> {
+    authorize(&actor, Action::ReadReports(&company_id))?;
     let filter = EventFilter {
         agent_id: params.get("agentId"),
         project_id: params.get("projectId"),

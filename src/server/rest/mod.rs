@@ -1,8 +1,12 @@
 //! The REST API under `/api`: every route in one table, handlers one file per resource.
-//! Handlers turn HTTP into service calls and back; the rules live in the service.
+//! Handlers turn HTTP into service calls and back; the rules live in the service. Each
+//! handler takes the caller ([`Actor`](crate::server::auth::Actor), 401 without one) and
+//! asks [`authorize`](crate::server::auth::authorize) before it does anything. `/healthz`
+//! and `/readyz` need no credential.
 
 mod events;
 pub mod extract;
+mod keys;
 mod prices;
 mod reports;
 mod scopes;
@@ -20,6 +24,7 @@ use crate::server::{error::AppError, service::Service, state::AppState};
 
 pub fn router() -> Router<AppState> {
     use events::*;
+    use keys::*;
     use prices::*;
     use reports::*;
     use scopes::*;
@@ -77,6 +82,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/agents/{agent_id}/budgets",
             axum::routing::patch(set_agent_budget),
+        )
+        .route(
+            "/agents/{agent_id}/keys",
+            get(list_agent_keys).post(create_agent_key),
+        )
+        .route(
+            "/agents/{agent_id}/keys/{key_id}",
+            axum::routing::delete(revoke_agent_key),
         )
         .route(
             "/projects/{project_id}",

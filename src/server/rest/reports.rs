@@ -8,15 +8,21 @@ use axum::{
 use super::extract::{Params, window_query};
 use crate::{
     model::{AgentCostRow, BudgetAlert, CostSummary, DailyCost, ModelCostRow, ProjectCostRow},
-    server::{error::AppResult, service::Service},
+    server::{
+        auth::{Action, Actor, authorize},
+        error::AppResult,
+        service::Service,
+    },
 };
 
 /// `GET /api/companies/{companyId}/costs/summary`
 pub async fn get_summary(
     State(service): State<Service>,
+    actor: Actor,
     Path(company_id): Path<String>,
     params: Params,
 ) -> AppResult<Json<CostSummary>> {
+    authorize(&actor, Action::ReadReports(&company_id))?;
     Ok(Json(
         service
             .cost_summary(&company_id, &window_query(&params))
@@ -27,9 +33,11 @@ pub async fn get_summary(
 /// `GET /api/companies/{companyId}/costs/by-agent`
 pub async fn get_costs_by_agent(
     State(service): State<Service>,
+    actor: Actor,
     Path(company_id): Path<String>,
     params: Params,
 ) -> AppResult<Json<Vec<AgentCostRow>>> {
+    authorize(&actor, Action::ReadReports(&company_id))?;
     Ok(Json(
         service
             .costs_by_agent(&company_id, &window_query(&params))
@@ -40,9 +48,11 @@ pub async fn get_costs_by_agent(
 /// `GET /api/companies/{companyId}/costs/by-project`
 pub async fn get_costs_by_project(
     State(service): State<Service>,
+    actor: Actor,
     Path(company_id): Path<String>,
     params: Params,
 ) -> AppResult<Json<Vec<ProjectCostRow>>> {
+    authorize(&actor, Action::ReadReports(&company_id))?;
     Ok(Json(
         service
             .costs_by_project(&company_id, &window_query(&params))
@@ -53,9 +63,11 @@ pub async fn get_costs_by_project(
 /// `GET /api/companies/{companyId}/costs/by-model`
 pub async fn get_costs_by_model(
     State(service): State<Service>,
+    actor: Actor,
     Path(company_id): Path<String>,
     params: Params,
 ) -> AppResult<Json<Vec<ModelCostRow>>> {
+    authorize(&actor, Action::ReadReports(&company_id))?;
     Ok(Json(
         service
             .costs_by_model(&company_id, &window_query(&params))
@@ -66,9 +78,11 @@ pub async fn get_costs_by_model(
 /// `GET /api/companies/{companyId}/costs/daily`
 pub async fn get_costs_daily(
     State(service): State<Service>,
+    actor: Actor,
     Path(company_id): Path<String>,
     params: Params,
 ) -> AppResult<Json<Vec<DailyCost>>> {
+    authorize(&actor, Action::ReadReports(&company_id))?;
     Ok(Json(
         service
             .costs_daily(&company_id, &window_query(&params))
@@ -79,9 +93,11 @@ pub async fn get_costs_daily(
 /// `GET /api/companies/{companyId}/budget-alerts?month=YYYY-MM`
 pub async fn list_budget_alerts(
     State(service): State<Service>,
+    actor: Actor,
     Path(company_id): Path<String>,
     params: Params,
 ) -> AppResult<Json<Vec<BudgetAlert>>> {
+    authorize(&actor, Action::ReadReports(&company_id))?;
     let month = params.get("month");
     Ok(Json(
         service.budget_alerts(&company_id, month.as_deref()).await?,

@@ -1,0 +1,287 @@
+//! Authentication of every request, before routing: finds the caller (an [`Actor`]) from
+//! `Authorization: Bearer` or the board session cookie and leaves it in the request's
+//! extensions; refuses cross-site writes (CSRF); sends the dashboard's pages to sign-in.
+//!
+//! - A bearer token that is malformed, unknown or revoked is a 401 at once, and counts as a
+//!   failure of the caller's address (see [`super::limiter`]).
+//! - A session cookie that is unknown or expired is ignored, as if absent.
+//! - No credential: the request goes on without an actor; REST handlers then answer 401
+//!   (their [`Actor`] extractor), server functions too, pages redirect to `/signin`.
+//! - Writes (POST, PUT, PATCH, DELETE) not made with a bearer token must come from our own
+//!   origin: an `Origin` (or, without one, `Referer`) naming another host is a 403, and with
+//!   a session cookie, or to `/auth/...`, one of the two must be there. Browsers always send
+//!   `Origin` on such requests; other sites cannot forge it.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{HeaderMap, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+
+use super::{Actor, AuthMode, SESSION_COOKIE};
+use crate::server::{error::AppError, state::AppState};
+
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let auth = &state.auth;
+    let path = req.uri().path().to_owned();
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let bearer = match bearer_token(req.headers()) {
+        Ok(bearer) => bearer,
+        Err(err) => return err.into_response(),
+    };
+    let cookie = session_cookie(req.headers());
+
+    if writes && bearer.is_none() {
+        let must_vouch = cookie.is_some() || path.starts_with("/auth/");
+        if let Err(err) = check_same_origin(req.headers(), auth.trust_proxy, must_vouch) {
+            return err.into_response();
+        }
+    }
+
+    let actor = match auth.mode {
+        AuthMode::LocalTrusted => Some(Actor::Local),
+        AuthMode::Authenticated => {
+            if let Some(token) = bearer {
+                let ip = client_ip(&req, auth.trust_proxy);
+                if let Err(retry_after_secs) = auth.limiter.check(ip) {
+                    return AppError::TooManyRequests { retry_after_secs }.into_response();
+                }
+                match state.service.authenticate_bearer(&token).await {
+                    Ok(Some(actor)) => Some(actor),
+                    Ok(None) => {
+                        auth.limiter.fail(ip);
+                        tracing::info!(%ip, "refused an unknown or revoked bearer credential");
+                        return AppError::Unauthorized(
+                            "the credential is not valid: unknown, revoked or mistyped".into(),
+                        )
+                        .into_response();
+                    }
+                    Err(err) => return err.into_response(),
+                }
+            } else if let Some(session) = cookie {
+                match state.service.session_actor(&session).await {
+                    Ok(actor) => actor,
+                    Err(err) => return err.into_response(),
+                }
+            } else {
+                None
+            }
+        }
+    };
+
+    let board = actor.as_ref().is_some_and(Actor::is_board);
+    if !board && matches!(*req.method(), Method::GET | Method::HEAD) && is_dashboard_page(&path) {
+        let target = req
+            .uri()
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned();
+        return Redirect::to(&format!("/signin?next={}", percent_encode(&target))).into_response();
+    }
+    if let Some(actor) = actor {
+        req.extensions_mut().insert(actor);
+    }
+    next.run(req).await
+}
+
+/// The dashboard pages that need a signed-in board user. `/signin` and the assets do not.
+fn is_dashboard_page(path: &str) -> bool {
+    path == "/" || path == "/companies" || path.starts_with("/companies/")
+}
+
+/// The token of `Authorization: Bearer <token>`; a 401 for any other use of the header.
+fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().unwrap_or_default().trim();
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim().to_owned()))
+        }
+        _ => Err(AppError::Unauthorized(
+            "the Authorization header must be `Bearer <token or key>`".into(),
+        )),
+    }
+}
+
+/// The value of our session cookie, if the request has one.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
+/// The caller's address: the peer, or with `trust_proxy` the first `X-Forwarded-For`.
+pub fn client_ip(req: &Request, trust_proxy: bool) -> IpAddr {
+    let forwarded = trust_proxy
+        .then(|| req.headers().get("x-forwarded-for")?.to_str().ok())
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .and_then(|v| v.trim().parse().ok());
+    forwarded.unwrap_or_else(|| {
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+    })
+}
+
+/// Whether the browser reached us over https: only known behind a proxy that says so.
+pub fn is_https(headers: &HeaderMap, trust_proxy: bool) -> bool {
+    trust_proxy
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+/// `host[:port]` of an `Origin` or `Referer` value (`scheme://host[:port][/...]`).
+fn authority(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|a| !a.is_empty())
+}
+
+/// A 403 unless the request's `Origin` (else `Referer`) names the host it was sent to.
+/// Without either, `must_vouch` decides.
+fn check_same_origin(
+    headers: &HeaderMap,
+    trust_proxy: bool,
+    must_vouch: bool,
+) -> Result<(), AppError> {
+    let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let claimed = header_str("origin")
+        .filter(|o| *o != "null")
+        .map(authority)
+        .or_else(|| header_str("referer").map(authority));
+    let host = trust_proxy
+        .then(|| header_str("x-forwarded-host"))
+        .flatten()
+        .or_else(|| header_str("host"));
+    match (claimed, host) {
+        (None, _) if !must_vouch => Ok(()),
+        (Some(Some(from)), Some(host)) if from.eq_ignore_ascii_case(host.trim()) => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "cross-site request refused: the Origin or Referer header must name this site".into(),
+        )),
+    }
+}
+
+/// Percent-encodes everything but unreserved characters and `/`, for a `next=` parameter.
+pub fn percent_encode(s: &str) -> String {
+    use std::fmt::Write;
+    s.bytes()
+        .fold(String::with_capacity(s.len()), |mut out, b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+                out.push(char::from(b));
+            } else {
+                let _ = write!(out, "%{b:02X}");
+            }
+            out
+        })
+}
+
+/// Where to go after signing in: a path on this site, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// 303 See Other: after a form post, the browser fetches `to` with GET.
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_str(v).expect("header"));
+        }
+        h
+    }
+
+    #[test]
+    fn same_origin_writes_pass_and_cross_site_ones_do_not() {
+        let same = headers(&[
+            ("host", "10.0.0.5:3000"),
+            ("origin", "http://10.0.0.5:3000"),
+        ]);
+        assert!(check_same_origin(&same, false, true).is_ok());
+        let referer = headers(&[
+            ("host", "10.0.0.5:3000"),
+            ("referer", "http://10.0.0.5:3000/companies/x?month=2026-11"),
+        ]);
+        assert!(check_same_origin(&referer, false, true).is_ok());
+        let evil = headers(&[
+            ("host", "10.0.0.5:3000"),
+            ("origin", "https://evil.example"),
+        ]);
+        assert!(check_same_origin(&evil, false, false).is_err());
+        let null = headers(&[("host", "10.0.0.5:3000"), ("origin", "null")]);
+        assert!(check_same_origin(&null, false, true).is_err());
+        let none = headers(&[("host", "10.0.0.5:3000")]);
+        assert!(
+            check_same_origin(&none, false, false).is_ok(),
+            "curl, no cookie"
+        );
+        assert!(
+            check_same_origin(&none, false, true).is_err(),
+            "cookie, no origin"
+        );
+        let proxied = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("x-forwarded-host", "costs.example.com"),
+            ("origin", "https://costs.example.com"),
+        ]);
+        assert!(check_same_origin(&proxied, true, true).is_ok());
+        assert!(check_same_origin(&proxied, false, true).is_err());
+    }
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(
+            safe_next(Some("/companies/a?month=2026-11")),
+            "/companies/a?month=2026-11"
+        );
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+        assert_eq!(
+            percent_encode("/companies/a?month=2026-11"),
+            "/companies/a%3Fmonth%3D2026-11"
+        );
+    }
+
+    #[test]
+    fn cookies_and_bearers_are_read_exactly() {
+        let h = headers(&[("cookie", "a=1; costline_session=abc; b=2")]);
+        assert_eq!(session_cookie(&h).as_deref(), Some("abc"));
+        assert_eq!(
+            session_cookie(&headers(&[("cookie", "costline_session=")])),
+            None
+        );
+        let h = headers(&[("authorization", "Bearer  cla_x_y ")]);
+        assert_eq!(bearer_token(&h).ok().flatten().as_deref(), Some("cla_x_y"));
+        assert!(bearer_token(&headers(&[("authorization", "Basic dXNlcg==")])).is_err());
+        assert!(bearer_token(&headers(&[("authorization", "Bearer ")])).is_err());
+    }
+}

@@ -1,0 +1,111 @@
+//! Signing in and out of the dashboard: `POST /auth/sign-in` and `POST /auth/sign-out`,
+//! plain form posts that answer with a redirect, so they work without JavaScript.
+//!
+//! A session is a random id in a cookie (`HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure`
+//! when the browser came over https through a proxy that says so); the server keeps only
+//! its hash, with a fixed expiry, and forgets it on sign-out.
+
+use axum::{
+    Form, Router,
+    extract::{FromRequest, Request, State},
+    http::{HeaderValue, header},
+    response::Response,
+    routing::post,
+};
+use serde::Deserialize;
+
+use super::{
+    AuthMode, SESSION_COOKIE,
+    middleware::{client_ip, is_https, percent_encode, safe_next, see_other, session_cookie},
+};
+use crate::server::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/sign-in", post(sign_in))
+        .route("/auth/sign-out", post(sign_out))
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+fn back_to_sign_in(error: &str, next: &str) -> Response {
+    let mut url = format!("/signin?error={error}");
+    if next != "/" {
+        url.push_str("&next=");
+        url.push_str(&percent_encode(next));
+    }
+    see_other(&url)
+}
+
+fn cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("costline_session=; Path=/; Max-Age=0"))
+}
+
+/// `POST /auth/sign-in` (form: `email`, `password`, `next`): a session cookie and a
+/// redirect to `next`; or back to `/signin` saying what went wrong.
+async fn sign_in(State(state): State<AppState>, req: Request) -> Response {
+    let ip = client_ip(&req, state.auth.trust_proxy);
+    let secure = is_https(req.headers(), state.auth.trust_proxy);
+    let form = match Form::<SignInForm>::from_request(req, &state).await {
+        Ok(Form(form)) => form,
+        Err(_) => return back_to_sign_in("invalid", "/"),
+    };
+    let next = safe_next(form.next.as_deref());
+    if state.auth.mode == AuthMode::LocalTrusted {
+        return see_other(&next);
+    }
+    if state.auth.limiter.check(ip).is_err() {
+        return back_to_sign_in("throttled", &next);
+    }
+    let ttl = state.auth.session_ttl;
+    match state
+        .service
+        .sign_in(&form.email, &form.password, ttl)
+        .await
+    {
+        Ok(Some(session)) => {
+            let mut response = see_other(&next);
+            let max_age = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
+            response
+                .headers_mut()
+                .insert(header::SET_COOKIE, cookie(&session.id, max_age, secure));
+            tracing::info!(until = %session.expires_at, "a board user signed in");
+            response
+        }
+        Ok(None) => {
+            state.auth.limiter.fail(ip);
+            tracing::info!(%ip, "refused a sign-in");
+            back_to_sign_in("invalid", &next)
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, "sign-in failed");
+            back_to_sign_in("unavailable", &next)
+        }
+    }
+}
+
+/// `POST /auth/sign-out`: ends the session on the server and clears the cookie.
+async fn sign_out(State(state): State<AppState>, req: Request) -> Response {
+    let secure = is_https(req.headers(), state.auth.trust_proxy);
+    if let Some(session) = session_cookie(req.headers())
+        && let Err(err) = state.service.sign_out(&session).await
+    {
+        tracing::warn!(error = %err, "could not end a session");
+    }
+    let mut response = see_other("/signin");
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie("", 0, secure));
+    response
+}

@@ -1,0 +1,115 @@
+//! `costline board ...`: board credentials made by the operator, on the server's database
+//! (`DATABASE_URL`). Secrets go to standard output once and nowhere else.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{Context, bail};
+use chrono::Utc;
+
+use crate::server::{
+    config::{BoardCommand, Settings},
+    service::credentials::{self, MIN_PASSWORD_CHARS, UserOutcome},
+    store::{Db, PoolSettings},
+};
+
+/// The environment variable a script can put the new password in.
+pub const PASSWORD_ENV: &str = "COSTLINE_BOARD_PASSWORD";
+
+pub async fn run(settings: &Settings, command: BoardCommand) -> anyhow::Result<()> {
+    let db = open(settings).await?;
+    let result = match command {
+        BoardCommand::CreateUser { email } => {
+            let password = read_password()?;
+            create_user(&db, &email, &password).await.map(|outcome| {
+                let said = match outcome {
+                    UserOutcome::Created => format!(
+                        "Created board user {}. Restart the server if it was running in \
+                         local mode: it now requires sign-in.",
+                        email.trim()
+                    ),
+                    UserOutcome::PasswordChanged => format!(
+                        "Changed the password of {}; their sessions were ended.",
+                        email.trim()
+                    ),
+                };
+                let _ = writeln!(std::io::stderr(), "{said}");
+            })
+        }
+        BoardCommand::CreateToken { name } => create_token(&db, name).await.map(|token| {
+            let _ = writeln!(
+                std::io::stderr(),
+                "Created board token {} (shown once; only its hash is stored). \
+                 Send it as `Authorization: Bearer <token>`.",
+                token.prefix
+            );
+            let _ = writeln!(std::io::stdout(), "{}", token.value);
+        }),
+    };
+    db.close().await;
+    result
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Db> {
+    let db = Db::connect(
+        &settings.database_url,
+        &PoolSettings {
+            max_connections: 2,
+            acquire_timeout: settings.db_acquire_timeout(),
+        },
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "could not open the database {} (check DATABASE_URL)",
+            settings.redacted_database_url()
+        )
+    })?;
+    db.migrate()
+        .await
+        .context("could not apply the database migrations")?;
+    Ok(db)
+}
+
+/// Creates a board user (or changes their password) on an open database.
+pub async fn create_user(db: &Db, email: &str, password: &str) -> anyhow::Result<UserOutcome> {
+    credentials::create_board_user(db, Utc::now(), email, password)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Creates a board token on an open database.
+pub async fn create_token(
+    db: &Db,
+    name: Option<String>,
+) -> anyhow::Result<credentials::NewBoardToken> {
+    credentials::create_board_token(db, Utc::now(), name)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// From the environment, a hidden prompt (asked twice), or the first line of stdin.
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var(PASSWORD_ENV) {
+        return Ok(password);
+    }
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!(
+            "Password (at least {MIN_PASSWORD_CHARS} characters): "
+        ))?;
+        let second = rpassword::prompt_password("Again: ")?;
+        if first != second {
+            bail!("the two passwords differ; nothing was changed");
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("could not read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        bail!("no password given: set {PASSWORD_ENV}, or pipe it on standard input");
+    }
+    Ok(password)
+}

@@ -55,6 +55,7 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
         &PoolSettings {
             max_connections: 2,
             acquire_timeout: settings.db_acquire_timeout(),
+            sqlite_fsync_each_commit: true,
         },
     )
     .await

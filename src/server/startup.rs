@@ -20,7 +20,7 @@ use crate::{
     server::{
         auth::{self, Auth, AuthMode, session},
         clock::Clock,
-        config::Settings,
+        config::{Settings, SqliteSync},
         rest::{self, extract::BODY_LIMIT},
         service::{Service, credentials, ingest::CommitterTask},
         state::AppState,
@@ -45,6 +45,7 @@ impl Application {
             &PoolSettings {
                 max_connections: settings.db_max_connections,
                 acquire_timeout: settings.db_acquire_timeout(),
+                sqlite_fsync_each_commit: settings.sqlite_synchronous == SqliteSync::Full,
             },
         )
         .await

@@ -614,7 +614,8 @@ impl Batch {
             occurred_at,
             created_at: self.now_ms,
             event_key: e.event_key.clone(),
-            fingerprint: Some(e.fingerprint.clone()),
+            // Only a keyed event can be replayed, so only it needs its request's fingerprint.
+            fingerprint: e.event_key.as_ref().map(|_| e.fingerprint.clone()),
             price_id,
             cache_write_tokens: e.cache_write_tokens,
         };

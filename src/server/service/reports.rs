@@ -12,8 +12,8 @@ use super::{
 use crate::{
     model::{
         AgentCostRow, BudgetAlert, BudgetLevel, CostSummary, DailyCost, Directory, EventPage,
-        FieldError, ModelCostRow, Overview, ProjectCostRow, ScopeType, Threshold, Totals,
-        micros_to_cents, utilization_percent,
+        FieldError, ModelCostRow, Overview, PauseReason, ProjectCostRow, ScopeType, Status,
+        Threshold, Totals, micros_to_cents, utilization_percent,
     },
     server::{
         error::{AppError, AppResult},
@@ -199,23 +199,23 @@ impl Service {
     ) -> AppResult<Vec<AgentCostRow>> {
         let window = self.window(q)?;
         let (mut conn, _company) = self.company_for_read(company_id, &window).await?;
-        let month = window::month_key(window.start);
-        let agents = entities::list(&mut conn, ScopeType::Agent, Some(company_id), month).await?;
-        let spend =
-            by_key(reports::grouped(&mut conn, company_id, source(&window), Group::Agent).await?);
-        let mut rows = agents
+        let mut rows = reports::agent_totals(&mut conn, company_id, source(&window))
+            .await?
             .into_iter()
-            .map(|row| {
-                let agent = Scope::from_row(ScopeType::Agent, row)?;
-                let m = spend.get(&agent.id).copied().unwrap_or_default();
+            .map(|a| {
+                let status = Status::parse(&a.status)
+                    .ok_or_else(|| AppError::internal(format!("bad status {:?}", a.status)))?;
                 Ok(AgentCostRow {
-                    totals: totals(&m),
-                    utilization_percent: utilization_percent(m.cost_micros, agent.budget_cents),
-                    budget_cents: agent.budget_cents,
-                    agent_status: agent.status,
-                    pause_reason: agent.pause_reason,
-                    agent_id: agent.id,
-                    agent_name: agent.name,
+                    totals: totals(&a.metrics),
+                    utilization_percent: utilization_percent(
+                        a.metrics.cost_micros,
+                        a.budget_monthly_cents,
+                    ),
+                    budget_cents: a.budget_monthly_cents,
+                    agent_status: status,
+                    pause_reason: a.pause_reason.as_deref().and_then(PauseReason::parse),
+                    agent_id: a.id,
+                    agent_name: a.name,
                 })
             })
             .collect::<AppResult<Vec<_>>>()?;

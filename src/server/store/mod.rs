@@ -56,6 +56,9 @@ pub struct Db {
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// SQLite only: fsync every commit (`true`, survives power loss) or only at WAL
+    /// checkpoints (`false`, survives a killed process but not a power cut).
+    pub sqlite_fsync_each_commit: bool,
 }
 
 impl Db {
@@ -91,12 +94,12 @@ impl Db {
         // Parsed once with the SQLite driver so the file is created if missing.
         let url = ensure_create_mode(url);
         SqliteConnectOptions::from_str(&url)?;
-        let write = sqlite_pool(&url, 1, pool.acquire_timeout).await?;
+        let write = sqlite_pool(&url, 1, pool).await?;
         // WAL is a property of the file: set it once, before readers open it.
         sqlx::query("PRAGMA journal_mode = WAL")
             .execute(&write)
             .await?;
-        let read = sqlite_pool(&url, pool.max_connections.max(1), pool.acquire_timeout).await?;
+        let read = sqlite_pool(&url, pool.max_connections.max(1), pool).await?;
         Ok(Self {
             read,
             write,
@@ -136,22 +139,37 @@ impl Db {
 async fn sqlite_pool(
     url: &str,
     max_connections: u32,
-    acquire_timeout: Duration,
+    settings: &PoolSettings,
 ) -> Result<AnyPool, sqlx::Error> {
+    // FULL: a commit is on disk before it returns, so a 201 survives even a power cut.
+    // NORMAL (WAL): a commit is in the OS before it returns (a killed process loses
+    // nothing); the fsync happens at checkpoints.
+    let synchronous = if settings.sqlite_fsync_each_commit {
+        "FULL"
+    } else {
+        "NORMAL"
+    };
+    // The writer keeps the hot index pages in memory (32 MB); readers use the default.
+    let cache = if max_connections == 1 {
+        -32_000
+    } else {
+        -2_000
+    };
+    let pragmas = format!(
+        "PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; \
+         PRAGMA busy_timeout = 5000; PRAGMA cache_size = {cache}; PRAGMA temp_store = MEMORY;"
+    );
     AnyPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(acquire_timeout)
+        .acquire_timeout(settings.acquire_timeout)
         // A local file cannot drop a connection: skip the ping before every use.
         .test_before_acquire(false)
-        .after_connect(|conn, _| {
+        .after_connect(move |conn, _| {
+            let pragmas = pragmas.clone();
             Box::pin(async move {
-                // FULL: a commit is on disk before it returns, so a 201 survives a crash.
-                sqlx::raw_sql(
-                    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                     PRAGMA busy_timeout = 5000;",
-                )
-                .execute(conn)
-                .await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
+                    .execute(conn)
+                    .await?;
                 Ok(())
             })
         })
@@ -273,6 +291,13 @@ impl Sql {
             self.bind(v.clone());
         }
         self.push(")")
+    }
+
+    /// Appends another statement's text and values (a subquery), keeping their order.
+    pub fn append(&mut self, other: Sql) -> &mut Self {
+        self.text.push_str(&other.text);
+        self.params.extend(other.params);
+        self
     }
 
     pub fn param_count(&self) -> usize {

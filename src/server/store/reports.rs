@@ -62,6 +62,96 @@ pub async fn grouped(
     source: Source,
     group: Group,
 ) -> Result<Vec<GroupRow>, sqlx::Error> {
+    grouped_sql(company_id, source, group).fetch_all(conn).await
+}
+
+/// One row per agent of a company, zero spend included: its state and its totals over
+/// `source`, in one statement.
+#[derive(Debug, Clone)]
+pub struct AgentTotalsRow {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    pub pause_reason: Option<String>,
+    pub budget_monthly_cents: i64,
+    pub metrics: Metrics,
+}
+
+pub async fn agent_totals(
+    conn: &mut Conn,
+    company_id: &str,
+    source: Source,
+) -> Result<Vec<AgentTotalsRow>, sqlx::Error> {
+    // The rows come back as one JSON document: SQLite hands each result row across a
+    // thread boundary, which costs more than the query itself for a thousand agents.
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let (aggregate, close) = if sqlite {
+        ("json_group_array(json_array(", "))")
+    } else {
+        ("json_agg(json_build_array(", "))::text")
+    };
+    let mut sql = Sql::new(format!(
+        "SELECT COALESCE({aggregate}s.id, s.name, s.status, s.pause_reason, \
+         s.budget_monthly_cents, COALESCE(t.cost_micros, 0), COALESCE(t.input_tokens, 0), \
+         COALESCE(t.cached_input_tokens, 0), COALESCE(t.output_tokens, 0), \
+         COALESCE(t.event_count, 0), COALESCE(t.unpriced_count, 0), \
+         COALESCE(t.unpriced_tokens, 0){close}, '[]') AS doc FROM agents s LEFT JOIN "
+    ));
+    match source {
+        // One month, the common case: each agent's rollup row by primary key, no grouping.
+        Source::Months { first, last } if first == last => {
+            sql.push("rollup_agent_month t ON t.agent_id = s.id AND t.month = ")
+                .bind(first);
+        }
+        _ => {
+            sql.push("(")
+                .append(grouped_sql(company_id, source, Group::Agent))
+                .push(") t ON t.k1 = s.id");
+        }
+    }
+    sql.push(" WHERE s.company_id = ").bind(company_id);
+    let (doc,): (String,) = sql
+        .fetch_optional(conn)
+        .await?
+        .unwrap_or_else(|| ("[]".to_owned(),));
+    type Tuple = (
+        String,
+        String,
+        String,
+        Option<String>,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+    );
+    let tuples: Vec<Tuple> =
+        serde_json::from_str(&doc).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok(tuples
+        .into_iter()
+        .map(|t| AgentTotalsRow {
+            id: t.0,
+            name: t.1,
+            status: t.2,
+            pause_reason: t.3,
+            budget_monthly_cents: t.4,
+            metrics: Metrics {
+                cost_micros: t.5,
+                input_tokens: t.6,
+                cached_input_tokens: t.7,
+                output_tokens: t.8,
+                event_count: t.9,
+                unpriced_count: t.10,
+                unpriced_tokens: t.11,
+            },
+        })
+        .collect())
+}
+
+fn grouped_sql(company_id: &str, source: Source, group: Group) -> Sql {
     let source = match (source, group) {
         (Source::Days { first, last }, Group::Agent | Group::Project | Group::Model) => {
             Source::Events {
@@ -128,5 +218,5 @@ pub async fn grouped(
     if !keys.is_empty() {
         sql.push(" GROUP BY ").push(&keys.join(", "));
     }
-    sql.fetch_all(conn).await
+    sql
 }

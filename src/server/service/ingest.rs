@@ -452,18 +452,35 @@ async fn apply_batch(
     };
     let company_ids = unique(|e| Some(&e.company_id));
     entities::lock_companies(conn, dialect, &company_ids).await?;
-    let load =
-        async |conn: &mut Conn, kind, ids: Vec<String>| -> AppResult<HashMap<String, Scope>> {
-            let mut map = HashMap::new();
-            for row in entities::get_many(conn, kind, &ids, month).await? {
-                let scope = Scope::from_row(kind, row)?;
-                map.insert(scope.id.clone(), scope);
-            }
-            Ok(map)
+    // Every scope of the batch and which of its alerts this window has raised: one read.
+    let window_start = window::month_start(now).timestamp_millis();
+    let agent_ids = unique(|e| Some(&e.agent_id));
+    let project_ids = unique(|e| e.project_id.as_ref());
+    let (mut companies, mut agents, mut projects) =
+        (HashMap::new(), HashMap::new(), HashMap::new());
+    let mut raised = HashSet::new();
+    let wanted = [
+        (ScopeType::Company, company_ids.as_slice()),
+        (ScopeType::Agent, agent_ids.as_slice()),
+        (ScopeType::Project, project_ids.as_slice()),
+    ];
+    for found in entities::get_for_batch(conn, &wanted, month, window_start).await? {
+        let kind = ScopeType::parse(&found.kind)
+            .ok_or_else(|| AppError::internal(format!("bad scope kind {:?}", found.kind)))?;
+        let scope = Scope::from_row(kind, found.row)?;
+        if found.soft_raised > 0 {
+            raised.insert((kind, scope.id.clone(), Threshold::Soft));
+        }
+        if found.hard_raised > 0 {
+            raised.insert((kind, scope.id.clone(), Threshold::Hard));
+        }
+        let map = match kind {
+            ScopeType::Company => &mut companies,
+            ScopeType::Agent => &mut agents,
+            ScopeType::Project => &mut projects,
         };
-    let companies = load(conn, ScopeType::Company, company_ids.clone()).await?;
-    let agents = load(conn, ScopeType::Agent, unique(|e| Some(&e.agent_id))).await?;
-    let projects = load(conn, ScopeType::Project, unique(|e| e.project_id.as_ref())).await?;
+        map.insert(scope.id.clone(), scope);
+    }
 
     let mut keyed = HashMap::new();
     for company_id in &company_ids {
@@ -478,15 +495,6 @@ async fn apply_batch(
             }
         }
     }
-    let window_start = window::month_start(now).timestamp_millis();
-    let raised = alerts::raised_in_window(conn, &company_ids, window_start)
-        .await?
-        .into_iter()
-        .filter_map(|(scope, id, threshold)| {
-            Some((ScopeType::parse(&scope)?, id, Threshold::parse(&threshold)?))
-        })
-        .collect();
-
     // The price book is small; read it in the transaction only when some event needs it.
     let prices = if events.iter().any(|e| e.cost_cents.is_none()) {
         PriceBook::load(conn).await?

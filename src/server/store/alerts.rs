@@ -46,20 +46,6 @@ pub async fn insert_many(conn: &mut Conn, rows: &[AlertRow]) -> Result<(), sqlx:
     Ok(())
 }
 
-/// `(scope_type, scope_id, threshold)` of the alerts raised in a window for these companies.
-pub async fn raised_in_window(
-    conn: &mut Conn,
-    company_ids: &[String],
-    window_start: i64,
-) -> Result<Vec<(String, String, String)>, sqlx::Error> {
-    let mut sql =
-        Sql::new("SELECT scope_type, scope_id, threshold FROM budget_alerts WHERE window_start = ");
-    sql.bind(window_start)
-        .push(" AND company_id IN ")
-        .bind_list(company_ids);
-    sql.fetch_all(conn).await
-}
-
 /// A company's alerts whose window starts in `[from_ms, to_ms)`, newest first, with the
 /// name of the scope each is about.
 pub async fn list(

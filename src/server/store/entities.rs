@@ -29,6 +29,12 @@ fn table(kind: ScopeType) -> &'static str {
 
 /// `SELECT` of scope rows joined with their spend in `month`; callers append `WHERE ...`.
 fn select(kind: ScopeType, month: i64) -> Sql {
+    select_with(kind, month, None)
+}
+
+/// [`select`], plus `kind`, `soft_raised` and `hard_raised` columns (the alerts of the
+/// window starting at `alerts_window`) when asked.
+fn select_with(kind: ScopeType, month: i64, alerts_window: Option<i64>) -> Sql {
     let (company, join) = match kind {
         ScopeType::Company => (
             "s.id",
@@ -45,18 +51,63 @@ fn select(kind: ScopeType, month: i64) -> Sql {
         ),
     };
     let mut sql = Sql::new("SELECT s.id, ");
-    sql.push(company)
-        .push(
-            " AS company_id, s.name, s.status, s.budget_monthly_cents, s.pause_reason, \
-             s.paused_at, s.created_at, s.updated_at, COALESCE(r.cost_micros, 0) AS spend_micros \
-             FROM ",
-        )
+    sql.push(company).push(
+        " AS company_id, s.name, s.status, s.budget_monthly_cents, s.pause_reason, \
+         s.paused_at, s.created_at, s.updated_at, COALESCE(r.cost_micros, 0) AS spend_micros",
+    );
+    if let Some(window_start) = alerts_window {
+        sql.push(&format!(", '{}' AS kind", kind.as_str()));
+        for threshold in ["soft", "hard"] {
+            sql.push(&format!(
+                ", (SELECT COUNT(*) FROM budget_alerts b WHERE b.scope_type = '{}' \
+                 AND b.scope_id = s.id AND b.threshold = '{threshold}' AND b.window_start = ",
+                kind.as_str()
+            ))
+            .bind(window_start)
+            .push(&format!(") AS {threshold}_raised"));
+        }
+    }
+    sql.push(" FROM ")
         .push(table(kind))
         .push(" s ")
         .push(join)
         .bind(month)
         .push(" ");
     sql
+}
+
+/// A scope as a batch of events needs it: its row, and which of its alerts this window
+/// has already raised.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BatchScopeRow {
+    pub kind: String,
+    #[sqlx(flatten)]
+    pub row: ScopeRow,
+    pub soft_raised: i64,
+    pub hard_raised: i64,
+}
+
+/// Every scope a batch of events touches, in one statement: companies, agents and projects
+/// by id, with their spend in `month` and their alerts of the window at `window_start`.
+pub async fn get_for_batch(
+    conn: &mut Conn,
+    wanted: &[(ScopeType, &[String])],
+    month: i64,
+    window_start: i64,
+) -> Result<Vec<BatchScopeRow>, sqlx::Error> {
+    let mut sql = Sql::default();
+    for (kind, ids) in wanted.iter().filter(|(_, ids)| !ids.is_empty()) {
+        if sql.param_count() > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.append(select_with(*kind, month, Some(window_start)))
+            .push("WHERE s.id IN ")
+            .bind_list(ids);
+    }
+    if sql.param_count() == 0 {
+        return Ok(Vec::new());
+    }
+    sql.fetch_all(conn).await
 }
 
 pub async fn insert(conn: &mut Conn, kind: ScopeType, row: &ScopeRow) -> Result<(), sqlx::Error> {
@@ -100,18 +151,6 @@ pub async fn get(
     let mut sql = select(kind, month);
     sql.push("WHERE s.id = ").bind(id);
     sql.fetch_optional(conn).await
-}
-
-/// Scopes by id, with their spend in `month`.
-pub async fn get_many(
-    conn: &mut Conn,
-    kind: ScopeType,
-    ids: &[String],
-    month: i64,
-) -> Result<Vec<ScopeRow>, sqlx::Error> {
-    let mut sql = select(kind, month);
-    sql.push("WHERE s.id IN ").bind_list(ids);
-    sql.fetch_all(conn).await
 }
 
 /// Locks company rows in id order, the one lock order every writer follows, so writers

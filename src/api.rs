@@ -217,62 +217,53 @@ fn for_form(mut err: ApiError, target: &str) -> ApiError {
 /// Sets the monthly budget of a company, agent or project (`scope`), in dollars.
 #[server(prefix = "/rpc", endpoint = "set_budget")]
 pub async fn set_budget(scope: String, id: String, budget: String) -> Result<(), ApiError> {
-    use crate::server::service::ScopePatch;
-    let patch = ScopePatch {
+    let patch = crate::server::service::ScopePatch {
         budget_monthly_cents: Some(budget_cents(&budget, &id)?),
-        ..ScopePatch::default()
+        ..Default::default()
     };
-    let service = ctx::allowed(change(&scope, &id)?)?;
-    let result = match scope.as_str() {
-        "company" => service.update_company(&id, patch).await.map(|_| ()),
-        "agent" => service.update_agent(&id, patch).await.map(|_| ()),
-        _ => service.update_project(&id, patch).await.map(|_| ()),
-    };
-    result.map_err(|e| for_form(ctx::fail(e), &id))
-}
-
-/// What changing a company, agent or project (`scope`) asks of the policy.
-#[cfg(feature = "ssr")]
-fn change<'a>(scope: &str, id: &'a str) -> Result<Action<'a>, ApiError> {
-    match scope {
-        "company" => Ok(Action::ChangeCompany(id)),
-        "agent" => Ok(Action::ChangeAgent(id)),
-        "project" => Ok(Action::ChangeProject(id)),
-        _ => Err(ApiError::new(400, "unknown scope").for_target(id)),
-    }
+    change_scope(&scope, &id, patch).await
 }
 
 /// Pauses (by hand) or resumes a company, agent or project.
 #[server(prefix = "/rpc", endpoint = "set_status")]
 pub async fn set_status(scope: String, id: String, status: String) -> Result<(), ApiError> {
-    use crate::server::service::ScopePatch;
-    let patch = ScopePatch {
+    let patch = crate::server::service::ScopePatch {
         status: Some(status),
-        ..ScopePatch::default()
+        ..Default::default()
     };
-    let service = ctx::allowed(change(&scope, &id)?)?;
-    let result = match scope.as_str() {
-        "company" => service.update_company(&id, patch).await.map(|_| ()),
-        "agent" => service.update_agent(&id, patch).await.map(|_| ()),
-        _ => service.update_project(&id, patch).await.map(|_| ()),
+    change_scope(&scope, &id, patch).await
+}
+
+/// The dashboard's forms name their scope (`company`, `agent`, `project`); the policy and
+/// the service take it from here.
+#[cfg(feature = "ssr")]
+async fn change_scope(
+    scope: &str,
+    id: &str,
+    patch: crate::server::service::ScopePatch,
+) -> Result<(), ApiError> {
+    use crate::model::ScopeType;
+    let (kind, action) = match scope {
+        "company" => (ScopeType::Company, Action::ChangeCompany(id)),
+        "agent" => (ScopeType::Agent, Action::ChangeAgent(id)),
+        "project" => (ScopeType::Project, Action::ChangeProject(id)),
+        _ => return Err(ApiError::new(400, "unknown scope").for_target(id)),
     };
-    result.map_err(|e| for_form(ctx::fail(e), &id))
+    ctx::allowed(action)?
+        .update(kind, id, patch)
+        .await
+        .map_err(|e| for_form(ctx::fail(e), id))
 }
 
 /// Renames a company and sets its monthly budget (dollars) in one step.
 #[server(prefix = "/rpc", endpoint = "update_company")]
 pub async fn update_company(id: String, name: String, budget: String) -> Result<(), ApiError> {
-    use crate::server::service::ScopePatch;
-    let patch = ScopePatch {
+    let patch = crate::server::service::ScopePatch {
         name: Some(name),
         budget_monthly_cents: Some(budget_cents(&budget, &id)?),
-        ..ScopePatch::default()
+        ..Default::default()
     };
-    ctx::allowed(Action::ChangeCompany(&id))?
-        .update_company(&id, patch)
-        .await
-        .map(|_| ())
-        .map_err(|e| for_form(ctx::fail(e), &id))
+    change_scope("company", &id, patch).await
 }
 
 /// Agents and projects of a company, for the event filters.

@@ -327,6 +327,12 @@ impl Service {
         Ok(scope)
     }
 
+    /// Changes a company, agent or project named by its kind; for callers (the dashboard's
+    /// forms) that do not need the result.
+    pub async fn update(&self, kind: ScopeType, id: &str, patch: ScopePatch) -> AppResult<()> {
+        self.update_scope(kind, id, patch).await.map(|_| ())
+    }
+
     pub async fn create_company(&self, input: NewScope) -> AppResult<Company> {
         self.create_scope(ScopeType::Company, None, input)
             .await

@@ -147,13 +147,17 @@ pub fn build_router(state: AppState) -> Router {
         .merge(session::router())
         .leptos_routes_with_context(&state, routes, context, app)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .with_state(state.clone());
     Router::new()
-        .merge(rest::router())
+        .merge(rest::router().with_state(state.service.clone()))
         .merge(dashboard)
         // Every route, API and dashboard alike: who is calling, before anything else runs.
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            auth::middleware::Gate {
+                auth: state.auth.clone(),
+                service: state.service.clone(),
+            },
             auth::middleware::authenticate,
         ))
         .layer(TimeoutLayer::with_status_code(
@@ -168,7 +172,6 @@ pub fn build_router(state: AppState) -> Router {
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-        .with_state(state)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -21,10 +21,18 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use super::{Actor, AuthMode, SESSION_COOKIE};
-use crate::server::{error::AppError, state::AppState};
+use super::{Actor, Auth, AuthMode, SESSION_COOKIE};
+use crate::server::{error::AppError, service::Service};
 
-pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+/// What the middleware needs, and only that: it runs on every request, and cloning the
+/// whole application state (with its Leptos options) each time showed in the profile.
+#[derive(Clone)]
+pub struct Gate {
+    pub auth: Auth,
+    pub service: Service,
+}
+
+pub async fn authenticate(State(state): State<Gate>, mut req: Request, next: Next) -> Response {
     let auth = &state.auth;
     let path = req.uri().path().to_owned();
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);

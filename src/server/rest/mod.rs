@@ -20,9 +20,11 @@ use axum::{
 };
 use serde_json::json;
 
-use crate::server::{error::AppError, service::Service, state::AppState};
+use crate::server::{error::AppError, service::Service};
 
-pub fn router() -> Router<AppState> {
+/// The API's routes. Their handlers need only the service, so that is their state: axum
+/// clones a route's state for every request, and the whole application state is larger.
+pub fn router() -> Router<Service> {
     use events::*;
     use keys::*;
     use prices::*;

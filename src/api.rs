@@ -115,6 +115,15 @@ pub async fn list_companies() -> Result<Vec<Company>, ApiError> {
         .map_err(ctx::fail)
 }
 
+/// One company, with this month's spend.
+#[server(prefix = "/rpc", endpoint = "company")]
+pub async fn get_company(company_id: String) -> Result<Company, ApiError> {
+    ctx::allowed(Action::ReadCompany(&company_id))?
+        .get_company(&company_id)
+        .await
+        .map_err(ctx::fail)
+}
+
 /// Tiles, tables and chart data for one company and month (default: this month).
 #[server(prefix = "/rpc", endpoint = "overview")]
 pub async fn get_overview(company_id: String, month: Option<String>) -> Result<Overview, ApiError> {

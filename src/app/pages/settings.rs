@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::{SetStatus, UpdateCompany, get_overview},
+    api::{SetStatus, UpdateCompany, get_company},
     app::components::{
         layout::use_company_route,
         widgets::{ErrorNote, StatusBadge},
@@ -24,7 +24,7 @@ pub fn SettingsPage() -> impl IntoView {
                 set_status.version().get(),
             )
         },
-        |(company, _, _)| async move { get_overview(company, None).await.map(|o| o.company) },
+        |(company, _, _)| get_company(company),
     );
     let error = move || match (update.value().get(), set_status.value().get()) {
         (Some(Err(e)), _) | (_, Some(Err(e))) => Some(e),

@@ -214,14 +214,8 @@ impl Service {
         let row = input.validate(self.now())?;
         let mut tx = self.db.begin_write().await?;
         let replaced = prices::upsert(&mut tx, &row).await?;
-        let stored = prices::list(&mut tx)
+        let stored = prices::get(&mut tx, &row.provider, &row.model, row.effective_from)
             .await?
-            .into_iter()
-            .find(|p| {
-                p.provider == row.provider
-                    && p.model == row.model
-                    && p.effective_from == row.effective_from
-            })
             .ok_or_else(|| AppError::internal("price vanished after upsert"))?;
         tx.commit().await?;
         Ok((price_model(stored), !replaced))

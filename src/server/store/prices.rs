@@ -29,16 +29,28 @@ pub async fn list(conn: &mut Conn) -> Result<Vec<PriceRow>, sqlx::Error> {
     .await
 }
 
+/// The price of one provider, model and effective date.
+pub async fn get(
+    conn: &mut Conn,
+    provider: &str,
+    model: &str,
+    effective_from: i64,
+) -> Result<Option<PriceRow>, sqlx::Error> {
+    let mut sql = Sql::new(format!(
+        "SELECT {COLUMNS} FROM model_prices WHERE provider = "
+    ));
+    sql.bind(provider)
+        .push(" AND model = ")
+        .bind(model)
+        .push(" AND effective_from = ")
+        .bind(effective_from);
+    sql.fetch_optional(conn).await
+}
+
 /// Adds a price, or replaces the one of the same provider, model and effective date.
 /// Answers whether a row was replaced.
 pub async fn upsert(conn: &mut Conn, row: &PriceRow) -> Result<bool, sqlx::Error> {
-    let mut find = Sql::new("SELECT id FROM model_prices WHERE provider = ");
-    find.bind(row.provider.as_str())
-        .push(" AND model = ")
-        .bind(row.model.as_str())
-        .push(" AND effective_from = ")
-        .bind(row.effective_from);
-    let existing: Option<(String,)> = find.fetch_optional(conn).await?;
+    let existing = get(conn, &row.provider, &row.model, row.effective_from).await?;
     let mut sql = Sql::new(format!("INSERT INTO model_prices ({COLUMNS}) VALUES ("));
     sql.bind(row.id.as_str())
         .push(", ")

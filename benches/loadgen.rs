@@ -2,7 +2,7 @@
 //!
 //!   loadgen ingest  --url U --company C --agents A1,A2 --clients 64 --requests 20000
 //!   loadgen batch   --url U --company C --agents A1,A2 --clients 4 --requests 50 --size 1000
-//!   loadgen seed    --url U --company C --agents ... --events 1000000 --months 12
+//!   loadgen seed-sql --database-url D --company C --agents ... --events 10000000
 //!   loadgen read    --url U --path /api/... --clients 4 --requests 2000
 //!   loadgen ceiling --bind 127.0.0.1:PORT      (a bare axum handler answering 201)
 //!
@@ -58,16 +58,6 @@ enum Command {
         target: Target,
         #[arg(long, default_value_t = 1000)]
         size: usize,
-    },
-    /// Fills a database fast through the batch route: `--events` spread over the last
-    /// `--months` months (the current one included).
-    Seed {
-        #[command(flatten)]
-        target: Target,
-        #[arg(long)]
-        events: u64,
-        #[arg(long, default_value_t = 12)]
-        months: i64,
     },
     /// Fills a database directly with SQL, far faster than any API: `--events` events of
     /// 1 cent spread evenly over the last `--months` months (oldest first), then every
@@ -249,42 +239,6 @@ async fn main() {
             )
             .await;
             report("batch", &mut stats, secs)
-        }
-        Command::Seed {
-            target: t,
-            events,
-            months,
-        } => {
-            let url = format!("{}/api/companies/{}/cost-events/batch", t.url, t.company);
-            let size = 1000u64;
-            let now = chrono::Utc::now();
-            let target = t.clone();
-            let (mut stats, secs) = drive(
-                t.clients,
-                events.div_ceil(size),
-                Duration::from_secs(t.timeout),
-                move |http, i| {
-                    let events: Vec<Value> = (0..size)
-                        .map(|j| {
-                            let n = i * size + j;
-                            // Oldest first, evenly over `months` months up to a minute ago: each
-                            // batch covers a short stretch of time, as a real backlog would.
-                            let span_ms = months * 30 * 24 * 3600 * 1000;
-                            let offset =
-                                (n as i128 * span_ms as i128 / events.max(1) as i128) as i64;
-                            let at = (now
-                                - chrono::Duration::milliseconds(span_ms - offset)
-                                - chrono::Duration::minutes(1))
-                            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-                            event(&target, n, Some(at))
-                        })
-                        .collect();
-                    let url = url.clone();
-                    async move { post_batch(&http, &url, events).await }
-                },
-            )
-            .await;
-            report("seed", &mut stats, secs)
         }
         Command::Read {
             url,

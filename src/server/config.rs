@@ -53,8 +53,8 @@ pub struct Settings {
 
     /// SQLite durability: `full` fsyncs every commit, so an acknowledged event survives a
     /// power cut; `normal` (WAL) leaves the fsync to checkpoints: an acknowledged event
-    /// survives a killed process but not a power cut; measured 2.2x the ingest rate of a
-    /// single client and +6% at 64 clients (BENCHMARKS.md).
+    /// survives a killed process but not a power cut; measured 2.2-2.4x the ingest rate of
+    /// a single client and +6% at 64 clients (BENCHMARKS.md).
     #[arg(long, env = "COSTLINE_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Full)]
     pub sqlite_synchronous: SqliteSync,
 

@@ -6,6 +6,7 @@
 //! The one dependency direction: `domain` <- `server::store` <- `server::service` <-
 //! `server::rest` / `api` / `app`. Nothing here imports from any of them.
 
+pub mod ledger;
 pub mod money;
 pub mod time;
 

@@ -56,6 +56,7 @@ async fn open(settings: &Settings) -> anyhow::Result<Db> {
             max_connections: 2,
             acquire_timeout: settings.db_acquire_timeout(),
             sqlite_fsync_each_commit: true,
+            sqlite_max_pages: settings.sqlite_max_pages,
         },
     )
     .await

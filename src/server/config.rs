@@ -62,6 +62,17 @@ pub struct Settings {
     #[arg(long, env = "COSTLINE_INGEST_BATCH_MAX", default_value_t = 512)]
     pub ingest_batch_max: usize,
 
+    /// How long a request may take before it is answered 408. Reporting a cost event is the
+    /// exception once its event is queued for commit: it then waits for the commit, so a 408
+    /// never hides an event that was stored (it may wait this long for room in the queue).
+    #[arg(long, env = "COSTLINE_REQUEST_TIMEOUT_MS", default_value_t = 30_000)]
+    pub request_timeout_ms: u64,
+
+    /// SQLite only: the most pages (4 KiB each) the database file may grow to; 0 means no
+    /// limit. Past it, writes answer 503 and /readyz is red until space is freed.
+    #[arg(long, env = "COSTLINE_SQLITE_MAX_PAGES", default_value_t = 0)]
+    pub sqlite_max_pages: u64,
+
     /// Log filter, in `tracing` syntax (`info`, `costline=debug,tower_http=info`, ...).
     #[arg(long, env = "COSTLINE_LOG", default_value = "info")]
     pub log: String,
@@ -156,6 +167,10 @@ impl Settings {
 
     pub fn session_ttl(&self) -> Duration {
         Duration::from_secs(self.session_hours.clamp(1, 24 * 365) * 3600)
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms.max(1))
     }
 
     pub fn db_acquire_timeout(&self) -> Duration {

@@ -135,6 +135,14 @@ impl AppError {
 
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
+        // A safety net behind the input checks: PostgreSQL refuses text with a NUL (or bytes
+        // its encoding cannot hold) as SQLSTATE 22021; that is bad input, not a fault.
+        if let sqlx::Error::Database(db) = &err
+            && db.code().as_deref() == Some("22021")
+        {
+            tracing::info!(error = %err, "refused text the database cannot store");
+            return Self::invalid("the request contains characters that cannot be stored");
+        }
         if is_unavailable(&err) {
             Self::Unavailable(Arc::new(err))
         } else {
@@ -151,14 +159,19 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => {
+        sqlx::Error::Database(db) => match db.code().as_deref() {
             // PostgreSQL: admin shutdown, crash shutdown, cannot connect now, too many
-            // connections; SQLite: busy or locked beyond the busy timeout.
-            matches!(
-                db.code().as_deref(),
-                Some("57P01" | "57P02" | "57P03" | "53300" | "5" | "6" | "517")
-            )
-        }
+            // connections, disk full, out of memory, I/O error.
+            Some("57P01" | "57P02" | "57P03" | "53300" | "53100" | "53200" | "58030") => true,
+            // SQLite (extended codes; the low byte is the primary code): busy or locked
+            // beyond the busy timeout, a full disk, an I/O error, a read-only or
+            // unopenable file.
+            Some(code) if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => code
+                .parse::<i32>()
+                .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 8 | 10 | 13 | 14)),
+            Some(_) => false,
+            None => false,
+        },
         _ => false,
     }
 }

@@ -46,6 +46,7 @@ impl Application {
                 max_connections: settings.db_max_connections,
                 acquire_timeout: settings.db_acquire_timeout(),
                 sqlite_fsync_each_commit: settings.sqlite_synchronous == SqliteSync::Full,
+                sqlite_max_pages: settings.sqlite_max_pages,
             },
         )
         .await
@@ -57,7 +58,12 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("could not read the board credentials: {e}"))?;
         let auth_mode = AuthMode::decide(settings.bind, board_credentials)?;
-        let (service, committer) = Service::start(db, clock, settings.ingest_batch_max);
+        let (service, committer) = Service::start(
+            db,
+            clock,
+            settings.ingest_batch_max,
+            settings.request_timeout(),
+        );
         let reconciler = service.spawn_reconciler(settings.reconcile_interval());
 
         let listener = TcpListener::bind(settings.bind)
@@ -76,11 +82,14 @@ impl Application {
             settings.trust_proxy,
             settings.auth_failure_limit,
         );
-        let router = build_router(AppState {
-            leptos_options,
-            service: service.clone(),
-            auth,
-        });
+        let router = build_router(
+            AppState {
+                leptos_options,
+                service: service.clone(),
+                auth,
+            },
+            settings.request_timeout(),
+        );
         Ok(Self {
             listener,
             router,
@@ -131,7 +140,7 @@ impl Application {
     }
 }
 
-pub fn build_router(state: AppState) -> Router {
+pub fn build_router(state: AppState, request_timeout: Duration) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let service = state.service.clone();
@@ -143,14 +152,19 @@ pub fn build_router(state: AppState) -> Router {
     };
     // The dashboard, its server functions and sign-in read bodies their own way: cap them
     // here. The REST API caps its own bodies and answers in its JSON error shape.
+    let timeout =
+        || TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, request_timeout);
     let dashboard = Router::new()
         .merge(session::router())
         .leptos_routes_with_context(&state, routes, context, app)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(timeout())
         .with_state(state.clone());
     Router::new()
-        .merge(rest::router().with_state(state.service.clone()))
+        // Cost events set their own deadline: only before the hand-over to the committer.
+        .merge(rest::ingest_router().with_state(state.service.clone()))
+        .merge(rest::router().layer(timeout()).with_state(state.service.clone()))
         .merge(dashboard)
         // Every route, API and dashboard alike: who is calling, before anything else runs.
         .layer(middleware::from_fn_with_state(
@@ -160,10 +174,7 @@ pub fn build_router(state: AppState) -> Router {
             },
             auth::middleware::authenticate,
         ))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        .layer(middleware::from_fn(rest::refuse_control_characters))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<_>| {

@@ -71,6 +71,7 @@ pub async fn create_board_credentials(database_url: &str) -> Board {
             max_connections: 2,
             acquire_timeout: std::time::Duration::from_secs(5),
             sqlite_fsync_each_commit: true,
+            sqlite_max_pages: 0,
         },
     )
     .await

@@ -32,6 +32,8 @@ pub enum Action<'a> {
     ChangeProject(&'a str),
     /// Reports, budget alerts and the event list of a company.
     ReadReports(&'a str),
+    /// Post cost events in `company` at all (the batch route, before it reads its events).
+    ReportCosts(&'a str),
     /// Post a cost event in `company` for `agent`.
     ReportCost {
         company: &'a str,
@@ -56,7 +58,7 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> AppResult<()> {
         } => (agent_id.as_str(), company_id.as_str()),
     };
     let allowed = match action {
-        Action::ReadReports(company) => company == own_company,
+        Action::ReadReports(company) | Action::ReportCosts(company) => company == own_company,
         Action::ReadAgent(agent) => agent == own_agent,
         Action::ReportCost { company, agent } => {
             if company == own_company && agent != own_agent {

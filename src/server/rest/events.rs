@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::extract::{BATCH_BODY_LIMIT, Fields, JsonObject, Params};
+use super::extract::{BATCH_BODY_LIMIT, Fields, JsonObject, Params, read_body};
 use crate::{
     model::{CostEvent, Enforcement, FieldError, IngestedEvent},
     server::{
@@ -21,6 +21,7 @@ use crate::{
         error::{AppError, AppResult},
         service::{
             IngestOutcome, NewCostEvent, Service,
+            ingest::MAX_BATCH_EVENTS,
             reports::{EventFilter, MAX_PAGE},
         },
     },
@@ -121,18 +122,22 @@ pub struct BatchAnswer {
 /// events (1 MiB). Each event is judged on its own, as the single route would (201, 200
 /// for a replayed `eventKey`, 4xx); the valid ones commit together. Answers 200 with one
 /// result per event, in order.
+///
+/// The caller and the company are checked before a byte of the body is read, and the list
+/// is refused at its 1,001st item while parsing, so a request can cost at most one bounded
+/// parse and one bounded answer.
 pub async fn create_cost_events_batch(
     actor: Actor,
     State(service): State<Service>,
     Path(company_id): Path<String>,
-    body: JsonObject<BATCH_BODY_LIMIT>,
+    request: axum::extract::Request,
 ) -> AppResult<Json<BatchAnswer>> {
-    let Some(Value::Array(items)) = body.0.get("events") else {
-        return Err(AppError::invalid_fields(vec![FieldError::new(
-            "events",
-            "must be an array of cost events",
-        )]));
-    };
+    authorize(&actor, Action::ReportCosts(&company_id))?;
+    service.get_company(&company_id).await?;
+    let body = read_body::<BATCH_BODY_LIMIT>(request).await?;
+    let items = serde_json::from_slice::<BatchBody>(&body)
+        .map_err(|e| AppError::invalid(format!("the request body is not a batch of events: {e}")))?
+        .events;
     let parsed: Vec<AppResult<NewCostEvent>> = items
         .iter()
         .map(|item| match item {
@@ -142,9 +147,6 @@ pub async fn create_cost_events_batch(
         .collect();
     // The single route's rule, for every event: a key reports only for its own agent in its
     // own company, and a batch naming another is refused whole.
-    if parsed.is_empty() {
-        authorize(&actor, Action::ReadReports(&company_id))?;
-    }
     for event in parsed.iter().flatten() {
         authorize(
             &actor,
@@ -203,6 +205,42 @@ pub async fn create_cost_events_batch(
         answer.results.push(item);
     }
     Ok(Json(answer))
+}
+
+/// `{"events": [...]}` with at most [`MAX_BATCH_EVENTS`] items; the parse stops at the
+/// first item past it.
+#[derive(serde::Deserialize)]
+struct BatchBody {
+    #[serde(deserialize_with = "at_most_max_events")]
+    events: Vec<Value>,
+}
+
+fn at_most_max_events<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Value>, D::Error> {
+    struct Bounded;
+    impl<'de> serde::de::Visitor<'de> for Bounded {
+        type Value = Vec<Value>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "an array of at most {MAX_BATCH_EVENTS} cost events")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Vec<Value>, A::Error> {
+            let mut items = Vec::new();
+            while let Some(item) = seq.next_element::<Value>()? {
+                if items.len() == MAX_BATCH_EVENTS {
+                    return Err(serde::de::Error::custom(format!(
+                        "`events` may hold at most {MAX_BATCH_EVENTS} events"
+                    )));
+                }
+                items.push(item);
+            }
+            Ok(items)
+        }
+    }
+    d.deserialize_seq(Bounded)
 }
 
 fn event_item(
@@ -325,13 +363,22 @@ const CSV_HEADER: &str = "id,occurredAt,agentId,projectId,provider,model,inputTo
 cachedInputTokens,cacheWriteTokens,outputTokens,costCents,costMicroCents,costSource,eventKey,\
 createdAt\n";
 
+/// One CSV cell. A cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return) is prefixed with `'`, so an agent-supplied model name
+/// like `=HYPERLINK(...)` stays text. No number Costline writes starts with one of them.
 fn csv_field(out: &mut String, value: &str) {
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let value = if formula {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    };
     if value.contains([',', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&value.replace('"', "\"\""));
         out.push('"');
     } else {
-        out.push_str(value);
+        out.push_str(&value);
     }
 }
 

@@ -25,20 +25,27 @@ pub const BATCH_BODY_LIMIT: usize = 1024 * 1024;
 /// A JSON object body, read within `LIMIT` bytes (413 beyond).
 pub struct JsonObject<const LIMIT: usize = BODY_LIMIT>(pub Map<String, Value>);
 
+/// The body of `req`, at most `LIMIT` bytes: 413 beyond (the route's `DefaultBodyLimit`
+/// stops reading there).
+pub async fn read_body<const LIMIT: usize>(req: Request) -> AppResult<Bytes> {
+    let bytes = Bytes::from_request(req, &()).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::invalid("the request body could not be read")
+        }
+    })?;
+    if bytes.len() > LIMIT {
+        return Err(AppError::PayloadTooLarge);
+    }
+    Ok(bytes)
+}
+
 impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for JsonObject<LIMIT> {
     type Rejection = AppError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge
-            } else {
-                AppError::invalid("the request body could not be read")
-            }
-        })?;
-        if bytes.len() > LIMIT {
-            return Err(AppError::PayloadTooLarge);
-        }
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = read_body::<LIMIT>(req).await?;
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|e| AppError::invalid(format!("the request body is not valid JSON: {e}")))?;
         match value {

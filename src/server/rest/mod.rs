@@ -22,6 +22,24 @@ use serde_json::json;
 
 use crate::server::{error::AppError, service::Service};
 
+/// Reporting cost events: kept apart from [`router`] because these routes take no request
+/// timeout (a request waits for the commit of an event it handed over, see
+/// `service::committer`).
+pub fn ingest_router() -> Router<Service> {
+    use events::*;
+    Router::new()
+        .route(
+            "/api/companies/{company_id}/cost-events",
+            axum::routing::post(create_cost_event)
+                .layer(DefaultBodyLimit::max(extract::BODY_LIMIT)),
+        )
+        .route(
+            "/api/companies/{company_id}/cost-events/batch",
+            axum::routing::post(create_cost_events_batch)
+                .layer(DefaultBodyLimit::max(extract::BATCH_BODY_LIMIT)),
+        )
+}
+
 /// The API's routes. Their handlers need only the service, so that is their state: axum
 /// clones a route's state for every request, and the whole application state is larger.
 pub fn router() -> Router<Service> {
@@ -48,15 +66,7 @@ pub fn router() -> Router<Service> {
             "/companies/{company_id}/projects",
             get(list_projects).post(create_project),
         )
-        .route(
-            "/companies/{company_id}/cost-events",
-            get(list_cost_events).post(create_cost_event),
-        )
-        .route(
-            "/companies/{company_id}/cost-events/batch",
-            axum::routing::post(create_cost_events_batch)
-                .layer(DefaultBodyLimit::max(extract::BATCH_BODY_LIMIT)),
-        )
+        .route("/companies/{company_id}/cost-events", get(list_cost_events))
         .route("/companies/{company_id}/costs/summary", get(get_summary))
         .route(
             "/companies/{company_id}/costs/by-agent",
@@ -121,20 +131,42 @@ async fn method_not_allowed() -> impl IntoResponse {
     )
 }
 
+/// Refuses a request whose path or query string holds control characters (`%00`, `%0A`,
+/// ...) or is not UTF-8 once decoded, before any handler sees it: no id, filter or name can
+/// contain them, and PostgreSQL refuses a NUL outright.
+pub async fn refuse_control_characters(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let uri = req.uri();
+    let clean = |part: &str| {
+        percent_encoding::percent_decode_str(part)
+            .decode_utf8()
+            .is_ok_and(|text| !text.chars().any(char::is_control))
+    };
+    if !clean(uri.path()) || !uri.query().is_none_or(|q| clean(&q.replace('+', " "))) {
+        return AppError::invalid(
+            "the path or query string contains control characters or is not UTF-8",
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
 /// `GET /healthz`: the process is up.
 async fn healthz() -> impl IntoResponse {
     Json(json!({"status": "ok"}))
 }
 
-/// `GET /readyz`: the process can reach its database.
+/// `GET /readyz`: the process can reach its database and commit to it.
 async fn readyz(State(service): State<Service>) -> impl IntoResponse {
-    match service.db().ping().await {
+    match service.readiness().await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
+        Err(reason) => {
+            tracing::warn!(reason, "readiness check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "error": "the database is unreachable"})),
+                Json(json!({"status": "unavailable", "error": reason})),
             )
         }
     }

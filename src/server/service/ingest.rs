@@ -10,23 +10,32 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use super::{
     Service,
+    committer::{Committer, Refused},
     enforcement::{self, Scope, Transition},
-    prices::{PriceBook, Tokens, cost_micros},
+    prices::{PriceBook, Tokens as TokenCounts, cost_micros},
     scopes::{alert_row, resume_budget_paused_agents},
     window::{self, day_key, month_key},
 };
 use crate::{
+    domain::{
+        Field,
+        ledger::{CompanyTotals, EventAmounts},
+        money::{MicroCents, Tokens},
+    },
     model::{
         BudgetLevel, CostEvent, CostSource, Enforcement, FieldError, IngestedEvent,
         MICROS_PER_CENT, ScopeType, Status, Threshold, micros_to_cents,
@@ -51,7 +60,6 @@ pub const MAX_EVENT_COST_CENTS: i64 = 100_000_000;
 pub const MAX_TOKENS: i64 = 1_000_000_000_000;
 /// How far in the future `occurredAt` may be (clock skew between adapter and server).
 const FUTURE_TOLERANCE_MS: i64 = 5 * 60 * 1000;
-const MAX_TEXT_CHARS: usize = 200;
 
 /// A cost event as an adapter reports it (types already checked, values not yet).
 #[derive(Debug, Clone, Default)]
@@ -95,17 +103,16 @@ impl NewCostEvent {
     fn validate(self, company_id: &str, now: DateTime<Utc>) -> AppResult<ValidEvent> {
         let mut errors = Vec::new();
         let mut text = |field: &str, value: &str, required: bool| -> Option<String> {
-            let value = value.trim();
-            if value.is_empty() {
-                if required {
-                    errors.push(FieldError::new(field, "must not be empty"));
-                }
+            if value.trim().is_empty() && !required {
                 return None;
             }
-            if value.chars().count() > MAX_TEXT_CHARS {
-                errors.push(FieldError::new(field, "must be at most 200 characters"));
+            match crate::domain::clean_text(value) {
+                Ok(text) => Some(text),
+                Err(message) => {
+                    errors.push(FieldError::new(field, message));
+                    None
+                }
             }
-            Some(value.to_owned())
         };
         let agent_id = text("agentId", &self.agent_id, true).unwrap_or_default();
         let provider = text("provider", &self.provider, true).unwrap_or_default();
@@ -275,72 +282,91 @@ struct Job {
     reply: Reply,
 }
 
-/// The sending side of the committer queue.
+/// The ingest side of the service: the committer queue, and whether writes work.
 #[derive(Clone)]
 pub struct Ingestor {
-    queue: Arc<std::sync::Mutex<Option<mpsc::Sender<Job>>>>,
+    committer: Committer<Job>,
+    health: Arc<WriteHealth>,
+    /// How long a request may wait for room in the queue; once queued it waits for its
+    /// commit, however long that takes.
+    queue_wait: Duration,
 }
 
 /// The committer's task; await it after [`Ingestor::close`] to drain the queue.
 pub type CommitterTask = tokio::task::JoinHandle<()>;
 
-/// Jobs queued before senders wait: bounds memory under overload.
-const QUEUE_DEPTH: usize = 4_096;
+/// Whether the last write transactions failed for a reason that is not the request's (a
+/// full disk, an I/O error, the database gone): then the server is not ready.
+#[derive(Debug, Default)]
+pub struct WriteHealth {
+    failing: AtomicBool,
+}
+
+impl WriteHealth {
+    pub fn failing(&self) -> bool {
+        self.failing.load(Ordering::Acquire)
+    }
+
+    pub fn record(&self, ok: bool) {
+        self.failing.store(!ok, Ordering::Release);
+    }
+}
 
 impl Ingestor {
-    pub fn start(db: Db, clock: Arc<dyn Clock>, max_batch: usize) -> (Self, CommitterTask) {
-        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
-        let task = tokio::spawn(run_committer(db, clock, rx, max_batch.max(1)));
+    pub fn start(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        max_batch: usize,
+        queue_wait: Duration,
+    ) -> (Self, CommitterTask) {
+        let health = Arc::new(WriteHealth::default());
+        let writes = health.clone();
+        let (committer, task) = Committer::start(
+            max_batch,
+            |job: &Job| job.events.len(),
+            move |jobs| {
+                let (db, clock, writes) = (db.clone(), clock.clone(), writes.clone());
+                async move { commit_jobs(&db, clock.as_ref(), &writes, jobs).await }
+            },
+        );
         (
             Self {
-                queue: Arc::new(std::sync::Mutex::new(Some(tx))),
+                committer,
+                health,
+                queue_wait,
             },
             task,
         )
     }
 
-    fn sender(&self) -> Option<mpsc::Sender<Job>> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
     pub fn close(&self) {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.committer.close();
     }
 
-    /// Queues events and waits until they are committed (or refused).
+    /// Whether events can be committed now: the committer runs and writes succeed.
+    pub fn ready(&self) -> bool {
+        self.committer.is_alive() && !self.health.failing()
+    }
+
+    pub fn health(&self) -> &WriteHealth {
+        &self.health
+    }
+
+    /// Queues events and waits until they are committed (or refused). Refused with 503
+    /// only before the hand-over; after it, the answer is the commit's.
     async fn submit(&self, events: Vec<ValidEvent>) -> AppResult<Vec<AppResult<IngestOutcome>>> {
-        let stopping = || AppError::unavailable("the server is shutting down");
-        let sender = self.sender().ok_or_else(stopping)?;
         let (reply, answer) = oneshot::channel();
-        sender
-            .send(Job { events, reply })
+        let deadline = tokio::time::Instant::now() + self.queue_wait;
+        self.committer
+            .send(Job { events, reply }, deadline)
             .await
-            .map_err(|_| stopping())?;
-        answer.await.map_err(|_| stopping())
-    }
-}
-
-async fn run_committer(
-    db: Db,
-    clock: Arc<dyn Clock>,
-    mut rx: mpsc::Receiver<Job>,
-    max_batch: usize,
-) {
-    while let Some(first) = rx.recv().await {
-        // Take whatever else is already waiting, up to `max_batch` events: under load the
-        // batches grow by themselves, and each costs one commit.
-        let mut total = first.events.len();
-        let mut jobs = vec![first];
-        while total < max_batch {
-            match rx.try_recv() {
-                Ok(job) => {
-                    total += job.events.len();
-                    jobs.push(job);
-                }
-                Err(_) => break,
-            }
-        }
-        commit_jobs(&db, clock.as_ref(), jobs).await;
+            .map_err(|refused| match refused {
+                Refused::Busy => AppError::unavailable("the ingest queue is full; retry shortly"),
+                Refused::Stopping => AppError::unavailable("the server is shutting down"),
+            })?;
+        answer
+            .await
+            .map_err(|_| AppError::internal("the commit of this batch failed unexpectedly"))
     }
 }
 
@@ -355,7 +381,7 @@ fn is_retryable(err: &AppError) -> bool {
     )
 }
 
-async fn commit_jobs(db: &Db, clock: &dyn Clock, jobs: Vec<Job>) {
+async fn commit_jobs(db: &Db, clock: &dyn Clock, health: &WriteHealth, jobs: Vec<Job>) {
     let mut events = Vec::new();
     let mut replies = Vec::with_capacity(jobs.len());
     for job in jobs {
@@ -364,6 +390,7 @@ async fn commit_jobs(db: &Db, clock: &dyn Clock, jobs: Vec<Job>) {
     }
     let started = std::time::Instant::now();
     let outcome = commit_with_retry(db, clock, &events).await;
+    health.record(!matches!(outcome, Err(AppError::Unavailable(_))));
     tracing::debug!(
         events = events.len(),
         micros = started.elapsed().as_micros() as u64,
@@ -428,7 +455,10 @@ struct Batch {
     companies: HashMap<String, Scope>,
     agents: HashMap<String, Scope>,
     projects: HashMap<String, Scope>,
+    /// Keyed events seen so far, by (agent, key).
     keyed: HashMap<(String, String), EventRow>,
+    /// Each company's totals over all time, as this batch leaves them.
+    totals: HashMap<String, CompanyTotals>,
     prices: PriceBook,
     raised: HashSet<(ScopeType, String, Threshold)>,
     new_events: Vec<EventRow>,
@@ -482,19 +512,38 @@ async fn apply_batch(
         map.insert(scope.id.clone(), scope);
     }
 
+    // Idempotency keys are the agent's own: look them up per (agent, key).
     let mut keyed = HashMap::new();
-    for company_id in &company_ids {
-        let keys: Vec<String> = events
-            .iter()
-            .filter(|e| &e.company_id == company_id)
-            .filter_map(|e| e.event_key.clone())
-            .collect();
-        for row in events::find_by_keys(conn, company_id, &keys).await? {
-            if let Some(key) = row.event_key.clone() {
-                keyed.insert((row.company_id.clone(), key), row);
+    let wanted: BTreeSet<(&String, &String)> = events
+        .iter()
+        .filter_map(|e| Some((&e.agent_id, e.event_key.as_ref()?)))
+        .collect();
+    if !wanted.is_empty() {
+        let agents: BTreeSet<&String> = wanted.iter().map(|(a, _)| *a).collect();
+        let keys: BTreeSet<&String> = wanted.iter().map(|(_, k)| *k).collect();
+        let agents: Vec<String> = agents.into_iter().cloned().collect();
+        let keys: Vec<String> = keys.into_iter().cloned().collect();
+        for row in events::find_by_keys(conn, &agents, &keys).await? {
+            if let Some(key) = row.event_key.clone()
+                && wanted.contains(&(&row.agent_id, &key))
+            {
+                keyed.insert((row.agent_id.clone(), key), row);
             }
         }
     }
+    let totals = rollups::company_totals(conn, &company_ids)
+        .await?
+        .into_iter()
+        .map(|(id, t)| {
+            let totals = CompanyTotals {
+                cost: MicroCents::new(t.cost_micros),
+                input: Tokens::new(t.input_tokens),
+                cached_input: Tokens::new(t.cached_input_tokens),
+                output: Tokens::new(t.output_tokens),
+            };
+            (id, totals)
+        })
+        .collect();
     // The price book is small; read it in the transaction only when some event needs it.
     let prices = if events.iter().any(|e| e.cost_cents.is_none()) {
         PriceBook::load(conn).await?
@@ -509,6 +558,7 @@ async fn apply_batch(
         agents,
         projects,
         keyed,
+        totals,
         prices,
         raised,
         new_events: Vec::new(),
@@ -550,7 +600,7 @@ impl Batch {
             ));
         }
         if let Some(key) = &e.event_key
-            && let Some(first) = self.keyed.get(&(e.company_id.clone(), key.clone()))
+            && let Some(first) = self.keyed.get(&(e.agent_id.clone(), key.clone()))
         {
             if first.fingerprint.as_deref() != Some(e.fingerprint.as_str()) {
                 return Err(AppError::Conflict(
@@ -577,7 +627,7 @@ impl Batch {
                 Some(price) => (
                     cost_micros(
                         price,
-                        Tokens {
+                        TokenCounts {
                             input: e.input_tokens,
                             cached_input: e.cached_input_tokens,
                             cache_write: e.cache_write_tokens,
@@ -590,22 +640,34 @@ impl Batch {
                 None => (0, CostSource::Unpriced, None),
             },
         };
+        // Refuse before changing anything if any total of the company would leave 64 bits.
+        let amounts = EventAmounts {
+            cost: MicroCents::new(cost_micros),
+            input: Tokens::new(e.input_tokens),
+            cached_input: Tokens::new(e.cached_input_tokens),
+            output: Tokens::new(e.output_tokens),
+        };
+        let company_totals = self
+            .totals
+            .get(&e.company_id)
+            .copied()
+            .unwrap_or_default()
+            .with(&amounts)
+            .map_err(|field| {
+                let field = match field {
+                    Field::InputTokens => "inputTokens",
+                    Field::CachedInputTokens => "cachedInputTokens",
+                    Field::OutputTokens => "outputTokens",
+                    _ => "costCents",
+                };
+                AppError::unresolved(
+                    field,
+                    "this event would push the company's totals past what Costline can \
+                     count (a signed 64-bit integer); nothing was stored",
+                )
+            })?;
+        self.totals.insert(e.company_id.clone(), company_totals);
         let in_this_month = month_key(window::from_ms(occurred_at)) == self.month;
-        if in_this_month {
-            // Refuse before changing anything if a month total would leave 64 bits.
-            let fits = |s: Option<&Scope>| {
-                s.is_none_or(|s| s.spend_micros.checked_add(cost_micros).is_some())
-            };
-            if !(fits(Some(company))
-                && fits(self.agents.get(&e.agent_id))
-                && fits(e.project_id.as_ref().and_then(|p| self.projects.get(p))))
-            {
-                return Err(AppError::unresolved(
-                    "costCents",
-                    "this cost would overflow the month's total",
-                ));
-            }
-        }
 
         let row = EventRow {
             id: Uuid::now_v7().to_string(),
@@ -644,7 +706,7 @@ impl Batch {
         let event = event_model(&row)?;
         if let Some(key) = &row.event_key {
             self.keyed
-                .insert((row.company_id.clone(), key.clone()), row.clone());
+                .insert((row.agent_id.clone(), key.clone()), row.clone());
         }
         self.new_events.push(row);
         let enforcement = self.enforcement(

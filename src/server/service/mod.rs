@@ -1,6 +1,7 @@
 //! The rules of Costline. REST handlers and server functions both call [`Service`]; neither
 //! holds SQL or budget logic. Transactions begin and end here.
 
+mod committer;
 pub mod credentials;
 pub mod enforcement;
 pub mod ingest;
@@ -33,8 +34,10 @@ impl Service {
         db: Db,
         clock: Arc<dyn Clock>,
         ingest_batch_max: usize,
+        queue_wait: std::time::Duration,
     ) -> (Self, ingest::CommitterTask) {
-        let (ingestor, task) = ingest::Ingestor::start(db.clone(), clock.clone(), ingest_batch_max);
+        let (ingestor, task) =
+            ingest::Ingestor::start(db.clone(), clock.clone(), ingest_batch_max, queue_wait);
         (
             Self {
                 db,
@@ -51,6 +54,24 @@ impl Service {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Ready to take events: the database answers, the committer runs, and writes succeed.
+    /// After write failures (a full disk), one small write is tried, so the server turns
+    /// ready by itself once space is back, even if no event arrives.
+    pub async fn readiness(&self) -> Result<(), &'static str> {
+        if self.db.ping().await.is_err() {
+            return Err("the database is unreachable");
+        }
+        if !self.ingestor.ready() {
+            if self.ingestor.health().failing() && self.db.probe_write().await.is_ok() {
+                self.ingestor.health().record(true);
+            }
+            if !self.ingestor.ready() {
+                return Err("writes to the database are failing");
+            }
+        }
+        Ok(())
     }
 
     /// Stops taking events; the committer finishes what it holds and exits.

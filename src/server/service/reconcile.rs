@@ -17,30 +17,39 @@ use crate::{
 };
 
 impl Service {
-    /// Settles every company that has something paused for budget. Returns how many
-    /// companies were looked at.
-    pub async fn reconcile(&self) -> AppResult<usize> {
-        let now = self.now();
-        let window = Window::month_of(now);
-        let now_ms = now.timestamp_millis();
+    /// Settles every company that has something paused for budget. One company that fails
+    /// (a database error, a bad stored value) is logged and retried on the next run; it never
+    /// keeps the others paused. Answers how many companies were looked at and how many failed.
+    pub async fn reconcile(&self) -> AppResult<(usize, usize)> {
         let companies = {
             let mut conn = self.db.read_conn().await?;
             entities::companies_with_budget_pauses(&mut conn).await?
         };
+        let mut failed = 0;
         for company_id in &companies {
-            let mut tx = self.db.begin_write().await?;
-            entities::lock_companies(&mut tx, self.db.dialect, std::slice::from_ref(company_id))
-                .await?;
-            let Some(row) =
-                entities::get(&mut tx, ScopeType::Company, company_id, month_key(now)).await?
-            else {
-                continue;
-            };
-            let mut company = Scope::from_row(ScopeType::Company, row)?;
-            settle_company(&mut tx, &mut company, &window, now_ms).await?;
-            tx.commit().await?;
+            if let Err(err) = self.reconcile_company(company_id).await {
+                failed += 1;
+                tracing::warn!(company = %company_id, error = ?err, "budget reconcile of a company failed; will retry");
+            }
         }
-        Ok(companies.len())
+        Ok((companies.len(), failed))
+    }
+
+    async fn reconcile_company(&self, company_id: &str) -> AppResult<()> {
+        let now = self.now();
+        let window = Window::month_of(now);
+        let now_ms = now.timestamp_millis();
+        let mut tx = self.db.begin_write().await?;
+        entities::lock_companies(&mut tx, self.db.dialect, &[company_id.to_owned()]).await?;
+        let Some(row) =
+            entities::get(&mut tx, ScopeType::Company, company_id, month_key(now)).await?
+        else {
+            return Ok(());
+        };
+        let mut company = Scope::from_row(ScopeType::Company, row)?;
+        settle_company(&mut tx, &mut company, &window, now_ms).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Runs [`Service::reconcile`] every `interval` until the task is dropped.

@@ -23,7 +23,6 @@ use crate::{
 
 /// Largest monthly budget accepted: ten billion dollars, in cents.
 pub const MAX_BUDGET_CENTS: i64 = 1_000_000_000_000;
-const MAX_NAME_CHARS: usize = 200;
 
 #[derive(Debug, Clone, Default)]
 pub struct NewScope {
@@ -40,13 +39,10 @@ pub struct ScopePatch {
 }
 
 fn check_name(name: &str, errors: &mut Vec<FieldError>) -> String {
-    let name = name.trim();
-    if name.is_empty() {
-        errors.push(FieldError::new("name", "must not be empty"));
-    } else if name.chars().count() > MAX_NAME_CHARS {
-        errors.push(FieldError::new("name", "must be at most 200 characters"));
-    }
-    name.to_owned()
+    crate::domain::clean_text(name).unwrap_or_else(|message| {
+        errors.push(FieldError::new("name", message));
+        name.trim().to_owned()
+    })
 }
 
 fn check_budget(budget: i64, errors: &mut Vec<FieldError>) {

@@ -77,19 +77,20 @@ pub async fn insert_many(conn: &mut Conn, rows: &[EventRow]) -> Result<(), sqlx:
     Ok(())
 }
 
-/// Events of a company already stored under any of `keys`.
+/// Events of any of `agents` stored under any of `keys` (a superset of the wanted
+/// (agent, key) pairs, found through the per-agent key index).
 pub async fn find_by_keys(
     conn: &mut Conn,
-    company_id: &str,
+    agents: &[String],
     keys: &[String],
 ) -> Result<Vec<EventRow>, sqlx::Error> {
-    if keys.is_empty() {
+    if agents.is_empty() || keys.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql = Sql::new(format!(
-        "SELECT {COLUMNS} FROM cost_events WHERE company_id = "
+        "SELECT {COLUMNS} FROM cost_events WHERE agent_id IN "
     ));
-    sql.bind(company_id)
+    sql.bind_list(agents)
         .push(" AND event_key IN ")
         .bind_list(keys);
     sql.fetch_all(conn).await

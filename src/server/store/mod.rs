@@ -17,13 +17,12 @@ pub mod rollups;
 use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
-    Any, AnyConnection, AnyPool, Arguments, Transaction,
+    Any, AnyConnection, AnyPool, Arguments,
     any::{AnyArguments, AnyPoolOptions},
     pool::PoolConnection,
     sqlite::SqliteConnectOptions,
 };
 
-pub type Tx = Transaction<'static, Any>;
 pub type Conn = AnyConnection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +58,8 @@ pub struct PoolSettings {
     /// SQLite only: fsync every commit (`true`, survives power loss) or only at WAL
     /// checkpoints (`false`, survives a killed process but not a power cut).
     pub sqlite_fsync_each_commit: bool,
+    /// SQLite only: the most pages the file may have (`PRAGMA max_page_count`); 0: no limit.
+    pub sqlite_max_pages: u64,
 }
 
 impl Db {
@@ -114,8 +115,22 @@ impl Db {
         }
     }
 
-    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
-        self.write.begin().await
+    /// Starts a write transaction on a writer connection (on SQLite, `BEGIN IMMEDIATE`: the
+    /// write lock is taken at once). See [`WriteTx`] for why this is not sqlx's own.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let mut conn = self.write.acquire().await?;
+        let begin = match self.dialect {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres => "BEGIN",
+        };
+        match sqlx::raw_sql(begin).execute(&mut *conn).await {
+            Ok(_) => Ok(WriteTx { conn: Some(conn) }),
+            Err(err) => {
+                // Whatever state it is in, this connection is not reused.
+                conn.close_on_drop();
+                Err(err)
+            }
+        }
     }
 
     pub async fn read_conn(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
@@ -128,6 +143,17 @@ impl Db {
             .execute(&self.read)
             .await
             .map(|_| ())
+    }
+
+    /// A small write that allocates pages, rolled into nothing: whether the database can
+    /// take writes now (after a full disk, whether space is back).
+    pub async fn probe_write(&self) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let mut insert = Sql::new("INSERT INTO write_probe (id, pad) VALUES (1, ");
+        insert.bind("x".repeat(16 * 1024)).push(")");
+        insert.execute(&mut tx).await?;
+        Sql::new("DELETE FROM write_probe").execute(&mut tx).await?;
+        tx.commit().await
     }
 
     pub async fn close(&self) {
@@ -155,10 +181,16 @@ async fn sqlite_pool(
     } else {
         -2_000
     };
-    let pragmas = format!(
+    let mut pragmas = format!(
         "PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; \
          PRAGMA busy_timeout = 5000; PRAGMA cache_size = {cache}; PRAGMA temp_store = MEMORY;"
     );
+    if settings.sqlite_max_pages > 0 {
+        pragmas.push_str(&format!(
+            " PRAGMA max_page_count = {};",
+            settings.sqlite_max_pages
+        ));
+    }
     AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(settings.acquire_timeout)
@@ -205,6 +237,66 @@ fn create_sqlite_parent(url: &str) -> Result<(), sqlx::Error> {
         std::fs::create_dir_all(parent)?;
     }
     Ok(())
+}
+
+/// A write transaction that can only end in one of two ways: [`WriteTx::commit`] returned
+/// `Ok` and everything is on disk, or the connection is thrown away (dropping an
+/// uncommitted `WriteTx` closes its connection; the database rolls back what it held).
+///
+/// Why not sqlx's `Transaction`: SQLite may roll back a whole transaction by itself on a
+/// full disk or an I/O error. sqlx's bookkeeping then believes a transaction is still open;
+/// its next `begin` on that connection becomes a nested `SAVEPOINT` and its `commit` a
+/// `RELEASE` that commits nothing while answering success: acknowledged events that were
+/// never stored. Here `BEGIN` and `COMMIT` are plain statements whose answers are the truth,
+/// and a connection that failed inside a transaction is never used again.
+pub struct WriteTx {
+    conn: Option<PoolConnection<Any>>,
+}
+
+impl WriteTx {
+    /// Commits. `Ok` means committed; on `Err` nothing of the transaction is stored (SQLite
+    /// keeps a failed commit atomic) and the connection is thrown away.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let Some(mut conn) = self.conn.take() else {
+            return Err(sqlx::Error::WorkerCrashed);
+        };
+        match sqlx::raw_sql("COMMIT").execute(&mut *conn).await {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                conn.close_on_drop();
+                Err(err)
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        self.conn
+            .as_deref()
+            .unwrap_or_else(|| unreachable!("a WriteTx holds its connection until it ends"))
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        self.conn
+            .as_deref_mut()
+            .unwrap_or_else(|| unreachable!("a WriteTx holds its connection until it ends"))
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        // Not committed: close the connection rather than guess its state. Closing rolls
+        // back what the transaction held; the pool keeps the slot until the close is done
+        // (so SQLite's one writer is never two) and opens a fresh connection when needed.
+        if let Some(conn) = self.conn.as_mut() {
+            conn.close_on_drop();
+        }
+    }
 }
 
 /// A value bound into dynamically built SQL.

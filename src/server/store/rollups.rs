@@ -201,3 +201,35 @@ async fn upsert(conn: &mut Conn, rows: &[(&RollupKey, &Metrics)]) -> Result<(), 
     }
     sql.execute(conn).await.map(|_| ())
 }
+
+/// Each company's totals over all time (every month of its rollup), for the overflow
+/// bounds of the ledger.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct CompanyTotalsRow {
+    pub cost_micros: i64,
+    pub input_tokens: i64,
+    pub cached_input_tokens: i64,
+    pub output_tokens: i64,
+}
+
+pub async fn company_totals(
+    conn: &mut Conn,
+    company_ids: &[String],
+) -> Result<Vec<(String, CompanyTotalsRow)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        company_id: String,
+        #[sqlx(flatten)]
+        totals: CompanyTotalsRow,
+    }
+    let mut sql = Sql::new(
+        "SELECT company_id, CAST(SUM(cost_micros) AS BIGINT) AS cost_micros, \
+         CAST(SUM(input_tokens) AS BIGINT) AS input_tokens, \
+         CAST(SUM(cached_input_tokens) AS BIGINT) AS cached_input_tokens, \
+         CAST(SUM(output_tokens) AS BIGINT) AS output_tokens \
+         FROM rollup_company_month WHERE company_id IN ",
+    );
+    sql.bind_list(company_ids).push(" GROUP BY company_id");
+    let rows: Vec<Row> = sql.fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|r| (r.company_id, r.totals)).collect())
+}

@@ -1,0 +1,233 @@
+//! The group-commit queue: requests hand their jobs to one task, which takes whatever has
+//! queued up and handles it together (one transaction, one fsync).
+//!
+//! Two promises, both about never answering wrongly:
+//! - A job is either refused before it is queued (the queue stayed full past the caller's
+//!   deadline, or the server is stopping), or it is handled and answered. Once queued, the
+//!   caller waits for the answer however long the commit takes: a timeout after the hand-over
+//!   would tell the client "failed" about an event that may be stored, and an unkeyed retry
+//!   would count it twice.
+//! - A panic while handling one batch is caught: its callers get an error (their reply
+//!   channels are dropped) and the task goes on with the next batch. If the task ever ends
+//!   anyway, [`Committer::is_alive`] says so and the readiness check turns red.
+
+use std::{
+    panic::AssertUnwindSafe,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+};
+
+use futures::FutureExt;
+use tokio::{
+    sync::mpsc,
+    time::{Instant, timeout_at},
+};
+
+/// Jobs queued before senders wait: bounds memory under overload.
+const QUEUE_DEPTH: usize = 4_096;
+
+/// Why a job was not queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// The queue stayed full until the deadline.
+    Busy,
+    /// The server is stopping (or the task is gone).
+    Stopping,
+}
+
+/// The sending side. Cheap to clone.
+pub(crate) struct Committer<J> {
+    queue: Arc<Mutex<Option<mpsc::Sender<J>>>>,
+    alive: Arc<AtomicBool>,
+}
+
+impl<J> Clone for Committer<J> {
+    fn clone(&self) -> Self {
+        Self {
+            queue: self.queue.clone(),
+            alive: self.alive.clone(),
+        }
+    }
+}
+
+impl<J: Send + 'static> Committer<J> {
+    /// Starts the task. `size` tells how many items a job carries; a batch holds whole jobs
+    /// and at most `max_items` items (one job alone may be larger). `handle` gets each batch.
+    pub(crate) fn start<F, Fut>(
+        max_items: usize,
+        size: fn(&J) -> usize,
+        mut handle: F,
+    ) -> (Self, tokio::task::JoinHandle<()>)
+    where
+        F: FnMut(Vec<J>) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send,
+    {
+        let (tx, mut rx) = mpsc::channel::<J>(QUEUE_DEPTH);
+        let alive = Arc::new(AtomicBool::new(true));
+        let flag = alive.clone();
+        let max_items = max_items.max(1);
+        let task = tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                // Take whatever else is already waiting: under load the batches grow by
+                // themselves, and each costs one commit.
+                let mut total = size(&first);
+                let mut jobs = vec![first];
+                while total < max_items {
+                    match rx.try_recv() {
+                        Ok(job) => {
+                            total += size(&job);
+                            jobs.push(job);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                if let Err(panic) = AssertUnwindSafe(handle(jobs)).catch_unwind().await {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    tracing::error!(panic = %what, "a commit batch panicked; its requests got an error, the committer goes on");
+                }
+            }
+            flag.store(false, Ordering::Release);
+        });
+        (
+            Self {
+                queue: Arc::new(Mutex::new(Some(tx))),
+                alive,
+            },
+            task,
+        )
+    }
+
+    /// Queues `job`, waiting for room until `deadline` at most.
+    pub(crate) async fn send(&self, job: J, deadline: Instant) -> Result<(), Refused> {
+        let sender = self
+            .queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or(Refused::Stopping)?;
+        match timeout_at(deadline, sender.reserve()).await {
+            Ok(Ok(permit)) => {
+                permit.send(job);
+                Ok(())
+            }
+            Ok(Err(_)) => Err(Refused::Stopping),
+            Err(_) => Err(Refused::Busy),
+        }
+    }
+
+    /// Stops taking jobs; the task handles what is queued, then ends.
+    pub(crate) fn close(&self) {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
+    /// Whether the task is still there to handle jobs.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::sync::oneshot;
+
+    use super::*;
+
+    type Job = (u32, oneshot::Sender<u32>);
+
+    fn soon() -> Instant {
+        Instant::now() + Duration::from_secs(5)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_batch_fails_its_callers_and_the_next_batch_still_commits() {
+        let (committer, _task) = Committer::<Job>::start(
+            1,
+            |_| 1,
+            |jobs| async move {
+                for (n, reply) in jobs {
+                    assert_ne!(n, 13, "unlucky job");
+                    let _ = reply.send(n * 2);
+                }
+            },
+        );
+        let (tx, rx) = oneshot::channel();
+        committer.send((13, tx), soon()).await.expect("queued");
+        assert!(rx.await.is_err(), "the panicking batch answers nothing");
+        for n in [1, 2, 3] {
+            let (tx, rx) = oneshot::channel();
+            committer.send((n, tx), soon()).await.expect("queued");
+            assert_eq!(rx.await, Ok(n * 2));
+        }
+        assert!(committer.is_alive());
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_the_deadline_and_never_after_queueing() {
+        let (gate_tx, gate_rx) = oneshot::channel::<()>();
+        let gate = Arc::new(tokio::sync::Mutex::new(Some(gate_rx)));
+        let (committer, _task) = Committer::<Job>::start(
+            1,
+            |_| 1,
+            move |jobs| {
+                let gate = gate.clone();
+                async move {
+                    // The first batch holds the task until the test opens the gate.
+                    if let Some(rx) = gate.lock().await.take() {
+                        let _ = rx.await;
+                    }
+                    for (n, reply) in jobs {
+                        let _ = reply.send(n);
+                    }
+                }
+            },
+        );
+        let mut replies = Vec::new();
+        // One job in the task, QUEUE_DEPTH in the queue: all accepted.
+        for n in 0..=QUEUE_DEPTH as u32 {
+            let (tx, rx) = oneshot::channel();
+            committer.send((n, tx), soon()).await.expect("room");
+            replies.push(rx);
+        }
+        let (tx, _rx) = oneshot::channel();
+        let refused = committer
+            .send((9_999, tx), Instant::now() + Duration::from_millis(50))
+            .await;
+        assert_eq!(refused, Err(Refused::Busy));
+        gate_tx.send(()).expect("open");
+        for (n, rx) in replies.into_iter().enumerate() {
+            assert_eq!(rx.await, Ok(n as u32), "every queued job is answered");
+        }
+    }
+
+    #[tokio::test]
+    async fn closing_drains_the_queue_then_the_task_ends() {
+        let (committer, task) = Committer::<Job>::start(
+            8,
+            |_| 1,
+            |jobs| async move {
+                for (n, reply) in jobs {
+                    let _ = reply.send(n);
+                }
+            },
+        );
+        let (tx, rx) = oneshot::channel();
+        committer.send((7, tx), soon()).await.expect("queued");
+        committer.close();
+        let (tx2, _rx2) = oneshot::channel();
+        assert_eq!(
+            committer.send((8, tx2), soon()).await,
+            Err(Refused::Stopping)
+        );
+        assert_eq!(rx.await, Ok(7));
+        task.await.expect("ends");
+        assert!(!committer.is_alive());
+    }
+}

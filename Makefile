@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
-.PHONY: run build tools test-tools test lint unit e2e bench fmt clean
+.PHONY: run build tools test-tools test lint unit e2e adapters bench fmt clean
 
 ## run: build the release binary and dashboard, then serve on http://127.0.0.1:3000
 run: build
@@ -22,12 +22,14 @@ tools:
 test-tools:
 	@scripts/ensure-tools.sh test
 
-## test: formatting, clippy (ssr and hydrate), unit and integration tests, browser tests
+## test: formatting, clippy (ssr and hydrate), unit and integration tests, browser tests,
+## adapter examples
 test: test-tools
 	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) build
 	$(MAKE) e2e
+	$(MAKE) adapters
 
 lint:
 	cargo fmt --all -- --check
@@ -41,6 +43,11 @@ unit:
 
 e2e:
 	scripts/e2e.sh
+
+## adapters: the Python and TypeScript adapter examples (docs/adapters/) against a release
+## server, in local and authenticated mode (after build)
+adapters:
+	scripts/test-adapters.sh
 
 ## bench: release server and load generator on fresh databases; writes BENCHMARKS.md
 bench: test-tools build

@@ -96,6 +96,7 @@ check_case() {
   proxy_pid=$!
   pids+=("$proxy_pid")
   for _ in $(seq 1 100); do [ -s "$work/proxy.port" ] && break; sleep 0.05; done
+  [ -s "$work/proxy.port" ] || fail "the test proxy did not start"
   proxy="http://127.0.0.1:$(cat "$work/proxy.port")"
 
   status=0

@@ -12,7 +12,8 @@ use crate::model::{
 };
 #[cfg(feature = "ssr")]
 use crate::{
-    model::{FieldError, parse_dollars},
+    domain::{money::parse_dollars, scope::ScopeType},
+    model::FieldError,
     server::auth::Action,
 };
 
@@ -52,10 +53,16 @@ mod ctx {
         service()
     }
 
+    /// Maps a service error for the dashboard, fields named as the REST API names them.
+    pub fn fail(err: AppError) -> ApiError {
+        fail_as(err, crate::server::error::rest_name)
+    }
+
     /// Maps a service error for the dashboard. Calls from the hydrated app get the real
     /// status; a plain form post keeps the redirect back to its page, with the error in it.
-    pub fn fail(err: AppError) -> ApiError {
-        let err: ApiError = err.into();
+    /// `name` spells the rules' fields as the form names its inputs.
+    pub fn fail_as(err: AppError, name: fn(crate::domain::Field) -> &'static str) -> ApiError {
+        let err = err.for_dashboard(name);
         let form_post = use_context::<Parts>()
             .and_then(|p| {
                 p.headers
@@ -110,7 +117,7 @@ pub async fn get_directory() -> Result<Directory, ApiError> {
 #[server(prefix = "/rpc", endpoint = "companies")]
 pub async fn list_companies() -> Result<Vec<Company>, ApiError> {
     ctx::allowed(Action::ListCompanies)?
-        .list_companies()
+        .list_scopes(ScopeType::Company, None)
         .await
         .map_err(ctx::fail)
 }
@@ -119,7 +126,7 @@ pub async fn list_companies() -> Result<Vec<Company>, ApiError> {
 #[server(prefix = "/rpc", endpoint = "company")]
 pub async fn get_company(company_id: String) -> Result<Company, ApiError> {
     ctx::allowed(Action::ReadCompany(&company_id))?
-        .get_company(&company_id)
+        .get_scope(ScopeType::Company, &company_id)
         .await
         .map_err(ctx::fail)
 }
@@ -204,23 +211,28 @@ pub async fn get_events(
 /// A budget typed in dollars, as cents; a bad amount is a 400 naming the `budget` field.
 #[cfg(feature = "ssr")]
 fn budget_cents(budget: &str, target: &str) -> Result<i64, ApiError> {
-    parse_dollars(budget).map_err(|message| ApiError {
-        status: 400,
-        message: format!("The budget {message}."),
-        details: vec![FieldError::new("budget", message)],
-        target: Some(target.to_owned()),
-    })
+    parse_dollars(budget)
+        .map(|c| c.get())
+        .map_err(|message| ApiError {
+            status: 400,
+            message: format!("The budget {message}."),
+            details: vec![FieldError::new("budget", message)],
+            target: Some(target.to_owned()),
+        })
 }
 
-/// The service names the REST field; the form calls it `budget`.
+/// The dashboard forms' names for the rules' fields: the inputs they are typed in.
 #[cfg(feature = "ssr")]
-fn for_form(mut err: ApiError, target: &str) -> ApiError {
-    for d in &mut err.details {
-        if d.field == "budgetMonthlyCents" {
-            d.field = "budget".into();
-        }
+fn form_name(field: crate::domain::Field) -> &'static str {
+    use crate::domain::Field;
+    match field {
+        Field::MonthlyBudget => "budget",
+        Field::InputPrice => "input",
+        Field::OutputPrice => "output",
+        Field::CachedInputPrice => "cachedInput",
+        Field::CacheWritePrice => "cacheWrite",
+        other => crate::server::error::rest_name(other),
     }
-    err.for_target(target)
 }
 
 /// Sets the monthly budget of a company, agent or project (`scope`), in dollars.
@@ -236,6 +248,13 @@ pub async fn set_budget(scope: String, id: String, budget: String) -> Result<(),
 /// Pauses (by hand) or resumes a company, agent or project.
 #[server(prefix = "/rpc", endpoint = "set_status")]
 pub async fn set_status(scope: String, id: String, status: String) -> Result<(), ApiError> {
+    use crate::domain::scope::Status;
+    let status = match Status::parse(&status) {
+        Some(s @ (Status::Active | Status::Paused)) => s,
+        _ => {
+            return Err(ApiError::new(400, "The status must be active or paused.").for_target(&id));
+        }
+    };
     let patch = crate::server::service::ScopePatch {
         status: Some(status),
         ..Default::default()
@@ -251,17 +270,17 @@ async fn change_scope(
     id: &str,
     patch: crate::server::service::ScopePatch,
 ) -> Result<(), ApiError> {
-    use crate::model::ScopeType;
-    let (kind, action) = match scope {
-        "company" => (ScopeType::Company, Action::ChangeCompany(id)),
-        "agent" => (ScopeType::Agent, Action::ChangeAgent(id)),
-        "project" => (ScopeType::Project, Action::ChangeProject(id)),
-        _ => return Err(ApiError::new(400, "unknown scope").for_target(id)),
+    let (kind, action) = match ScopeType::parse(scope) {
+        Some(ScopeType::Company) => (ScopeType::Company, Action::ChangeCompany(id)),
+        Some(ScopeType::Agent) => (ScopeType::Agent, Action::ChangeAgent(id)),
+        Some(ScopeType::Project) => (ScopeType::Project, Action::ChangeProject(id)),
+        None => return Err(ApiError::new(400, "unknown scope").for_target(id)),
     };
     ctx::allowed(action)?
-        .update(kind, id, patch)
+        .update_scope(kind, id, patch)
         .await
-        .map_err(|e| for_form(ctx::fail(e), id))
+        .map(|_| ())
+        .map_err(|e| ctx::fail_as(e, form_name).for_target(id))
 }
 
 /// Renames a company and sets its monthly budget (dollars) in one step.
@@ -282,9 +301,12 @@ pub async fn get_filter_options(
 ) -> Result<(Vec<(String, String)>, Vec<(String, String)>), ApiError> {
     ctx::allowed(Action::ListProjects(&company_id))?;
     let service = ctx::allowed(Action::ListAgents(&company_id))?;
-    let agents = service.list_agents(&company_id).await.map_err(ctx::fail)?;
+    let agents = service
+        .list_scopes(ScopeType::Agent, Some(&company_id))
+        .await
+        .map_err(ctx::fail)?;
     let projects = service
-        .list_projects(&company_id)
+        .list_scopes(ScopeType::Project, Some(&company_id))
         .await
         .map_err(ctx::fail)?;
     Ok((
@@ -313,13 +335,14 @@ pub async fn put_price(
     cache_write: String,
     output: String,
 ) -> Result<(), ApiError> {
-    use crate::{model::parse_price_per_mtok, server::service::prices::PriceInput};
+    use crate::{domain::money::parse_price_per_mtok, server::service::prices::PriceInput};
     let mut details = Vec::new();
     let mut amount = |field: &str, value: &str, required: bool| -> Option<i64> {
         if value.trim().is_empty() && !required {
             return None;
         }
         parse_price_per_mtok(value)
+            .map(|p| p.get())
             .map_err(|m| details.push(FieldError::new(field, m)))
             .ok()
     };

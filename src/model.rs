@@ -5,215 +5,23 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// One cent is this many internal money units. Costs are kept exactly in micro-cents so
-/// computed (sub-cent) prices add up without rounding; cents appear only at the edge.
-pub const MICROS_PER_CENT: i64 = 1_000_000;
+pub use crate::domain::{
+    budget::{BudgetLevel, Threshold},
+    event::CostSource,
+    scope::{PauseReason, ScopeType, Status},
+};
 
-/// Rounds micro-cents to whole cents, half away from zero (costs are never negative).
-pub fn micros_to_cents(micros: i64) -> i64 {
-    (micros + MICROS_PER_CENT / 2).div_euclid(MICROS_PER_CENT)
-}
-
-/// `spend / budget * 100`, rounded to 2 decimals; 0 when there is no budget.
-pub fn utilization_percent(spend_micros: i64, budget_cents: i64) -> f64 {
-    if budget_cents <= 0 {
-        return 0.0;
-    }
-    // Integer basis points first, so the rounding is exact and never depends on floats.
-    let budget_micros = i128::from(budget_cents) * i128::from(MICROS_PER_CENT);
-    let scaled = i128::from(spend_micros) * 10_000;
-    let basis_points = (scaled * 2 + budget_micros) / (budget_micros * 2);
-    basis_points as f64 / 100.0
-}
-
-/// Where a scope stands against its monthly budget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BudgetLevel {
-    Ok,
-    Warning,
-    HardStop,
-}
-
-impl BudgetLevel {
-    /// Soft alert at 80% of the budget, hard stop at 100%. A budget of 0 means none.
-    pub fn of(spend_micros: i64, budget_cents: i64) -> Self {
-        if budget_cents <= 0 {
-            return Self::Ok;
-        }
-        let spend = i128::from(spend_micros);
-        let budget = i128::from(budget_cents) * i128::from(MICROS_PER_CENT);
-        if spend >= budget {
-            Self::HardStop
-        } else if spend * 100 >= budget * 80 {
-            Self::Warning
-        } else {
-            Self::Ok
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::Warning => "warning",
-            Self::HardStop => "hard_stop",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Active,
-    Paused,
-    Terminated,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Paused => "paused",
-            Self::Terminated => "terminated",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(Self::Active),
-            "paused" => Some(Self::Paused),
-            "terminated" => Some(Self::Terminated),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PauseReason {
-    Manual,
-    Budget,
-}
-
-impl PauseReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Manual => "manual",
-            Self::Budget => "budget",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "manual" => Some(Self::Manual),
-            "budget" => Some(Self::Budget),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ScopeType {
-    Company,
-    Agent,
-    Project,
-}
-
-impl ScopeType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Company => "company",
-            Self::Agent => "agent",
-            Self::Project => "project",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "company" => Some(Self::Company),
-            "agent" => Some(Self::Agent),
-            "project" => Some(Self::Project),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Threshold {
-    Soft,
-    Hard,
-}
-
-impl Threshold {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Soft => "soft",
-            Self::Hard => "hard",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "soft" => Some(Self::Soft),
-            "hard" => Some(Self::Hard),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CostSource {
-    Reported,
-    Computed,
-    Unpriced,
-}
-
-impl CostSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reported => "reported",
-            Self::Computed => "computed",
-            Self::Unpriced => "unpriced",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "reported" => Some(Self::Reported),
-            "computed" => Some(Self::Computed),
-            "unpriced" => Some(Self::Unpriced),
-            _ => None,
-        }
-    }
-}
-
-/// A company, an agent or a project: the three things that carry a monthly budget.
+/// A company, an agent or a project: the three things that carry a monthly budget, in one
+/// shape. For a company, `companyId` is its own id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Company {
-    pub id: String,
-    pub name: String,
-    pub status: Status,
-    pub budget_monthly_cents: i64,
-    pub spent_monthly_cents: i64,
-    pub utilization_percent: f64,
-    pub pause_reason: Option<PauseReason>,
-    pub paused_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Agent {
+pub struct ScopeView {
     pub id: String,
     pub company_id: String,
     pub name: String,
     pub status: Status,
     pub budget_monthly_cents: i64,
+    /// This month's spend (UTC), always computed from the ledger.
     pub spent_monthly_cents: i64,
     pub utilization_percent: f64,
     pub pause_reason: Option<PauseReason>,
@@ -222,21 +30,9 @@ pub struct Agent {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Project {
-    pub id: String,
-    pub company_id: String,
-    pub name: String,
-    pub status: Status,
-    pub budget_monthly_cents: i64,
-    pub spent_monthly_cents: i64,
-    pub utilization_percent: f64,
-    pub pause_reason: Option<PauseReason>,
-    pub paused_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub type Company = ScopeView;
+pub type Agent = ScopeView;
+pub type Project = ScopeView;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -420,44 +216,6 @@ pub struct RepriceReport {
     pub added_micro_cents: i64,
 }
 
-/// Micro-cents per million tokens as dollars per million tokens, exactly: `$0.075`.
-pub fn format_price_per_mtok(micros: i64) -> String {
-    // 1 dollar = 100 cents = 100,000,000 micro-cents.
-    let whole = micros / 100_000_000;
-    let frac = format!("{:08}", micros % 100_000_000);
-    let frac = frac.trim_end_matches('0');
-    let frac = if frac.len() < 2 {
-        format!("{frac:0<2}")
-    } else {
-        frac.to_owned()
-    };
-    format!("${whole}.{frac}")
-}
-
-/// Parses dollars per million tokens (`3`, `0.075`) into micro-cents per million tokens,
-/// exactly (up to 8 decimals).
-pub fn parse_price_per_mtok(input: &str) -> Result<i64, String> {
-    let s = input.trim().trim_start_matches('$');
-    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
-    let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
-    if s.is_empty() || (whole.is_empty() && frac.is_empty()) || !digits(whole) || !digits(frac) {
-        return Err("must be dollars per million tokens, like 3 or 0.075".into());
-    }
-    if frac.len() > 8 {
-        return Err("must have at most 8 decimals".into());
-    }
-    let whole: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| "is too large".to_string())?
-    };
-    let frac: i64 = format!("{frac:0<8}").parse().unwrap_or(0);
-    whole
-        .checked_mul(100_000_000)
-        .and_then(|m| m.checked_add(frac))
-        .ok_or_else(|| "is too large".into())
-}
-
 /// One invalid field of a request, named the way the client spelled it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -529,62 +287,6 @@ impl server_fn::error::FromServerFnError for ApiError {
     }
 }
 
-/// Parses a dollar amount as typed in a form (`1234`, `1,234.50`, `$12.5`) into cents,
-/// exactly: no floating point touches money.
-pub fn parse_dollars(input: &str) -> Result<i64, String> {
-    let s: String = input
-        .trim()
-        .trim_start_matches('$')
-        .chars()
-        .filter(|c| *c != ',' && *c != '_')
-        .collect();
-    if s.is_empty() {
-        return Ok(0);
-    }
-    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
-    if whole.is_empty() && frac.is_empty() || !digits(whole) || !digits(frac) {
-        return Err("must be an amount in dollars, like 250 or 1,250.50".into());
-    }
-    if frac.len() > 2 {
-        return Err("must have at most two decimals (cents)".into());
-    }
-    let whole: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| "is too large".to_string())?
-    };
-    let frac: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
-    whole
-        .checked_mul(100)
-        .and_then(|c| c.checked_add(frac))
-        .ok_or_else(|| "is too large".into())
-}
-
-/// Cents as dollars for display: `$1,234.56`.
-pub fn format_dollars(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let cents = cents.unsigned_abs();
-    let whole = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}${grouped}.{:02}", cents % 100)
-}
-
-/// Cents as a plain dollar amount for a form field: `1234.5` -> `"1234.50"`, 0 -> `""`.
-pub fn dollars_input(cents: i64) -> String {
-    if cents == 0 {
-        String::new()
-    } else {
-        format!("{}.{:02}", cents / 100, cents % 100)
-    }
-}
-
 /// The company list with the server's idea of "this month", for the dashboard's header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -642,68 +344,4 @@ pub struct Viewer {
     pub local_mode: bool,
     /// The signed-in board user, when signed in with a session.
     pub email: Option<String>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dollars_parse_exactly() {
-        assert_eq!(parse_dollars("250"), Ok(25_000));
-        assert_eq!(parse_dollars(" $1,250.5 "), Ok(125_050));
-        assert_eq!(parse_dollars("0.07"), Ok(7));
-        assert_eq!(parse_dollars(".5"), Ok(50));
-        assert_eq!(parse_dollars(""), Ok(0));
-        assert!(parse_dollars("12.345").is_err());
-        assert!(parse_dollars("-5").is_err());
-        assert!(parse_dollars("1e3").is_err());
-        assert!(parse_dollars(".").is_err());
-        assert!(parse_dollars("99999999999999999999").is_err());
-        assert_eq!(format_dollars(123_456_789), "$1,234,567.89");
-        assert_eq!(format_dollars(5), "$0.05");
-        assert_eq!(dollars_input(125_050), "1250.50");
-    }
-
-    #[test]
-    fn prices_parse_and_print_exactly() {
-        assert_eq!(parse_price_per_mtok("3"), Ok(300_000_000));
-        assert_eq!(parse_price_per_mtok("$0.075"), Ok(7_500_000));
-        assert_eq!(parse_price_per_mtok("0.00000001"), Ok(1));
-        assert!(parse_price_per_mtok("0.000000001").is_err());
-        assert!(parse_price_per_mtok("-1").is_err());
-        assert!(parse_price_per_mtok("").is_err());
-        assert_eq!(format_price_per_mtok(7_500_000), "$0.075");
-        assert_eq!(format_price_per_mtok(300_000_000), "$3.00");
-        assert_eq!(format_price_per_mtok(1_875_000_000), "$18.75");
-    }
-
-    #[test]
-    fn cents_round_half_up() {
-        assert_eq!(micros_to_cents(0), 0);
-        assert_eq!(micros_to_cents(499_999), 0);
-        assert_eq!(micros_to_cents(500_000), 1);
-        assert_eq!(micros_to_cents(12 * MICROS_PER_CENT), 12);
-    }
-
-    #[test]
-    fn utilization_rounds_to_two_decimals() {
-        assert_eq!(utilization_percent(0, 0), 0.0);
-        assert_eq!(utilization_percent(50 * MICROS_PER_CENT, 0), 0.0);
-        assert_eq!(utilization_percent(80 * MICROS_PER_CENT, 100), 80.0);
-        assert_eq!(utilization_percent(MICROS_PER_CENT, 3), 33.33);
-        assert_eq!(utilization_percent(2 * MICROS_PER_CENT, 3), 66.67);
-        assert_eq!(utilization_percent(150 * MICROS_PER_CENT, 100), 150.0);
-    }
-
-    #[test]
-    fn levels_at_the_exact_thresholds() {
-        let c = MICROS_PER_CENT;
-        assert_eq!(BudgetLevel::of(79 * c, 100), BudgetLevel::Ok);
-        assert_eq!(BudgetLevel::of(80 * c - 1, 100), BudgetLevel::Ok);
-        assert_eq!(BudgetLevel::of(80 * c, 100), BudgetLevel::Warning);
-        assert_eq!(BudgetLevel::of(100 * c - 1, 100), BudgetLevel::Warning);
-        assert_eq!(BudgetLevel::of(100 * c, 100), BudgetLevel::HardStop);
-        assert_eq!(BudgetLevel::of(i64::MAX, 0), BudgetLevel::Ok);
-    }
 }

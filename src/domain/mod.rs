@@ -6,8 +6,12 @@
 //! The one dependency direction: `domain` <- `server::store` <- `server::service` <-
 //! `server::rest` / `api` / `app`. Nothing here imports from any of them.
 
+pub mod budget;
+pub mod event;
 pub mod ledger;
 pub mod money;
+pub mod rollup;
+pub mod scope;
 pub mod time;
 
 use std::fmt;

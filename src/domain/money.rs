@@ -61,6 +61,12 @@ macro_rules! amount {
             }
         }
 
+        impl From<i64> for $name {
+            fn from(raw: i64) -> Self {
+                Self(raw)
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 self.0.fmt(f)
@@ -154,8 +160,8 @@ pub fn parse_dollars(input: &str) -> Result<Cents, String> {
 }
 
 /// Cents as dollars for display: `$1,234.56`.
-pub fn format_dollars(cents: Cents) -> String {
-    let cents = cents.get();
+pub fn format_dollars(cents: impl Into<Cents>) -> String {
+    let cents = cents.into().get();
     let sign = if cents < 0 { "-" } else { "" };
     let abs = cents.unsigned_abs();
     format!("{sign}${}.{:02}", group_thousands(abs / 100), abs % 100)
@@ -180,8 +186,8 @@ fn group_thousands(n: u64) -> String {
 }
 
 /// Cents as a plain dollar amount for a form field: `125050` -> `"1250.50"`, 0 -> `""`.
-pub fn dollars_input(cents: Cents) -> String {
-    let c = cents.get();
+pub fn dollars_input(cents: impl Into<Cents>) -> String {
+    let c = cents.into().get();
     if c == 0 {
         String::new()
     } else {
@@ -190,9 +196,9 @@ pub fn dollars_input(cents: Cents) -> String {
 }
 
 /// Micro-cents per million tokens as dollars per million tokens, exactly: `$0.075`.
-pub fn format_price_per_mtok(micros: MicroCents) -> String {
+pub fn format_price_per_mtok(micros: impl Into<MicroCents>) -> String {
     // 1 dollar = 100 cents = 100,000,000 micro-cents.
-    let micros = micros.get();
+    let micros = micros.into().get();
     let whole = micros / 100_000_000;
     let frac = format!("{:08}", (micros % 100_000_000).unsigned_abs());
     let frac = frac.trim_end_matches('0');

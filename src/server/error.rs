@@ -12,7 +12,10 @@ use axum::{
 };
 use serde::Serialize;
 
-use crate::model::FieldError;
+use crate::{
+    domain::{Field, Invalid},
+    model::FieldError,
+};
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
@@ -44,6 +47,11 @@ pub enum AppError {
         message: String,
         details: Vec<FieldError>,
     },
+    /// 400 (`Refusal::Invalid`) or 422 (`Refusal::Unresolved`): the rules refused a command
+    /// and named the fields at fault. Each edge spells the fields its own way: the REST API
+    /// with [`rest_name`], the dashboard's forms with their input names.
+    #[error("{}", refusal_message(.invalid, rest_name))]
+    Refused { refusal: Refusal, invalid: Invalid },
     /// 429: too many failed sign-ins or bad credentials from one address.
     #[error("too many failed attempts from this address; retry in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
@@ -60,6 +68,64 @@ pub enum AppError {
 pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// How the rules refused a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// 400: a value is malformed or out of range.
+    Invalid,
+    /// 422: a reference does not resolve inside this company, or a total would not fit.
+    Unresolved,
+}
+
+impl From<Invalid> for AppError {
+    fn from(invalid: Invalid) -> Self {
+        Self::Refused {
+            refusal: Refusal::Invalid,
+            invalid,
+        }
+    }
+}
+
+/// The sentence for a refusal, with the fields spelled by `name`.
+pub fn refusal_message(invalid: &Invalid, name: fn(Field) -> &'static str) -> String {
+    match invalid.problems.as_slice() {
+        [one] => format!("invalid field `{}`: {}", name(one.field), one.message),
+        many => format!("{} fields are invalid", many.len()),
+    }
+}
+
+/// The REST API's name for a field of a command: its JSON field.
+pub fn rest_name(field: Field) -> &'static str {
+    match field {
+        Field::Name => "name",
+        Field::MonthlyBudget => "budgetMonthlyCents",
+        Field::Status => "status",
+        Field::Agent => "agentId",
+        Field::Project => "projectId",
+        Field::Provider => "provider",
+        Field::Model => "model",
+        Field::InputTokens => "inputTokens",
+        Field::CachedInputTokens => "cachedInputTokens",
+        Field::CacheWriteTokens => "cacheWriteTokens",
+        Field::OutputTokens => "outputTokens",
+        Field::Cost => "costCents",
+        Field::OccurredAt => "occurredAt",
+        Field::EventKey => "eventKey",
+        Field::Events => "events",
+        Field::Month => "month",
+        Field::From => "from",
+        Field::To => "to",
+        Field::Limit => "limit",
+        Field::Cursor => "cursor",
+        Field::EffectiveFrom => "effectiveFrom",
+        Field::InputPrice => "inputMicroCentsPerMTok",
+        Field::CachedInputPrice => "cachedInputMicroCentsPerMTok",
+        Field::CacheWritePrice => "cacheWriteMicroCentsPerMTok",
+        Field::OutputPrice => "outputMicroCentsPerMTok",
+        Field::Source => "source",
+    }
+}
 
 impl AppError {
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -78,11 +144,12 @@ impl AppError {
         Self::Invalid { message, details }
     }
 
-    pub fn unresolved(field: &str, message: impl Into<String>) -> Self {
-        let message = message.into();
-        Self::Unprocessable {
-            details: vec![FieldError::new(field, message.clone())],
-            message,
+    /// A 422 about one field: a reference that does not resolve in this company, or a
+    /// total that would not fit.
+    pub fn unresolved(field: Field, message: impl Into<String>) -> Self {
+        Self::Refused {
+            refusal: Refusal::Unresolved,
+            invalid: Invalid::one(field, message),
         }
     }
 
@@ -119,16 +186,31 @@ impl AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Refused { refusal, .. } => match refusal {
+                Refusal::Invalid => StatusCode::BAD_REQUEST,
+                Refusal::Unresolved => StatusCode::UNPROCESSABLE_ENTITY,
+            },
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    pub fn details(&self) -> &[FieldError] {
+    /// The fields at fault, as the REST API names them.
+    pub fn details(&self) -> Vec<FieldError> {
+        self.details_named(rest_name)
+    }
+
+    /// The fields at fault, the rules' fields spelled by `name`.
+    pub fn details_named(&self, name: fn(Field) -> &'static str) -> Vec<FieldError> {
         match self {
-            Self::Invalid { details, .. } | Self::Unprocessable { details, .. } => details,
-            _ => &[],
+            Self::Invalid { details, .. } | Self::Unprocessable { details, .. } => details.clone(),
+            Self::Refused { invalid, .. } => invalid
+                .problems
+                .iter()
+                .map(|p| FieldError::new(name(p.field), p.message.clone()))
+                .collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -177,10 +259,10 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
 }
 
 #[derive(Serialize)]
-struct ErrorBody<'a> {
+struct ErrorBody {
     error: String,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    details: &'a [FieldError],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    details: Vec<FieldError>,
 }
 
 impl IntoResponse for AppError {
@@ -214,20 +296,31 @@ impl IntoResponse for AppError {
     }
 }
 
-/// How the dashboard's server functions see an error: same status, same sentence, same
-/// field details as the REST API.
-impl From<AppError> for crate::model::ApiError {
-    fn from(err: AppError) -> Self {
-        match &err {
+impl AppError {
+    /// How the dashboard's server functions see an error: same status, same sentence, same
+    /// field details as the REST API, with the rules' fields spelled by `name` (a form's
+    /// input names).
+    pub fn for_dashboard(self, name: fn(Field) -> &'static str) -> crate::model::ApiError {
+        match &self {
             AppError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
             AppError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
             _ => {}
         }
-        Self {
-            status: err.status_code().as_u16(),
-            message: err.to_string(),
-            details: err.details().to_vec(),
+        let message = match &self {
+            AppError::Refused { invalid, .. } => refusal_message(invalid, name),
+            other => other.to_string(),
+        };
+        crate::model::ApiError {
+            status: self.status_code().as_u16(),
+            message,
+            details: self.details_named(name),
             target: None,
         }
+    }
+}
+
+impl From<AppError> for crate::model::ApiError {
+    fn from(err: AppError) -> Self {
+        err.for_dashboard(rest_name)
     }
 }

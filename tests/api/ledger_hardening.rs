@@ -255,7 +255,7 @@ async fn control_characters_are_refused_everywhere_and_nothing_is_stored() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
     for path in [
-        format!("/api/agents/a%00b"),
+        "/api/agents/a%00b".to_owned(),
         format!("/api/companies/{company}/cost-events?agentId=%00"),
         format!("/api/companies/{company}/costs/summary?month=2026-11%0A"),
         format!("/companies/{company}%00"),

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 
 use crate::{
     api::{SetBudget, SetStatus},
-    model::{ApiError, PauseReason, Status, dollars_input, format_dollars},
+    domain::money::{dollars_input, format_dollars},
+    model::{ApiError, PauseReason, Status},
 };
 
 /// Right-aligned dollars with tabular digits.

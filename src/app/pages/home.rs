@@ -2,10 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::{
-    api::list_companies,
-    model::{Company, format_dollars},
-};
+use crate::{api::list_companies, domain::money::format_dollars, model::Company};
 
 #[component]
 pub fn Home() -> impl IntoView {

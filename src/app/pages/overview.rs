@@ -8,7 +8,8 @@ use crate::{
         layout::use_company_route,
         widgets::{ErrorNote, Money, UtilBar},
     },
-    model::{BudgetLevel, Overview, format_dollars},
+    domain::money::format_dollars,
+    model::{BudgetLevel, Overview},
 };
 
 /// How often an open overview asks for fresh figures.

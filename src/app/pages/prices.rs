@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::{
     api::{PutPrice, get_prices},
     app::components::widgets::ErrorNote,
-    model::format_price_per_mtok,
+    domain::money::format_price_per_mtok,
 };
 
 #[component]

@@ -8,7 +8,8 @@ use crate::{
         layout::use_company_route,
         widgets::{ErrorNote, StatusBadge},
     },
-    model::{Status, dollars_input},
+    domain::money::dollars_input,
+    model::Status,
 };
 
 #[component]

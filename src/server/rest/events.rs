@@ -133,7 +133,9 @@ pub async fn create_cost_events_batch(
     request: axum::extract::Request,
 ) -> AppResult<Json<BatchAnswer>> {
     authorize(&actor, Action::ReportCosts(&company_id))?;
-    service.get_company(&company_id).await?;
+    service
+        .get_scope(crate::domain::scope::ScopeType::Company, &company_id)
+        .await?;
     let body = read_body::<BATCH_BODY_LIMIT>(request).await?;
     let items = serde_json::from_slice::<BatchBody>(&body)
         .map_err(|e| AppError::invalid(format!("the request body is not a batch of events: {e}")))?

@@ -111,6 +111,11 @@ impl<'a> Fields<'a> {
         self.errors.push(FieldError::new(name, message));
     }
 
+    /// Records a field whose value the caller found wrong.
+    pub fn reject(&mut self, name: &str, message: &str) {
+        self.wrong(name, message);
+    }
+
     /// An optional string; `null` counts as absent.
     pub fn string(&mut self, name: &str) -> Option<String> {
         match self.present(name)? {

@@ -1,4 +1,5 @@
-//! Companies, agents and projects.
+//! Companies, agents and projects. The three share one shape and one set of handlers; a
+//! route names its kind, the policy and the service do the rest.
 
 use axum::{
     Json,
@@ -8,7 +9,8 @@ use axum::{
 
 use super::extract::{Fields, JsonObject};
 use crate::{
-    model::{Agent, Company, Project},
+    domain::scope::{ScopeType, Status},
+    model::ScopeView,
     server::{
         auth::{Action, Actor, authorize},
         error::AppResult,
@@ -28,10 +30,17 @@ fn new_scope(body: &JsonObject) -> AppResult<NewScope> {
 
 fn patch(body: &JsonObject) -> AppResult<ScopePatch> {
     let mut f = Fields::new(body);
+    let status = f.string("status");
     let patch = ScopePatch {
         name: f.string("name"),
         budget_monthly_cents: f.int("budgetMonthlyCents"),
-        status: f.string("status"),
+        status: status.and_then(|s| match Status::parse(&s) {
+            Some(s @ (Status::Active | Status::Paused)) => Some(s),
+            _ => {
+                f.reject("status", "must be \"active\" or \"paused\"");
+                None
+            }
+        }),
     };
     f.finish()?;
     Ok(patch)
@@ -48,14 +57,33 @@ fn budget_patch(body: &JsonObject) -> AppResult<ScopePatch> {
     })
 }
 
+/// What changing a scope of `kind` asks of the policy.
+fn change(kind: ScopeType, id: &str) -> Action<'_> {
+    match kind {
+        ScopeType::Company => Action::ChangeCompany(id),
+        ScopeType::Agent => Action::ChangeAgent(id),
+        ScopeType::Project => Action::ChangeProject(id),
+    }
+}
+
+fn read(kind: ScopeType, id: &str) -> Action<'_> {
+    match kind {
+        ScopeType::Company => Action::ReadCompany(id),
+        ScopeType::Agent => Action::ReadAgent(id),
+        ScopeType::Project => Action::ReadProject(id),
+    }
+}
+
 /// `POST /api/companies`
 pub async fn create_company(
     State(service): State<Service>,
     actor: Actor,
     body: JsonObject,
-) -> AppResult<(StatusCode, Json<Company>)> {
+) -> AppResult<(StatusCode, Json<ScopeView>)> {
     authorize(&actor, Action::CreateCompany)?;
-    let company = service.create_company(new_scope(&body)?).await?;
+    let company = service
+        .create_scope(ScopeType::Company, None, new_scope(&body)?)
+        .await?;
     Ok((StatusCode::CREATED, Json(company)))
 }
 
@@ -63,153 +91,151 @@ pub async fn create_company(
 pub async fn list_companies(
     State(service): State<Service>,
     actor: Actor,
-) -> AppResult<Json<Vec<Company>>> {
+) -> AppResult<Json<Vec<ScopeView>>> {
     authorize(&actor, Action::ListCompanies)?;
-    Ok(Json(service.list_companies().await?))
+    Ok(Json(service.list_scopes(ScopeType::Company, None).await?))
 }
 
-/// `GET /api/companies/{companyId}`
-pub async fn get_company(
-    State(service): State<Service>,
+/// `POST /api/companies/{companyId}/agents` and `.../projects`
+pub async fn create_member(
+    kind: ScopeType,
+    service: Service,
     actor: Actor,
-    Path(id): Path<String>,
-) -> AppResult<Json<Company>> {
-    authorize(&actor, Action::ReadCompany(&id))?;
-    Ok(Json(service.get_company(&id).await?))
-}
-
-/// `PATCH /api/companies/{companyId}`
-pub async fn update_company(
-    State(service): State<Service>,
-    actor: Actor,
-    Path(id): Path<String>,
+    company_id: String,
     body: JsonObject,
-) -> AppResult<Json<Company>> {
-    authorize(&actor, Action::ChangeCompany(&id))?;
-    Ok(Json(service.update_company(&id, patch(&body)?).await?))
-}
-
-/// `PATCH /api/companies/{companyId}/budgets`
-pub async fn set_company_budget(
-    State(service): State<Service>,
-    actor: Actor,
-    Path(id): Path<String>,
-    body: JsonObject,
-) -> AppResult<Json<Company>> {
-    authorize(&actor, Action::ChangeCompany(&id))?;
-    Ok(Json(
-        service.update_company(&id, budget_patch(&body)?).await?,
-    ))
-}
-
-/// `POST /api/companies/{companyId}/agents`
-pub async fn create_agent(
-    State(service): State<Service>,
-    actor: Actor,
-    Path(company_id): Path<String>,
-    body: JsonObject,
-) -> AppResult<(StatusCode, Json<Agent>)> {
+) -> AppResult<(StatusCode, Json<ScopeView>)> {
     authorize(&actor, Action::ChangeCompany(&company_id))?;
-    let agent = service.create_agent(&company_id, new_scope(&body)?).await?;
-    Ok((StatusCode::CREATED, Json(agent)))
-}
-
-/// `GET /api/companies/{companyId}/agents`
-pub async fn list_agents(
-    State(service): State<Service>,
-    actor: Actor,
-    Path(company_id): Path<String>,
-) -> AppResult<Json<Vec<Agent>>> {
-    authorize(&actor, Action::ListAgents(&company_id))?;
-    Ok(Json(service.list_agents(&company_id).await?))
-}
-
-/// `GET /api/agents/{agentId}`
-pub async fn get_agent(
-    State(service): State<Service>,
-    actor: Actor,
-    Path(id): Path<String>,
-) -> AppResult<Json<Agent>> {
-    authorize(&actor, Action::ReadAgent(&id))?;
-    Ok(Json(service.get_agent(&id).await?))
-}
-
-/// `PATCH /api/agents/{agentId}`
-pub async fn update_agent(
-    State(service): State<Service>,
-    actor: Actor,
-    Path(id): Path<String>,
-    body: JsonObject,
-) -> AppResult<Json<Agent>> {
-    authorize(&actor, Action::ChangeAgent(&id))?;
-    Ok(Json(service.update_agent(&id, patch(&body)?).await?))
-}
-
-/// `PATCH /api/agents/{agentId}/budgets`
-pub async fn set_agent_budget(
-    State(service): State<Service>,
-    actor: Actor,
-    Path(id): Path<String>,
-    body: JsonObject,
-) -> AppResult<Json<Agent>> {
-    authorize(&actor, Action::ChangeAgent(&id))?;
-    Ok(Json(service.update_agent(&id, budget_patch(&body)?).await?))
-}
-
-/// `POST /api/companies/{companyId}/projects`
-pub async fn create_project(
-    State(service): State<Service>,
-    actor: Actor,
-    Path(company_id): Path<String>,
-    body: JsonObject,
-) -> AppResult<(StatusCode, Json<Project>)> {
-    authorize(&actor, Action::ChangeCompany(&company_id))?;
-    let project = service
-        .create_project(&company_id, new_scope(&body)?)
+    let scope = service
+        .create_scope(kind, Some(&company_id), new_scope(&body)?)
         .await?;
-    Ok((StatusCode::CREATED, Json(project)))
+    Ok((StatusCode::CREATED, Json(scope)))
 }
 
-/// `GET /api/companies/{companyId}/projects`
-pub async fn list_projects(
-    State(service): State<Service>,
+/// `GET /api/companies/{companyId}/agents` and `.../projects`
+pub async fn list_members(
+    kind: ScopeType,
+    service: Service,
     actor: Actor,
-    Path(company_id): Path<String>,
-) -> AppResult<Json<Vec<Project>>> {
-    authorize(&actor, Action::ListProjects(&company_id))?;
-    Ok(Json(service.list_projects(&company_id).await?))
+    company_id: String,
+) -> AppResult<Json<Vec<ScopeView>>> {
+    let action = match kind {
+        ScopeType::Agent => Action::ListAgents(&company_id),
+        _ => Action::ListProjects(&company_id),
+    };
+    authorize(&actor, action)?;
+    Ok(Json(service.list_scopes(kind, Some(&company_id)).await?))
 }
 
-/// `GET /api/projects/{projectId}`
-pub async fn get_project(
-    State(service): State<Service>,
+/// `GET /api/companies/{id}`, `/api/agents/{id}`, `/api/projects/{id}`
+pub async fn get_scope(
+    kind: ScopeType,
+    service: Service,
     actor: Actor,
-    Path(id): Path<String>,
-) -> AppResult<Json<Project>> {
-    authorize(&actor, Action::ReadProject(&id))?;
-    Ok(Json(service.get_project(&id).await?))
+    id: String,
+) -> AppResult<Json<ScopeView>> {
+    authorize(&actor, read(kind, &id))?;
+    Ok(Json(service.get_scope(kind, &id).await?))
 }
 
-/// `PATCH /api/projects/{projectId}`
-pub async fn update_project(
-    State(service): State<Service>,
+/// `PATCH /api/companies/{id}`, `/api/agents/{id}`, `/api/projects/{id}`
+pub async fn update_scope(
+    kind: ScopeType,
+    service: Service,
     actor: Actor,
-    Path(id): Path<String>,
+    id: String,
     body: JsonObject,
-) -> AppResult<Json<Project>> {
-    authorize(&actor, Action::ChangeProject(&id))?;
-    Ok(Json(service.update_project(&id, patch(&body)?).await?))
+) -> AppResult<Json<ScopeView>> {
+    authorize(&actor, change(kind, &id))?;
+    Ok(Json(service.update_scope(kind, &id, patch(&body)?).await?))
 }
 
-/// `PATCH /api/projects/{projectId}/budgets`
-pub async fn set_project_budget(
-    State(service): State<Service>,
+/// `PATCH /api/companies/{id}/budgets`, `/api/agents/{id}/budgets`, `/api/projects/{id}/budgets`
+pub async fn set_budget(
+    kind: ScopeType,
+    service: Service,
     actor: Actor,
-    Path(id): Path<String>,
+    id: String,
     body: JsonObject,
-) -> AppResult<Json<Project>> {
-    authorize(&actor, Action::ChangeProject(&id))?;
+) -> AppResult<Json<ScopeView>> {
+    authorize(&actor, change(kind, &id))?;
     Ok(Json(
-        service.update_project(&id, budget_patch(&body)?).await?,
+        service
+            .update_scope(kind, &id, budget_patch(&body)?)
+            .await?,
     ))
 }
+
+/// Handlers for one kind of scope, as axum routes want them: `Path` and `State` extracted,
+/// the kind fixed.
+macro_rules! scope_handlers {
+    ($kind:expr, $get:ident, $update:ident, $budget:ident) => {
+        /// `GET` one scope of this kind.
+        pub async fn $get(
+            State(service): State<Service>,
+            actor: Actor,
+            Path(id): Path<String>,
+        ) -> AppResult<Json<ScopeView>> {
+            get_scope($kind, service, actor, id).await
+        }
+
+        /// `PATCH` one scope of this kind.
+        pub async fn $update(
+            State(service): State<Service>,
+            actor: Actor,
+            Path(id): Path<String>,
+            body: JsonObject,
+        ) -> AppResult<Json<ScopeView>> {
+            update_scope($kind, service, actor, id, body).await
+        }
+
+        /// `PATCH .../budgets` of one scope of this kind.
+        pub async fn $budget(
+            State(service): State<Service>,
+            actor: Actor,
+            Path(id): Path<String>,
+            body: JsonObject,
+        ) -> AppResult<Json<ScopeView>> {
+            set_budget($kind, service, actor, id, body).await
+        }
+    };
+}
+
+scope_handlers!(
+    ScopeType::Company,
+    get_company,
+    update_company,
+    set_company_budget
+);
+scope_handlers!(ScopeType::Agent, get_agent, update_agent, set_agent_budget);
+scope_handlers!(
+    ScopeType::Project,
+    get_project,
+    update_project,
+    set_project_budget
+);
+
+macro_rules! member_handlers {
+    ($kind:expr, $create:ident, $list:ident) => {
+        /// `POST` a new member of this kind to a company.
+        pub async fn $create(
+            State(service): State<Service>,
+            actor: Actor,
+            Path(company_id): Path<String>,
+            body: JsonObject,
+        ) -> AppResult<(StatusCode, Json<ScopeView>)> {
+            create_member($kind, service, actor, company_id, body).await
+        }
+
+        /// `GET` the members of this kind of a company.
+        pub async fn $list(
+            State(service): State<Service>,
+            actor: Actor,
+            Path(company_id): Path<String>,
+        ) -> AppResult<Json<Vec<ScopeView>>> {
+            list_members($kind, service, actor, company_id).await
+        }
+    };
+}
+
+member_handlers!(ScopeType::Agent, create_agent, list_agents);
+member_handlers!(ScopeType::Project, create_project, list_projects);

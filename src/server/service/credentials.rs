@@ -7,7 +7,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Service, window::from_ms, window::month_key};
+use super::Service;
+use crate::domain::time::from_ms;
 use crate::{
     model::{AgentKey, FieldError, NewAgentKey, ScopeType},
     server::{
@@ -280,10 +281,15 @@ impl Service {
         conn: &mut crate::server::store::Conn,
         agent_id: &str,
     ) -> AppResult<String> {
-        entities::get(conn, ScopeType::Agent, agent_id, month_key(self.now()))
-            .await?
-            .map(|a| a.company_id)
-            .ok_or_else(|| AppError::NotFound("agent not found".into()))
+        entities::get(
+            conn,
+            ScopeType::Agent,
+            agent_id,
+            crate::domain::time::Month::of(self.now()),
+        )
+        .await?
+        .map(|a| a.company_id)
+        .ok_or_else(|| AppError::NotFound("agent not found".into()))
     }
 
     /// A new key for an agent, answered once with its secret; only the hash is kept.

@@ -1,15 +1,14 @@
 //! The rules of Costline. REST handlers and server functions both call [`Service`]; neither
 //! holds SQL or budget logic. Transactions begin and end here.
 
-mod committer;
+mod budgets;
 pub mod credentials;
-pub mod enforcement;
 pub mod ingest;
 pub mod prices;
-pub mod reconcile;
+mod reconcile;
 pub mod reports;
 pub mod scopes;
-pub mod window;
+mod views;
 
 use std::sync::Arc;
 
@@ -17,7 +16,8 @@ use chrono::{DateTime, Utc};
 
 use crate::server::{clock::Clock, store::Db};
 
-pub use ingest::{IngestOutcome, NewCostEvent};
+pub use crate::domain::event::NewCostEvent;
+pub use ingest::IngestOutcome;
 pub use scopes::{NewScope, ScopePatch};
 
 /// Cheap to clone: everything inside is shared.

@@ -7,28 +7,27 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{
-    Service,
-    enforcement::Scope,
-    ingest::rollup_keys,
-    scopes::settle_all,
-    window::{self, Window, month_key},
-};
+use super::{Service, budgets::CompanyState};
 use crate::{
-    model::{FieldError, MICROS_PER_CENT, ModelPrice, RepriceReport, ScopeType, micros_to_cents},
+    domain::{
+        event::RecordedEvent,
+        money::{MicroCents, Tokens as TokenCount},
+        rollup::{EventPlace, Metrics, RollupKey, keys_of},
+        time::{Day, Month, Window, from_ms, parse_instant},
+    },
+    model::{FieldError, ModelPrice, RepriceReport},
     server::{
         error::{AppError, AppResult},
         store::{
-            Conn, entities,
-            events::{self, EventRow},
+            Conn, events,
             prices::{self, PriceRow},
-            rollups::{self, Metrics, RollupKey},
+            rollups,
         },
     },
 };
 
 /// Largest price accepted: $100,000 per million tokens.
-const MAX_PRICE_MICROS: i64 = 100_000 * 100 * MICROS_PER_CENT;
+const MAX_PRICE_MICROS: i64 = 100_000 * 100 * MicroCents::PER_CENT;
 
 /// Token counts of one event, as the price book charges them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -114,7 +113,7 @@ fn price_model(p: PriceRow) -> ModelPrice {
         id: p.id,
         provider: p.provider,
         model: p.model,
-        effective_from: window::from_ms(p.effective_from),
+        effective_from: from_ms(p.effective_from),
         input_micro_cents_per_m_tok: p.input_micros_per_mtok,
         cached_input_micro_cents_per_m_tok: p.cached_input_micros_per_mtok,
         cache_write_micro_cents_per_m_tok: p.cache_write_micros_per_mtok,
@@ -144,10 +143,13 @@ impl PriceInput {
                 errors.push(FieldError::new(value, "must be at most 200 characters"));
             }
         }
-        let effective_from = match window::parse_instant("effectiveFrom", &self.effective_from) {
-            Ok(t) => t.timestamp_millis(),
-            Err(e) => {
-                errors.extend(e.details().iter().cloned());
+        let effective_from = match parse_instant(&self.effective_from) {
+            Some(t) => t.timestamp_millis(),
+            None => {
+                errors.push(FieldError::new(
+                    "effectiveFrom",
+                    "must be an RFC 3339 timestamp or a YYYY-MM-DD date",
+                ));
                 0
             }
         };
@@ -231,47 +233,68 @@ impl Service {
         apply: bool,
     ) -> AppResult<RepriceReport> {
         let now = self.now();
-        let window = window::resolve(q.month.as_deref(), q.from.as_deref(), q.to.as_deref(), now)?;
-        let now_ms = now.timestamp_millis();
+        let window = Window::resolve(q.month.as_deref(), q.from.as_deref(), q.to.as_deref(), now)?;
+        let month = Month::of(now);
         let mut tx = self.db.begin_write().await?;
-        entities::lock_companies(&mut tx, self.db.dialect, &[company_id.to_owned()]).await?;
-        let company = entities::get(&mut tx, ScopeType::Company, company_id, month_key(now))
-            .await?
-            .ok_or_else(|| AppError::NotFound("company not found".into()))?;
-        let unpriced =
-            events::unpriced_in(&mut tx, company_id, window.start_ms(), window.end_ms()).await?;
+        let Some(_) = CompanyState::load(&mut tx, self.db.dialect, company_id, month).await? else {
+            return Err(AppError::NotFound("company not found".into()));
+        };
+        let unpriced = events::unpriced_in(
+            &mut tx,
+            company_id,
+            window.start,
+            window.end,
+            None,
+            i64::MAX,
+        )
+        .await?;
         let book = PriceBook::load(&mut tx).await?;
         let mut deltas: BTreeMap<RollupKey, Metrics> = BTreeMap::new();
         let mut repriced = 0i64;
         let mut added = 0i64;
         for e in &unpriced {
-            let Some(price) = book.find(&e.provider, &e.model, e.occurred_at) else {
+            let Some(price) = book.find(&e.provider, &e.model, e.occurred_at.timestamp_millis())
+            else {
                 continue;
             };
             let cost = cost_micros(price, tokens_of(e));
             repriced += 1;
             added += cost;
             if apply {
-                events::set_computed_cost(&mut tx, &e.id, cost, &price.id).await?;
+                events::set_computed_cost(&mut tx, &e.id, MicroCents::new(cost), &price.id).await?;
                 let delta = Metrics {
-                    cost_micros: cost,
+                    cost: MicroCents::new(cost),
                     unpriced_count: -1,
-                    unpriced_tokens: -(e.input_tokens + e.output_tokens),
+                    unpriced_tokens: TokenCount::new(
+                        -(e.tokens.input.get() + e.tokens.output.get()),
+                    ),
                     ..Metrics::default()
                 };
-                for key in rollup_keys(e) {
-                    deltas.entry(key).or_default().add(&delta);
+                let place = EventPlace {
+                    company_id: &e.company_id,
+                    agent_id: &e.agent_id,
+                    project_id: e.project_id.as_deref(),
+                    provider: &e.provider,
+                    model: &e.model,
+                    month: Month::of(e.occurred_at),
+                    day: Day::of(e.occurred_at),
+                };
+                for key in keys_of(&place) {
+                    let sum = deltas.entry(key).or_default();
+                    *sum = sum
+                        .checked_add(&delta)
+                        .map_err(|_| AppError::internal("overflow"))?;
                 }
             }
         }
         if apply {
             rollups::add(&mut tx, &deltas).await?;
             // The costs may push a scope over a budget this month: the rules run now.
-            let company = entities::get(&mut tx, ScopeType::Company, company_id, month_key(now))
+            let mut state = CompanyState::load(&mut tx, self.db.dialect, company_id, month)
                 .await?
-                .unwrap_or(company);
-            let mut company = Scope::from_row(ScopeType::Company, company)?;
-            settle_all(&mut tx, &mut company, &Window::month_of(now), now_ms).await?;
+                .ok_or_else(|| AppError::NotFound("company not found".into()))?;
+            let settlement = state.settle(now);
+            state.save(&mut tx, &settlement.alerts, month, now).await?;
             tx.commit().await?;
         }
         Ok(RepriceReport {
@@ -282,18 +305,18 @@ impl Service {
             unpriced_events: unpriced.len() as i64,
             repriced_events: repriced,
             still_unpriced_events: unpriced.len() as i64 - repriced,
-            added_cents: micros_to_cents(added),
+            added_cents: MicroCents::new(added).to_cents().get(),
             added_micro_cents: added,
         })
     }
 }
 
-pub fn tokens_of(e: &EventRow) -> Tokens {
+pub fn tokens_of(e: &RecordedEvent) -> Tokens {
     Tokens {
-        input: e.input_tokens,
-        cached_input: e.cached_input_tokens,
-        cache_write: e.cache_write_tokens,
-        output: e.output_tokens,
+        input: e.tokens.input.get(),
+        cached_input: e.tokens.cached_input.get(),
+        cache_write: e.tokens.cache_write.get(),
+        output: e.tokens.output.get(),
     }
 }
 
@@ -325,7 +348,7 @@ mod tests {
             output: 3_000,
             ..Tokens::default()
         };
-        assert_eq!(cost_micros(&sonnet, t), 9 * MICROS_PER_CENT);
+        assert_eq!(cost_micros(&sonnet, t), 9 * MicroCents::PER_CENT);
     }
 
     #[test]

@@ -1,18 +1,13 @@
-//! The month rollover: budget windows reset on the 1st at 00:00 UTC, and whatever a
-//! budget paused in the old month resumes unless the new month already blocks it. A
-//! background task runs [`Service::reconcile`] every few seconds; it is idempotent and
-//! safe on every instance at once (each company is settled under its row lock).
+//! The month rollover: budget windows reset on the 1st at 00:00 UTC, and whatever a budget
+//! paused in the old month resumes unless the new month already blocks it. A background
+//! task runs [`Service::reconcile`] every few seconds; it is idempotent and safe on every
+//! instance at once (each company is settled under its row lock).
 
 use std::time::Duration;
 
-use super::{
-    Service,
-    enforcement::Scope,
-    scopes::settle_company,
-    window::{Window, month_key},
-};
+use super::{Service, budgets::CompanyState};
 use crate::{
-    model::ScopeType,
+    domain::time::Month,
     server::{error::AppResult, store::entities},
 };
 
@@ -37,17 +32,15 @@ impl Service {
 
     async fn reconcile_company(&self, company_id: &str) -> AppResult<()> {
         let now = self.now();
-        let window = Window::month_of(now);
-        let now_ms = now.timestamp_millis();
+        let month = Month::of(now);
         let mut tx = self.db.begin_write().await?;
-        entities::lock_companies(&mut tx, self.db.dialect, &[company_id.to_owned()]).await?;
-        let Some(row) =
-            entities::get(&mut tx, ScopeType::Company, company_id, month_key(now)).await?
+        let Some(mut state) =
+            CompanyState::load(&mut tx, self.db.dialect, company_id, month).await?
         else {
             return Ok(());
         };
-        let mut company = Scope::from_row(ScopeType::Company, row)?;
-        settle_company(&mut tx, &mut company, &window, now_ms).await?;
+        let settlement = state.settle(now);
+        state.save(&mut tx, &settlement.alerts, month, now).await?;
         tx.commit().await?;
         Ok(())
     }

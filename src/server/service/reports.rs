@@ -3,17 +3,19 @@
 
 use std::collections::HashMap;
 
-use super::{
-    Service,
-    enforcement::Scope,
-    ingest::event_model,
-    window::{self, Window},
-};
+use super::{Service, views};
 use crate::{
+    domain::{
+        Field, Invalid, Problems,
+        budget::BudgetLevel,
+        money::percent_of,
+        rollup::Metrics,
+        scope::{Scope, ScopeType, Status},
+        time::{Day, Month, Window, parse_instant},
+    },
     model::{
-        AgentCostRow, BudgetAlert, BudgetLevel, CostSummary, DailyCost, Directory, EventPage,
-        FieldError, ModelCostRow, Overview, PauseReason, ProjectCostRow, ScopeType, Status,
-        Threshold, Totals, micros_to_cents, utilization_percent,
+        AgentCostRow, BudgetAlert, CostSummary, DailyCost, Directory, EventPage, ModelCostRow,
+        Overview, ProjectCostRow, Totals,
     },
     server::{
         error::{AppError, AppResult},
@@ -21,7 +23,6 @@ use crate::{
             Conn, alerts, entities,
             events::{self, EventQuery},
             reports::{self, Group, GroupRow, Source},
-            rollups::Metrics,
         },
     },
 };
@@ -51,59 +52,51 @@ pub const MAX_PAGE: i64 = 1_000;
 
 fn totals(m: &Metrics) -> Totals {
     Totals {
-        cost_cents: micros_to_cents(m.cost_micros),
-        input_tokens: m.input_tokens,
-        cached_input_tokens: m.cached_input_tokens,
-        output_tokens: m.output_tokens,
+        cost_cents: m.cost.to_cents().get(),
+        input_tokens: m.input_tokens.get(),
+        cached_input_tokens: m.cached_input_tokens.get(),
+        output_tokens: m.output_tokens.get(),
         event_count: m.event_count,
         unpriced_event_count: m.unpriced_count,
-        unpriced_tokens: m.unpriced_tokens,
+        unpriced_tokens: m.unpriced_tokens.get(),
     }
 }
 
 fn source(window: &Window) -> Source {
-    if let Some((first, last)) = window.whole_months() {
-        Source::Months { first, last }
-    } else if let Some((first, last)) = window.whole_days() {
-        Source::Days { first, last }
-    } else {
-        Source::Events {
-            from_ms: window.start_ms(),
-            to_ms: window.end_ms(),
-        }
-    }
+    Source::for_window(window)
 }
 
 fn by_key(rows: Vec<GroupRow>) -> HashMap<String, Metrics> {
     rows.into_iter().map(|r| (r.k1, r.metrics)).collect()
 }
 
-fn encode_cursor(occurred_at: i64, id: &str) -> String {
-    format!("{occurred_at}.{id}")
+/// A page's continuation: the last event's time (epoch ms) and id.
+fn encode_cursor(occurred_at: chrono::DateTime<chrono::Utc>, id: &str) -> String {
+    format!("{}.{id}", occurred_at.timestamp_millis())
 }
 
-fn decode_cursor(cursor: &str) -> AppResult<(i64, String)> {
+fn decode_cursor(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, String), Invalid> {
     cursor
         .split_once('.')
-        .and_then(|(at, id)| Some((at.parse().ok()?, id)))
+        .and_then(|(at, id)| {
+            Some((
+                chrono::DateTime::from_timestamp_millis(at.parse().ok()?)?,
+                id,
+            ))
+        })
         .filter(|(_, id)| !id.is_empty())
         .map(|(at, id)| (at, id.to_owned()))
-        .ok_or_else(|| {
-            AppError::invalid_fields(vec![FieldError::new(
-                "cursor",
-                "is not a cursor this server handed out",
-            )])
-        })
+        .ok_or_else(|| Invalid::one(Field::Cursor, "is not a cursor this server handed out"))
 }
 
 impl Service {
     fn window(&self, q: &WindowQuery) -> AppResult<Window> {
-        window::resolve(
+        Ok(Window::resolve(
             q.month.as_deref(),
             q.from.as_deref(),
             q.to.as_deref(),
             self.now(),
-        )
+        )?)
     }
 
     /// A read connection and the company (404 if it does not exist).
@@ -113,42 +106,38 @@ impl Service {
         window: &Window,
     ) -> AppResult<(sqlx::pool::PoolConnection<sqlx::Any>, Scope)> {
         let mut conn = self.db.read_conn().await?;
-        let row = entities::get(
+        let company = entities::get(
             &mut conn,
             ScopeType::Company,
             company_id,
-            window::month_key(window.start),
+            Month::of(window.start),
         )
         .await?
         .ok_or_else(|| AppError::NotFound("company not found".into()))?;
-        Ok((conn, Scope::from_row(ScopeType::Company, row)?))
+        Ok((conn, company))
     }
 
     pub async fn list_events(&self, company_id: &str, filter: EventFilter) -> AppResult<EventPage> {
-        let mut errors = Vec::new();
+        let mut problems = Problems::default();
         let limit = filter.limit.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
-            errors.push(FieldError::new("limit", "must be between 1 and 1000"));
+            problems.add(Field::Limit, "must be between 1 and 1000");
         }
-        let mut instant = |field: &str, v: &Option<String>| match v.as_deref() {
-            None => None,
-            Some(s) => match window::parse_instant(field, s) {
-                Ok(t) => Some(t.timestamp_millis()),
-                Err(e) => {
-                    errors.extend(e.details().iter().cloned());
-                    None
-                }
-            },
+        let mut instant = |field: Field, v: &Option<String>| {
+            let raw = v.as_deref()?;
+            let parsed = parse_instant(raw);
+            if parsed.is_none() {
+                problems.add(field, "must be an RFC 3339 timestamp or a YYYY-MM-DD date");
+            }
+            parsed
         };
-        let from_ms = instant("from", &filter.from);
-        let to_ms = instant("to", &filter.to);
-        if !errors.is_empty() {
-            return Err(AppError::invalid_fields(errors));
-        }
+        let from = instant(Field::From, &filter.from);
+        let to = instant(Field::To, &filter.to);
+        problems.finish(())?;
         let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
         let now = self.now();
         let (mut conn, _company) = self
-            .company_for_read(company_id, &Window::month_of(now))
+            .company_for_read(company_id, &Month::of(now).window())
             .await?;
         let query = EventQuery {
             company_id: company_id.to_owned(),
@@ -156,8 +145,8 @@ impl Service {
             project: filter
                 .project_id
                 .map(|p| if p == "none" { None } else { Some(p) }),
-            from_ms,
-            to_ms,
+            from,
+            to,
             after,
             limit: limit + 1,
         };
@@ -167,7 +156,7 @@ impl Service {
         let next_cursor = more
             .then(|| rows.last().map(|r| encode_cursor(r.occurred_at, &r.id)))
             .flatten();
-        let items = rows.iter().map(event_model).collect::<AppResult<_>>()?;
+        let items = rows.into_iter().map(views::event).collect();
         Ok(EventPage { items, next_cursor })
     }
 
@@ -179,16 +168,16 @@ impl Service {
             company_id: company.id,
             window_start: window.start,
             window_end: window.end,
-            spend_cents: micros_to_cents(m.cost_micros),
-            budget_cents: company.budget_cents,
-            utilization_percent: utilization_percent(m.cost_micros, company.budget_cents),
-            status: BudgetLevel::of(m.cost_micros, company.budget_cents),
+            spend_cents: m.cost.to_cents().get(),
+            budget_cents: company.budget.get(),
+            utilization_percent: percent_of(m.cost, company.budget),
+            status: BudgetLevel::of(m.cost, company.budget),
             event_count: m.event_count,
             unpriced_event_count: m.unpriced_count,
-            unpriced_tokens: m.unpriced_tokens,
-            input_tokens: m.input_tokens,
-            cached_input_tokens: m.cached_input_tokens,
-            output_tokens: m.output_tokens,
+            unpriced_tokens: m.unpriced_tokens.get(),
+            input_tokens: m.input_tokens.get(),
+            cached_input_tokens: m.cached_input_tokens.get(),
+            output_tokens: m.output_tokens.get(),
         })
     }
 
@@ -202,23 +191,16 @@ impl Service {
         let mut rows = reports::agent_totals(&mut conn, company_id, source(&window))
             .await?
             .into_iter()
-            .map(|a| {
-                let status = Status::parse(&a.status)
-                    .ok_or_else(|| AppError::internal(format!("bad status {:?}", a.status)))?;
-                Ok(AgentCostRow {
-                    totals: totals(&a.metrics),
-                    utilization_percent: utilization_percent(
-                        a.metrics.cost_micros,
-                        a.budget_monthly_cents,
-                    ),
-                    budget_cents: a.budget_monthly_cents,
-                    agent_status: status,
-                    pause_reason: a.pause_reason.as_deref().and_then(PauseReason::parse),
-                    agent_id: a.id,
-                    agent_name: a.name,
-                })
+            .map(|a| AgentCostRow {
+                totals: totals(&a.metrics),
+                utilization_percent: percent_of(a.metrics.cost, a.budget),
+                budget_cents: a.budget.get(),
+                agent_status: a.status,
+                pause_reason: a.pause_reason,
+                agent_id: a.id,
+                agent_name: a.name,
             })
-            .collect::<AppResult<Vec<_>>>()?;
+            .collect::<Vec<_>>();
         rows.sort_by(|a, b| {
             b.totals
                 .cost_cents
@@ -235,27 +217,30 @@ impl Service {
     ) -> AppResult<Vec<ProjectCostRow>> {
         let window = self.window(q)?;
         let (mut conn, _company) = self.company_for_read(company_id, &window).await?;
-        let month = window::month_key(window.start);
-        let projects =
-            entities::list(&mut conn, ScopeType::Project, Some(company_id), month).await?;
+        let projects = entities::list(
+            &mut conn,
+            ScopeType::Project,
+            Some(company_id),
+            Month::of(window.start),
+        )
+        .await?;
         let spend =
             by_key(reports::grouped(&mut conn, company_id, source(&window), Group::Project).await?);
         let mut rows = projects
             .into_iter()
-            .map(|row| {
-                let project = Scope::from_row(ScopeType::Project, row)?;
+            .map(|project: Scope| {
                 let m = spend.get(&project.id).copied().unwrap_or_default();
-                Ok(ProjectCostRow {
+                ProjectCostRow {
                     totals: totals(&m),
-                    utilization_percent: utilization_percent(m.cost_micros, project.budget_cents),
-                    budget_cents: project.budget_cents,
+                    utilization_percent: percent_of(m.cost, project.budget),
+                    budget_cents: project.budget.get(),
                     project_status: Some(project.status),
                     pause_reason: project.pause_reason,
                     project_id: Some(project.id),
                     project_name: project.name,
-                })
+                }
             })
-            .collect::<AppResult<Vec<_>>>()?;
+            .collect::<Vec<_>>();
         let unassigned = spend.get("").copied().unwrap_or_default();
         rows.push(ProjectCostRow {
             project_id: None,
@@ -303,21 +288,19 @@ impl Service {
     ) -> AppResult<Vec<DailyCost>> {
         let window = self.window(q)?;
         let (mut conn, _company) = self.company_for_read(company_id, &window).await?;
-        let by_day: HashMap<i64, Metrics> =
+        let by_day: HashMap<Day, Metrics> =
             reports::grouped(&mut conn, company_id, source(&window), Group::Day)
                 .await?
                 .into_iter()
-                .filter_map(|r| Some((r.k1.parse().ok()?, r.metrics)))
+                .filter_map(|r| Some((Day::from_number(r.k1.parse().ok()?), r.metrics)))
                 .collect();
         Ok(window
             .days()
             .map(|day| {
                 let m = by_day.get(&day).copied().unwrap_or_default();
                 DailyCost {
-                    date: window::from_ms(day * window::DAY_MS)
-                        .format("%Y-%m-%d")
-                        .to_string(),
-                    cost_cents: micros_to_cents(m.cost_micros),
+                    date: day.to_string(),
+                    cost_cents: m.cost.to_cents().get(),
                     event_count: m.event_count,
                 }
             })
@@ -334,26 +317,11 @@ impl Service {
             ..WindowQuery::default()
         })?;
         let (mut conn, _company) = self.company_for_read(company_id, &window).await?;
-        alerts::list(&mut conn, company_id, window.start_ms(), window.end_ms())
+        Ok(alerts::list(&mut conn, company_id, &window)
             .await?
             .into_iter()
-            .map(|a| {
-                Ok(BudgetAlert {
-                    scope_type: ScopeType::parse(&a.scope_type)
-                        .ok_or_else(|| AppError::internal("bad alert scope"))?,
-                    threshold: Threshold::parse(&a.threshold)
-                        .ok_or_else(|| AppError::internal("bad alert threshold"))?,
-                    id: a.id,
-                    company_id: a.company_id,
-                    scope_id: a.scope_id,
-                    scope_name: a.scope_name,
-                    window_start: window::from_ms(a.window_start),
-                    budget_cents: a.budget_cents,
-                    observed_cents: micros_to_cents(a.observed_micros),
-                    created_at: window::from_ms(a.created_at),
-                })
-            })
-            .collect()
+            .map(views::alert)
+            .collect())
     }
 }
 
@@ -361,8 +329,8 @@ impl Service {
     /// The company list and the server's current month.
     pub async fn directory(&self) -> AppResult<Directory> {
         Ok(Directory {
-            companies: self.list_companies().await?,
-            current_month: self.now().format("%Y-%m").to_string(),
+            companies: self.list_scopes(ScopeType::Company, None).await?,
+            current_month: Month::of(self.now()).to_string(),
         })
     }
 
@@ -375,21 +343,21 @@ impl Service {
         let window = self.window(&q)?;
         let now = self.now();
         let days_in_window = window.days().count() as u32;
-        let days_elapsed = if window.start <= now && now < window.end {
-            (window::day_key(now) - window::day_key(window.start) + 1) as u32
+        let days_elapsed = if window.contains(now) {
+            (Day::of(now).number() - Day::of(window.start).number() + 1) as u32
         } else if now < window.start {
             0
         } else {
             days_in_window
         };
-        let company = self.get_company(company_id).await?;
+        let company = self.get_scope(ScopeType::Company, company_id).await?;
         let agents = self.costs_by_agent(company_id, &q).await?;
         let paused_agents = agents
             .iter()
-            .filter(|a| a.agent_status == crate::model::Status::Paused)
+            .filter(|a| a.agent_status == Status::Paused)
             .count() as i64;
         Ok(Overview {
-            month: window.start.format("%Y-%m").to_string(),
+            month: Month::of(window.start).to_string(),
             days_elapsed,
             summary: self.cost_summary(company_id, &q).await?,
             projects: self.costs_by_project(company_id, &q).await?,

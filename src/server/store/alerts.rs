@@ -1,59 +1,82 @@
-//! Budget alerts: at most one per scope, threshold and window (a unique index enforces it).
+//! Budget alerts: at most one per scope, threshold and month (a unique index enforces it).
 
-use super::{Conn, Sql};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct AlertRow {
+use super::{Conn, Sql, decode, from_ms};
+use crate::domain::{
+    budget::{Alert, Threshold},
+    money::{Cents, MicroCents},
+    scope::ScopeType,
+    time::{Month, Window, to_ms},
+};
+
+/// An alert as stored, with the name of the scope it is about.
+#[derive(Debug, Clone)]
+pub struct StoredAlert {
     pub id: String,
-    pub company_id: String,
-    pub scope_type: String,
-    pub scope_id: String,
+    pub alert: Alert,
     pub scope_name: String,
-    pub threshold: String,
-    pub window_start: i64,
-    pub budget_cents: i64,
-    pub observed_micros: i64,
-    pub created_at: i64,
+    pub month_start: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
 }
 
-/// Inserts alerts; one that exists already for its scope, threshold and window is skipped.
-pub async fn insert_many(conn: &mut Conn, rows: &[AlertRow]) -> Result<(), sqlx::Error> {
-    for r in rows {
+/// Inserts the alerts `month` raised at `now`; one that exists already for its scope,
+/// threshold and month is skipped (the first observation stands).
+pub async fn insert_many(
+    conn: &mut Conn,
+    alerts: &[Alert],
+    month: Month,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    for a in alerts {
         let mut sql = Sql::new(
             "INSERT INTO budget_alerts (id, company_id, scope_type, scope_id, threshold, \
              window_start, budget_cents, observed_micros, created_at) VALUES (",
         );
-        sql.bind(r.id.as_str())
+        sql.bind(Uuid::now_v7().to_string())
             .push(", ")
-            .bind(r.company_id.as_str())
+            .bind(a.company_id.as_str())
             .push(", ")
-            .bind(r.scope_type.as_str())
+            .bind(a.scope_type.as_str())
             .push(", ")
-            .bind(r.scope_id.as_str())
+            .bind(a.scope_id.as_str())
             .push(", ")
-            .bind(r.threshold.as_str())
+            .bind(a.threshold.as_str())
             .push(", ")
-            .bind(r.window_start)
+            .bind(to_ms(month.start()))
             .push(", ")
-            .bind(r.budget_cents)
+            .bind(a.budget.get())
             .push(", ")
-            .bind(r.observed_micros)
+            .bind(a.observed.get())
             .push(", ")
-            .bind(r.created_at)
+            .bind(to_ms(now))
             .push(") ON CONFLICT (scope_type, scope_id, threshold, window_start) DO NOTHING");
         sql.execute(conn).await?;
     }
     Ok(())
 }
 
-/// A company's alerts whose window starts in `[from_ms, to_ms)`, newest first, with the
-/// name of the scope each is about.
+/// A company's alerts whose month starts in `window`, newest first, with the name of the
+/// scope each is about.
 pub async fn list(
     conn: &mut Conn,
     company_id: &str,
-    from_ms: i64,
-    to_ms: i64,
-) -> Result<Vec<AlertRow>, sqlx::Error> {
+    window: &Window,
+) -> Result<Vec<StoredAlert>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: String,
+        company_id: String,
+        scope_type: String,
+        scope_id: String,
+        scope_name: String,
+        threshold: String,
+        window_start: i64,
+        budget_cents: i64,
+        observed_micros: i64,
+        created_at: i64,
+    }
     let mut sql = Sql::new(
         "SELECT a.id, a.company_id, a.scope_type, a.scope_id, \
          COALESCE(c.name, ag.name, p.name, '') AS scope_name, a.threshold, a.window_start, \
@@ -66,9 +89,36 @@ pub async fn list(
     );
     sql.bind(company_id)
         .push(" AND a.window_start >= ")
-        .bind(from_ms)
+        .bind(to_ms(window.start))
         .push(" AND a.window_start < ")
-        .bind(to_ms)
+        .bind(to_ms(window.end))
         .push(" ORDER BY a.created_at DESC, a.id DESC");
-    sql.fetch_all(conn).await
+    let rows: Vec<Row> = sql.fetch_all(conn).await?;
+    rows.into_iter()
+        .map(|r| {
+            let scope_type = ScopeType::parse(&r.scope_type).ok_or_else(|| {
+                decode(format!("alert {}: unknown scope {:?}", r.id, r.scope_type))
+            })?;
+            let threshold = Threshold::parse(&r.threshold).ok_or_else(|| {
+                decode(format!(
+                    "alert {}: unknown threshold {:?}",
+                    r.id, r.threshold
+                ))
+            })?;
+            Ok(StoredAlert {
+                id: r.id,
+                alert: Alert {
+                    scope_type,
+                    scope_id: r.scope_id,
+                    company_id: r.company_id,
+                    threshold,
+                    budget: Cents::new(r.budget_cents),
+                    observed: MicroCents::new(r.observed_micros),
+                },
+                scope_name: r.scope_name,
+                month_start: from_ms(r.window_start),
+                created_at: from_ms(r.created_at),
+            })
+        })
+        .collect()
 }

@@ -1,22 +1,61 @@
-//! Companies, agents and projects: the three budget scopes share one row shape, so they
-//! share these queries, parameterised by [`ScopeType`].
+//! Companies, agents and projects: the three budget scopes share one row shape, so they share
+//! these queries, parameterised by [`ScopeType`]. Rows are decoded into [`Scope`] here, once:
+//! a stored value the rules do not know is a decode error naming it, never a guess.
 
-use super::{Conn, Dialect, Sql};
-use crate::model::ScopeType;
+use super::{Conn, Dialect, Sql, decode, from_ms};
+use crate::domain::{
+    budget::Threshold,
+    money::{Cents, MicroCents},
+    scope::{PauseReason, Scope, ScopeType, Status},
+    time::{Month, to_ms},
+};
 
-/// A scope row with its spend in one month (micro-cents).
+/// A scope row with its spend in one month (micro-cents), as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ScopeRow {
-    pub id: String,
-    pub company_id: String,
-    pub name: String,
-    pub status: String,
-    pub budget_monthly_cents: i64,
-    pub pause_reason: Option<String>,
-    pub paused_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub spend_micros: i64,
+struct ScopeRow {
+    id: String,
+    company_id: String,
+    name: String,
+    status: String,
+    budget_monthly_cents: i64,
+    pause_reason: Option<String>,
+    paused_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+    spend_micros: i64,
+}
+
+impl ScopeRow {
+    fn decode(self, kind: ScopeType) -> Result<Scope, sqlx::Error> {
+        let status = Status::parse(&self.status).ok_or_else(|| {
+            decode(format!(
+                "{kind} {}: unknown status {:?}",
+                self.id, self.status
+            ))
+        })?;
+        let pause_reason = self
+            .pause_reason
+            .as_deref()
+            .map(|r| {
+                PauseReason::parse(r).ok_or_else(|| {
+                    decode(format!("{kind} {}: unknown pause reason {r:?}", self.id))
+                })
+            })
+            .transpose()?;
+        Ok(Scope {
+            kind,
+            id: self.id,
+            company_id: self.company_id,
+            name: self.name,
+            status,
+            budget: Cents::new(self.budget_monthly_cents),
+            spend: MicroCents::new(self.spend_micros),
+            pause_reason,
+            paused_at: self.paused_at.map(from_ms),
+            created_at: from_ms(self.created_at),
+            updated_at: from_ms(self.updated_at),
+        })
+    }
 }
 
 fn table(kind: ScopeType) -> &'static str {
@@ -28,13 +67,13 @@ fn table(kind: ScopeType) -> &'static str {
 }
 
 /// `SELECT` of scope rows joined with their spend in `month`; callers append `WHERE ...`.
-fn select(kind: ScopeType, month: i64) -> Sql {
+fn select(kind: ScopeType, month: Month) -> Sql {
     select_with(kind, month, None)
 }
 
 /// [`select`], plus `kind`, `soft_raised` and `hard_raised` columns (the alerts of the
-/// window starting at `alerts_window`) when asked.
-fn select_with(kind: ScopeType, month: i64, alerts_window: Option<i64>) -> Sql {
+/// month starting at `alerts_of`) when asked.
+fn select_with(kind: ScopeType, month: Month, alerts_of: Option<Month>) -> Sql {
     let (company, join) = match kind {
         ScopeType::Company => (
             "s.id",
@@ -55,15 +94,15 @@ fn select_with(kind: ScopeType, month: i64, alerts_window: Option<i64>) -> Sql {
         " AS company_id, s.name, s.status, s.budget_monthly_cents, s.pause_reason, \
          s.paused_at, s.created_at, s.updated_at, COALESCE(r.cost_micros, 0) AS spend_micros",
     );
-    if let Some(window_start) = alerts_window {
+    if let Some(alerts_month) = alerts_of {
         sql.push(&format!(", '{}' AS kind", kind.as_str()));
-        for threshold in ["soft", "hard"] {
+        for threshold in Threshold::ALL {
             sql.push(&format!(
                 ", (SELECT COUNT(*) FROM budget_alerts b WHERE b.scope_type = '{}' \
                  AND b.scope_id = s.id AND b.threshold = '{threshold}' AND b.window_start = ",
                 kind.as_str()
             ))
-            .bind(window_start)
+            .bind(to_ms(alerts_month.start()))
             .push(&format!(") AS {threshold}_raised"));
         }
     }
@@ -71,72 +110,94 @@ fn select_with(kind: ScopeType, month: i64, alerts_window: Option<i64>) -> Sql {
         .push(table(kind))
         .push(" s ")
         .push(join)
-        .bind(month)
+        .bind(month.key())
         .push(" ");
     sql
 }
 
-/// A scope as a batch of events needs it: its row, and which of its alerts this window
+/// A scope as a batch of events needs it: its row, and which of its alerts this month
 /// has already raised.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct BatchScopeRow {
-    pub kind: String,
-    #[sqlx(flatten)]
-    pub row: ScopeRow,
-    pub soft_raised: i64,
-    pub hard_raised: i64,
+#[derive(Debug, Clone)]
+pub struct BatchScope {
+    pub scope: Scope,
+    pub raised: Vec<Threshold>,
 }
 
 /// Every scope a batch of events touches, in one statement: companies, agents and projects
-/// by id, with their spend in `month` and their alerts of the window at `window_start`.
+/// by id, with their spend in `month` and the alerts of `month` they already raised.
 pub async fn get_for_batch(
     conn: &mut Conn,
     wanted: &[(ScopeType, &[String])],
-    month: i64,
-    window_start: i64,
-) -> Result<Vec<BatchScopeRow>, sqlx::Error> {
+    month: Month,
+) -> Result<Vec<BatchScope>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        kind: String,
+        #[sqlx(flatten)]
+        row: ScopeRow,
+        soft_raised: i64,
+        hard_raised: i64,
+    }
     let mut sql = Sql::default();
     for (kind, ids) in wanted.iter().filter(|(_, ids)| !ids.is_empty()) {
         if sql.param_count() > 0 {
             sql.push(" UNION ALL ");
         }
-        sql.append(select_with(*kind, month, Some(window_start)))
+        sql.append(select_with(*kind, month, Some(month)))
             .push("WHERE s.id IN ")
             .bind_list(ids);
     }
     if sql.param_count() == 0 {
         return Ok(Vec::new());
     }
-    sql.fetch_all(conn).await
+    let rows: Vec<Row> = sql.fetch_all(conn).await?;
+    rows.into_iter()
+        .map(|r| {
+            let kind = ScopeType::parse(&r.kind)
+                .ok_or_else(|| decode(format!("unknown scope kind {:?}", r.kind)))?;
+            let raised = [
+                (Threshold::Soft, r.soft_raised),
+                (Threshold::Hard, r.hard_raised),
+            ]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(t, _)| t)
+            .collect();
+            Ok(BatchScope {
+                scope: r.row.decode(kind)?,
+                raised,
+            })
+        })
+        .collect()
 }
 
-pub async fn insert(conn: &mut Conn, kind: ScopeType, row: &ScopeRow) -> Result<(), sqlx::Error> {
+pub async fn insert(conn: &mut Conn, scope: &Scope) -> Result<(), sqlx::Error> {
     let mut sql = Sql::new("INSERT INTO ");
-    sql.push(table(kind)).push(" (id, ");
-    if kind != ScopeType::Company {
+    sql.push(table(scope.kind)).push(" (id, ");
+    if scope.kind != ScopeType::Company {
         sql.push("company_id, ");
     }
     sql.push(
         "name, status, budget_monthly_cents, pause_reason, paused_at, created_at, updated_at) \
          VALUES (",
     );
-    sql.bind(row.id.as_str()).push(", ");
-    if kind != ScopeType::Company {
-        sql.bind(row.company_id.as_str()).push(", ");
+    sql.bind(scope.id.as_str()).push(", ");
+    if scope.kind != ScopeType::Company {
+        sql.bind(scope.company_id.as_str()).push(", ");
     }
-    sql.bind(row.name.as_str())
+    sql.bind(scope.name.as_str())
         .push(", ")
-        .bind(row.status.as_str())
+        .bind(scope.status.as_str())
         .push(", ")
-        .bind(row.budget_monthly_cents)
+        .bind(scope.budget.get())
         .push(", ")
-        .bind(row.pause_reason.clone())
+        .bind(scope.pause_reason.map(|r| r.as_str().to_owned()))
         .push(", ")
-        .bind(row.paused_at)
+        .bind(scope.paused_at.map(to_ms))
         .push(", ")
-        .bind(row.created_at)
+        .bind(to_ms(scope.created_at))
         .push(", ")
-        .bind(row.updated_at)
+        .bind(to_ms(scope.updated_at))
         .push(")");
     sql.execute(conn).await.map(|_| ())
 }
@@ -146,15 +207,19 @@ pub async fn get(
     conn: &mut Conn,
     kind: ScopeType,
     id: &str,
-    month: i64,
-) -> Result<Option<ScopeRow>, sqlx::Error> {
+    month: Month,
+) -> Result<Option<Scope>, sqlx::Error> {
     let mut sql = select(kind, month);
     sql.push("WHERE s.id = ").bind(id);
-    sql.fetch_optional(conn).await
+    sql.fetch_optional::<ScopeRow>(conn)
+        .await?
+        .map(|row| row.decode(kind))
+        .transpose()
 }
 
 /// Locks company rows in id order, the one lock order every writer follows, so writers
-/// touching the same company serialise and never deadlock. A no-op on SQLite.
+/// touching the same company serialise and never deadlock. A no-op on SQLite, whose one
+/// writer already serialises everything.
 pub async fn lock_companies(
     conn: &mut Conn,
     dialect: Dialect,
@@ -172,71 +237,41 @@ pub async fn lock_companies(
     Ok(())
 }
 
-/// All scopes of one kind; of one company unless `kind` is `Company`.
+/// All scopes of one kind, oldest first; of one company unless `kind` is `Company`.
 pub async fn list(
     conn: &mut Conn,
     kind: ScopeType,
     company_id: Option<&str>,
-    month: i64,
-) -> Result<Vec<ScopeRow>, sqlx::Error> {
+    month: Month,
+) -> Result<Vec<Scope>, sqlx::Error> {
     let mut sql = select(kind, month);
     if let (Some(company), true) = (company_id, kind != ScopeType::Company) {
         sql.push("WHERE s.company_id = ").bind(company);
     }
     sql.push(" ORDER BY s.created_at, s.id");
-    sql.fetch_all(conn).await
+    let rows: Vec<ScopeRow> = sql.fetch_all(conn).await?;
+    rows.into_iter().map(|row| row.decode(kind)).collect()
 }
 
 /// Writes name, budget, status and pause fields of one scope.
-pub async fn update(conn: &mut Conn, kind: ScopeType, row: &ScopeRow) -> Result<(), sqlx::Error> {
+pub async fn update(conn: &mut Conn, scope: &Scope) -> Result<(), sqlx::Error> {
     let mut sql = Sql::new("UPDATE ");
-    sql.push(table(kind))
+    sql.push(table(scope.kind))
         .push(" SET name = ")
-        .bind(row.name.as_str())
+        .bind(scope.name.as_str())
         .push(", budget_monthly_cents = ")
-        .bind(row.budget_monthly_cents)
+        .bind(scope.budget.get())
         .push(", status = ")
-        .bind(row.status.as_str())
+        .bind(scope.status.as_str())
         .push(", pause_reason = ")
-        .bind(row.pause_reason.clone())
+        .bind(scope.pause_reason.map(|r| r.as_str().to_owned()))
         .push(", paused_at = ")
-        .bind(row.paused_at)
+        .bind(scope.paused_at.map(to_ms))
         .push(", updated_at = ")
-        .bind(row.updated_at)
+        .bind(to_ms(scope.updated_at))
         .push(" WHERE id = ")
-        .bind(row.id.as_str());
+        .bind(scope.id.as_str());
     sql.execute(conn).await.map(|_| ())
-}
-
-/// A company's hard stop: every active agent of it pauses for budget.
-pub async fn pause_active_agents(
-    conn: &mut Conn,
-    company_id: &str,
-    now_ms: i64,
-) -> Result<u64, sqlx::Error> {
-    let mut sql =
-        Sql::new("UPDATE agents SET status = 'paused', pause_reason = 'budget', paused_at = ");
-    sql.bind(now_ms)
-        .push(", updated_at = ")
-        .bind(now_ms)
-        .push(" WHERE company_id = ")
-        .bind(company_id)
-        .push(" AND status = 'active'");
-    sql.execute(conn).await
-}
-
-/// Agents of a company paused for budget, with their spend in `month`: the candidates to
-/// resume once the company is under its budget again.
-pub async fn budget_paused_agents(
-    conn: &mut Conn,
-    company_id: &str,
-    month: i64,
-) -> Result<Vec<ScopeRow>, sqlx::Error> {
-    let mut sql = select(ScopeType::Agent, month);
-    sql.push("WHERE s.company_id = ")
-        .bind(company_id)
-        .push(" AND s.status = 'paused' AND s.pause_reason = 'budget'");
-    sql.fetch_all(conn).await
 }
 
 /// Companies that have anything paused for budget: what the month rollover looks at.
@@ -249,17 +284,4 @@ pub async fn companies_with_budget_pauses(conn: &mut Conn) -> Result<Vec<String>
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
-}
-
-/// Projects of a company paused for budget, with their spend in `month`.
-pub async fn budget_paused_projects(
-    conn: &mut Conn,
-    company_id: &str,
-    month: i64,
-) -> Result<Vec<ScopeRow>, sqlx::Error> {
-    let mut sql = select(ScopeType::Project, month);
-    sql.push("WHERE s.company_id = ")
-        .bind(company_id)
-        .push(" AND s.status = 'paused' AND s.pause_reason = 'budget'");
-    sql.fetch_all(conn).await
 }

@@ -1,26 +1,69 @@
-//! The cost event ledger: append, look up by idempotency key, list newest first.
+//! The cost event ledger: append, look up by idempotency key, list newest first, reprice.
 
-use super::{Conn, Sql};
+use chrono::{DateTime, Utc};
+
+use super::{Conn, Sql, decode, from_ms};
+use crate::domain::{
+    event::{CostSource, RecordedEvent, TokenCounts},
+    money::{MicroCents, Tokens},
+    time::to_ms,
+};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct EventRow {
-    pub id: String,
-    pub company_id: String,
-    pub agent_id: String,
-    pub project_id: Option<String>,
-    pub provider: String,
-    pub model: String,
-    pub input_tokens: i64,
-    pub cached_input_tokens: i64,
-    pub output_tokens: i64,
-    pub cost_micros: i64,
-    pub cost_source: String,
-    pub occurred_at: i64,
-    pub created_at: i64,
-    pub event_key: Option<String>,
-    pub fingerprint: Option<String>,
-    pub price_id: Option<String>,
-    pub cache_write_tokens: i64,
+struct EventRow {
+    id: String,
+    company_id: String,
+    agent_id: String,
+    project_id: Option<String>,
+    provider: String,
+    model: String,
+    input_tokens: i64,
+    cached_input_tokens: i64,
+    output_tokens: i64,
+    cost_micros: i64,
+    cost_source: String,
+    occurred_at: i64,
+    created_at: i64,
+    event_key: Option<String>,
+    fingerprint: Option<String>,
+    price_id: Option<String>,
+    cache_write_tokens: i64,
+}
+
+impl EventRow {
+    fn decode(self) -> Result<RecordedEvent, sqlx::Error> {
+        let source = CostSource::parse(&self.cost_source).ok_or_else(|| {
+            decode(format!(
+                "event {}: unknown cost source {:?}",
+                self.id, self.cost_source
+            ))
+        })?;
+        Ok(RecordedEvent {
+            id: self.id,
+            company_id: self.company_id,
+            agent_id: self.agent_id,
+            project_id: self.project_id,
+            provider: self.provider,
+            model: self.model,
+            tokens: TokenCounts {
+                input: Tokens::new(self.input_tokens),
+                cached_input: Tokens::new(self.cached_input_tokens),
+                cache_write: Tokens::new(self.cache_write_tokens),
+                output: Tokens::new(self.output_tokens),
+            },
+            cost: MicroCents::new(self.cost_micros),
+            source,
+            price_id: self.price_id,
+            occurred_at: from_ms(self.occurred_at),
+            created_at: from_ms(self.created_at),
+            event_key: self.event_key,
+            fingerprint: self.fingerprint,
+        })
+    }
+}
+
+fn decode_all(rows: Vec<EventRow>) -> Result<Vec<RecordedEvent>, sqlx::Error> {
+    rows.into_iter().map(EventRow::decode).collect()
 }
 
 const COLUMNS: &str = "id, company_id, agent_id, project_id, provider, model, input_tokens, \
@@ -31,44 +74,44 @@ const COLUMN_COUNT: usize = 17;
 /// Rows per `INSERT`: keeps statements under SQLite's and PostgreSQL's parameter limits.
 const INSERT_CHUNK: usize = 500;
 
-pub async fn insert_many(conn: &mut Conn, rows: &[EventRow]) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(INSERT_CHUNK) {
+pub async fn insert_many(conn: &mut Conn, events: &[RecordedEvent]) -> Result<(), sqlx::Error> {
+    for chunk in events.chunks(INSERT_CHUNK) {
         let mut sql = Sql::new(format!("INSERT INTO cost_events ({COLUMNS}) VALUES "));
-        for (i, r) in chunk.iter().enumerate() {
+        for (i, e) in chunk.iter().enumerate() {
             sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(r.id.as_str())
+                .bind(e.id.as_str())
                 .push(", ")
-                .bind(r.company_id.as_str())
+                .bind(e.company_id.as_str())
                 .push(", ")
-                .bind(r.agent_id.as_str())
+                .bind(e.agent_id.as_str())
                 .push(", ")
-                .bind(r.project_id.clone())
+                .bind(e.project_id.clone())
                 .push(", ")
-                .bind(r.provider.as_str())
+                .bind(e.provider.as_str())
                 .push(", ")
-                .bind(r.model.as_str())
+                .bind(e.model.as_str())
                 .push(", ")
-                .bind(r.input_tokens)
+                .bind(e.tokens.input.get())
                 .push(", ")
-                .bind(r.cached_input_tokens)
+                .bind(e.tokens.cached_input.get())
                 .push(", ")
-                .bind(r.output_tokens)
+                .bind(e.tokens.output.get())
                 .push(", ")
-                .bind(r.cost_micros)
+                .bind(e.cost.get())
                 .push(", ")
-                .bind(r.cost_source.as_str())
+                .bind(e.source.as_str())
                 .push(", ")
-                .bind(r.occurred_at)
+                .bind(to_ms(e.occurred_at))
                 .push(", ")
-                .bind(r.created_at)
+                .bind(to_ms(e.created_at))
                 .push(", ")
-                .bind(r.event_key.clone())
+                .bind(e.event_key.clone())
                 .push(", ")
-                .bind(r.fingerprint.clone())
+                .bind(e.fingerprint.clone())
                 .push(", ")
-                .bind(r.price_id.clone())
+                .bind(e.price_id.clone())
                 .push(", ")
-                .bind(r.cache_write_tokens)
+                .bind(e.tokens.cache_write.get())
                 .push(")");
         }
         debug_assert_eq!(sql.param_count(), chunk.len() * COLUMN_COUNT);
@@ -83,7 +126,7 @@ pub async fn find_by_keys(
     conn: &mut Conn,
     agents: &[String],
     keys: &[String],
-) -> Result<Vec<EventRow>, sqlx::Error> {
+) -> Result<Vec<RecordedEvent>, sqlx::Error> {
     if agents.is_empty() || keys.is_empty() {
         return Ok(Vec::new());
     }
@@ -93,7 +136,7 @@ pub async fn find_by_keys(
     sql.bind_list(agents)
         .push(" AND event_key IN ")
         .bind_list(keys);
-    sql.fetch_all(conn).await
+    decode_all(sql.fetch_all(conn).await?)
 }
 
 /// Which events to list. `project` is `Some(None)` for events without a project.
@@ -102,15 +145,15 @@ pub struct EventQuery {
     pub company_id: String,
     pub agent_id: Option<String>,
     pub project: Option<Option<String>>,
-    pub from_ms: Option<i64>,
-    pub to_ms: Option<i64>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
     /// Continue after this (occurred_at, id), exclusive.
-    pub after: Option<(i64, String)>,
+    pub after: Option<(DateTime<Utc>, String)>,
     pub limit: i64,
 }
 
 /// Events newest first (by occurrence, then id), at most `limit`.
-pub async fn list(conn: &mut Conn, q: &EventQuery) -> Result<Vec<EventRow>, sqlx::Error> {
+pub async fn list(conn: &mut Conn, q: &EventQuery) -> Result<Vec<RecordedEvent>, sqlx::Error> {
     let mut sql = Sql::new(format!(
         "SELECT {COLUMNS} FROM cost_events WHERE company_id = "
     ));
@@ -127,58 +170,73 @@ pub async fn list(conn: &mut Conn, q: &EventQuery) -> Result<Vec<EventRow>, sqlx
         }
         None => {}
     }
-    if let Some(from) = q.from_ms {
-        sql.push(" AND occurred_at >= ").bind(from);
+    if let Some(from) = q.from {
+        sql.push(" AND occurred_at >= ").bind(to_ms(from));
     }
-    if let Some(to) = q.to_ms {
-        sql.push(" AND occurred_at < ").bind(to);
+    if let Some(to) = q.to {
+        sql.push(" AND occurred_at < ").bind(to_ms(to));
     }
     if let Some((at, id)) = &q.after {
+        let at = to_ms(*at);
         sql.push(" AND (occurred_at < ")
-            .bind(*at)
+            .bind(at)
             .push(" OR (occurred_at = ")
-            .bind(*at)
+            .bind(at)
             .push(" AND id < ")
             .bind(id.as_str())
             .push("))");
     }
     sql.push(" ORDER BY occurred_at DESC, id DESC LIMIT ")
         .bind(q.limit);
-    sql.fetch_all(conn).await
+    decode_all(sql.fetch_all(conn).await?)
 }
 
-/// Unpriced events of a company with `from_ms <= occurred_at < to_ms`, oldest first.
+/// Up to `limit` unpriced events of a company with `from <= occurred_at < to` and
+/// `(occurred_at, id)` after `after`, oldest first: one chunk of a reprice.
 pub async fn unpriced_in(
     conn: &mut Conn,
     company_id: &str,
-    from_ms: i64,
-    to_ms: i64,
-) -> Result<Vec<EventRow>, sqlx::Error> {
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: i64,
+) -> Result<Vec<RecordedEvent>, sqlx::Error> {
     let mut sql = Sql::new(format!(
         "SELECT {COLUMNS} FROM cost_events WHERE company_id = "
     ));
     sql.bind(company_id)
         .push(" AND cost_source = 'unpriced' AND occurred_at >= ")
-        .bind(from_ms)
+        .bind(to_ms(from))
         .push(" AND occurred_at < ")
-        .bind(to_ms)
-        .push(" ORDER BY occurred_at, id");
-    sql.fetch_all(conn).await
+        .bind(to_ms(to));
+    if let Some((at, id)) = after {
+        let at = to_ms(*at);
+        sql.push(" AND (occurred_at > ")
+            .bind(at)
+            .push(" OR (occurred_at = ")
+            .bind(at)
+            .push(" AND id > ")
+            .bind(id.as_str())
+            .push("))");
+    }
+    sql.push(" ORDER BY occurred_at, id LIMIT ").bind(limit);
+    decode_all(sql.fetch_all(conn).await?)
 }
 
-/// Records a computed cost on an event that had none.
+/// Records a computed cost on an event that had none. Answers whether it was still
+/// unpriced (a concurrent reprice may have priced it first).
 pub async fn set_computed_cost(
     conn: &mut Conn,
     id: &str,
-    cost_micros: i64,
+    cost: MicroCents,
     price_id: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let mut sql = Sql::new("UPDATE cost_events SET cost_source = 'computed', cost_micros = ");
-    sql.bind(cost_micros)
+    sql.bind(cost.get())
         .push(", price_id = ")
         .bind(price_id)
         .push(" WHERE id = ")
         .bind(id)
         .push(" AND cost_source = 'unpriced'");
-    sql.execute(conn).await.map(|_| ())
+    Ok(sql.execute(conn).await? > 0)
 }

@@ -31,17 +31,6 @@ pub enum Dialect {
     Postgres,
 }
 
-impl Dialect {
-    /// Suffix that locks the selected rows until the transaction ends. SQLite has a single
-    /// writer, so its transactions are serial already.
-    pub fn for_update(self) -> &'static str {
-        match self {
-            Self::Sqlite => "",
-            Self::Postgres => " FOR UPDATE",
-        }
-    }
-}
-
 /// The database handle: a pool for reads and one for writes. On SQLite the write pool has
 /// a single connection, so writers queue in the process instead of failing with `BUSY`;
 /// on PostgreSQL both are the same pool and row locks order the writers.
@@ -297,6 +286,13 @@ impl Drop for WriteTx {
             conn.close_on_drop();
         }
     }
+}
+
+pub(crate) use crate::domain::time::from_ms;
+
+/// A stored value the rules do not know (a status, a kind): one clear error, never a guess.
+pub(crate) fn decode(message: String) -> sqlx::Error {
+    sqlx::Error::Decode(message.into())
 }
 
 /// A value bound into dynamically built SQL.

@@ -2,18 +2,44 @@
 //! Month-aligned windows read the monthly rollups, day-aligned ones the daily rollup, and
 //! anything else sums the events themselves (indexed by company and time).
 
-use super::{Conn, Sql};
-use crate::server::{service::window, store::rollups::Metrics};
+use chrono::{DateTime, Utc};
+
+use super::{Conn, Sql, decode, rollups::MetricsRow};
+use crate::domain::{
+    money::Cents,
+    rollup::Metrics,
+    scope::{PauseReason, Status},
+    time::{Day, Month, Window, to_ms},
+};
 
 /// Where a report's figures come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
-    /// Monthly rollups, months `first..=last` (YYYYMM).
-    Months { first: i64, last: i64 },
-    /// The daily company rollup, days `first..=last` since the epoch.
-    Days { first: i64, last: i64 },
-    /// The events, `from_ms <= occurred_at < to_ms`.
-    Events { from_ms: i64, to_ms: i64 },
+    /// Monthly rollups, months `first..=last`.
+    Months { first: Month, last: Month },
+    /// The daily company rollup, days `first..=last`.
+    Days { first: Day, last: Day },
+    /// The events, `from <= occurred_at < to`.
+    Events {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+}
+
+impl Source {
+    /// The cheapest source that answers `window` exactly.
+    pub fn for_window(window: &Window) -> Self {
+        if let Some((first, last)) = window.whole_months() {
+            Self::Months { first, last }
+        } else if let Some((first, last)) = window.whole_days() {
+            Self::Days { first, last }
+        } else {
+            Self::Events {
+                from: window.start,
+                to: window.end,
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,12 +53,19 @@ pub enum Group {
 
 /// One group's totals. `k1`/`k2` are the group's key: agent id, project id (empty for
 /// "no project"), provider and model, or the day number as text.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct GroupRow {
     pub k1: String,
     pub k2: String,
-    #[sqlx(flatten)]
     pub metrics: Metrics,
+}
+
+#[derive(sqlx::FromRow)]
+struct RawGroupRow {
+    k1: String,
+    k2: String,
+    #[sqlx(flatten)]
+    metrics: MetricsRow,
 }
 
 const ROLLUP_SUMS: &str = "CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) AS cost_micros, \
@@ -62,7 +95,17 @@ pub async fn grouped(
     source: Source,
     group: Group,
 ) -> Result<Vec<GroupRow>, sqlx::Error> {
-    grouped_sql(company_id, source, group).fetch_all(conn).await
+    let rows: Vec<RawGroupRow> = grouped_sql(company_id, source, group)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| GroupRow {
+            k1: r.k1,
+            k2: r.k2,
+            metrics: r.metrics.into(),
+        })
+        .collect())
 }
 
 /// One row per agent of a company, zero spend included: its state and its totals over
@@ -71,9 +114,9 @@ pub async fn grouped(
 pub struct AgentTotalsRow {
     pub id: String,
     pub name: String,
-    pub status: String,
-    pub pause_reason: Option<String>,
-    pub budget_monthly_cents: i64,
+    pub status: Status,
+    pub pause_reason: Option<PauseReason>,
+    pub budget: Cents,
     pub metrics: Metrics,
 }
 
@@ -101,7 +144,7 @@ pub async fn agent_totals(
         // One month, the common case: each agent's rollup row by primary key, no grouping.
         Source::Months { first, last } if first == last => {
             sql.push("rollup_agent_month t ON t.agent_id = s.id AND t.month = ")
-                .bind(first);
+                .bind(first.key());
         }
         _ => {
             sql.push("(")
@@ -130,39 +173,52 @@ pub async fn agent_totals(
     );
     let tuples: Vec<Tuple> =
         serde_json::from_str(&doc).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    Ok(tuples
+    tuples
         .into_iter()
-        .map(|t| AgentTotalsRow {
-            id: t.0,
-            name: t.1,
-            status: t.2,
-            pause_reason: t.3,
-            budget_monthly_cents: t.4,
-            metrics: Metrics {
-                cost_micros: t.5,
-                input_tokens: t.6,
-                cached_input_tokens: t.7,
-                output_tokens: t.8,
-                event_count: t.9,
-                unpriced_count: t.10,
-                unpriced_tokens: t.11,
-            },
+        .map(|t| {
+            let status = Status::parse(&t.2)
+                .ok_or_else(|| decode(format!("agent {}: unknown status {:?}", t.0, t.2)))?;
+            let pause_reason = t
+                .3
+                .as_deref()
+                .map(|r| {
+                    PauseReason::parse(r)
+                        .ok_or_else(|| decode(format!("agent {}: unknown pause reason {r:?}", t.0)))
+                })
+                .transpose()?;
+            Ok(AgentTotalsRow {
+                id: t.0,
+                name: t.1,
+                status,
+                pause_reason,
+                budget: Cents::new(t.4),
+                metrics: MetricsRow {
+                    cost_micros: t.5,
+                    input_tokens: t.6,
+                    cached_input_tokens: t.7,
+                    output_tokens: t.8,
+                    event_count: t.9,
+                    unpriced_count: t.10,
+                    unpriced_tokens: t.11,
+                }
+                .into(),
+            })
         })
-        .collect())
+        .collect()
 }
 
 fn grouped_sql(company_id: &str, source: Source, group: Group) -> Sql {
     let source = match (source, group) {
         (Source::Days { first, last }, Group::Agent | Group::Project | Group::Model) => {
             Source::Events {
-                from_ms: first * window::DAY_MS,
-                to_ms: (last + 1) * window::DAY_MS,
+                from: first.start(),
+                to: last.next().start(),
             }
         }
-        (Source::Months { first, last }, Group::Day) => {
-            let (first, last) = window::month_days(first, last);
-            Source::Days { first, last }
-        }
+        (Source::Months { first, last }, Group::Day) => Source::Days {
+            first: first.first_day(),
+            last: last.last_day(),
+        },
         (s, _) => s,
     };
     let (table, k1, k2, sums, time_column) = match (source, group) {
@@ -199,19 +255,22 @@ fn grouped_sql(company_id: &str, source: Source, group: Group) -> Sql {
         "SELECT {k1} AS k1, {k2} AS k2, {sums} FROM {table} WHERE company_id = "
     ));
     sql.bind(company_id);
-    match source {
-        Source::Months { first, last } | Source::Days { first, last } => {
-            sql.push(&format!(" AND {time_column} >= "))
-                .bind(first)
-                .push(&format!(" AND {time_column} <= "))
-                .bind(last);
-        }
-        Source::Events { from_ms, to_ms } => {
+    let range = match source {
+        Source::Months { first, last } => Some((first.key(), last.key())),
+        Source::Days { first, last } => Some((first.number(), last.number())),
+        Source::Events { from, to } => {
             sql.push(" AND occurred_at >= ")
-                .bind(from_ms)
+                .bind(to_ms(from))
                 .push(" AND occurred_at < ")
-                .bind(to_ms);
+                .bind(to_ms(to));
+            None
         }
+    };
+    if let Some((first, last)) = range {
+        sql.push(&format!(" AND {time_column} >= "))
+            .bind(first)
+            .push(&format!(" AND {time_column} <= "))
+            .bind(last);
     }
     // PostgreSQL refuses constants in GROUP BY: group by the real key columns only.
     let keys: Vec<&str> = [k1, k2].into_iter().filter(|k| *k != "''").collect();

@@ -4,10 +4,15 @@
 use std::collections::BTreeMap;
 
 use super::{Conn, Param, Sql};
+use crate::domain::{
+    ledger::CompanyTotals,
+    money::{MicroCents, Tokens},
+    rollup::{Metrics, RollupKey},
+};
 
-/// Sums over a set of events.
+/// [`Metrics`] as stored: seven integer columns.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
-pub struct Metrics {
+pub struct MetricsRow {
     pub cost_micros: i64,
     pub input_tokens: i64,
     pub cached_input_tokens: i64,
@@ -17,113 +22,86 @@ pub struct Metrics {
     pub unpriced_tokens: i64,
 }
 
-impl Metrics {
-    pub fn add(&mut self, other: &Metrics) {
-        self.cost_micros += other.cost_micros;
-        self.input_tokens += other.input_tokens;
-        self.cached_input_tokens += other.cached_input_tokens;
-        self.output_tokens += other.output_tokens;
-        self.event_count += other.event_count;
-        self.unpriced_count += other.unpriced_count;
-        self.unpriced_tokens += other.unpriced_tokens;
-    }
-}
-
-/// The row of one rollup table an event adds to.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum RollupKey {
-    CompanyMonth {
-        company_id: String,
-        month: i64,
-    },
-    AgentMonth {
-        agent_id: String,
-        month: i64,
-        company_id: String,
-    },
-    /// `project_id` is empty for spend without a project.
-    ProjectMonth {
-        company_id: String,
-        month: i64,
-        project_id: String,
-    },
-    ModelMonth {
-        company_id: String,
-        month: i64,
-        provider: String,
-        model: String,
-    },
-    CompanyDay {
-        company_id: String,
-        day: i64,
-    },
-}
-
-impl RollupKey {
-    /// Table, key columns and primary-key columns.
-    fn shape(&self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            Self::CompanyMonth { .. } => (
-                "rollup_company_month",
-                "company_id, month",
-                "company_id, month",
-            ),
-            Self::AgentMonth { .. } => (
-                "rollup_agent_month",
-                "agent_id, month, company_id",
-                "agent_id, month",
-            ),
-            Self::ProjectMonth { .. } => (
-                "rollup_project_month",
-                "company_id, month, project_id",
-                "company_id, month, project_id",
-            ),
-            Self::ModelMonth { .. } => (
-                "rollup_model_month",
-                "company_id, month, provider, model",
-                "company_id, month, provider, model",
-            ),
-            Self::CompanyDay { .. } => ("rollup_company_day", "company_id, day", "company_id, day"),
+impl From<MetricsRow> for Metrics {
+    fn from(r: MetricsRow) -> Self {
+        Self {
+            cost: MicroCents::new(r.cost_micros),
+            input_tokens: Tokens::new(r.input_tokens),
+            cached_input_tokens: Tokens::new(r.cached_input_tokens),
+            output_tokens: Tokens::new(r.output_tokens),
+            event_count: r.event_count,
+            unpriced_count: r.unpriced_count,
+            unpriced_tokens: Tokens::new(r.unpriced_tokens),
         }
     }
+}
 
-    fn values(&self) -> Vec<Param> {
-        match self {
-            Self::CompanyMonth { company_id, month } => {
-                vec![company_id.as_str().into(), (*month).into()]
-            }
-            Self::AgentMonth {
-                agent_id,
-                month,
-                company_id,
-            } => vec![
-                agent_id.as_str().into(),
-                (*month).into(),
-                company_id.as_str().into(),
-            ],
-            Self::ProjectMonth {
-                company_id,
-                month,
-                project_id,
-            } => vec![
-                company_id.as_str().into(),
-                (*month).into(),
-                project_id.as_str().into(),
-            ],
-            Self::ModelMonth {
-                company_id,
-                month,
-                provider,
-                model,
-            } => vec![
-                company_id.as_str().into(),
-                (*month).into(),
-                provider.as_str().into(),
-                model.as_str().into(),
-            ],
-            Self::CompanyDay { company_id, day } => {
-                vec![company_id.as_str().into(), (*day).into()]
-            }
+/// Table, key columns and primary-key columns of a rollup.
+fn shape(key: &RollupKey) -> (&'static str, &'static str, &'static str) {
+    match key {
+        RollupKey::CompanyMonth { .. } => (
+            "rollup_company_month",
+            "company_id, month",
+            "company_id, month",
+        ),
+        RollupKey::AgentMonth { .. } => (
+            "rollup_agent_month",
+            "agent_id, month, company_id",
+            "agent_id, month",
+        ),
+        RollupKey::ProjectMonth { .. } => (
+            "rollup_project_month",
+            "company_id, month, project_id",
+            "company_id, month, project_id",
+        ),
+        RollupKey::ModelMonth { .. } => (
+            "rollup_model_month",
+            "company_id, month, provider, model",
+            "company_id, month, provider, model",
+        ),
+        RollupKey::CompanyDay { .. } => {
+            ("rollup_company_day", "company_id, day", "company_id, day")
+        }
+    }
+}
+
+fn values(key: &RollupKey) -> Vec<Param> {
+    match key {
+        RollupKey::CompanyMonth { company_id, month } => {
+            vec![company_id.as_str().into(), month.key().into()]
+        }
+        RollupKey::AgentMonth {
+            agent_id,
+            month,
+            company_id,
+        } => vec![
+            agent_id.as_str().into(),
+            month.key().into(),
+            company_id.as_str().into(),
+        ],
+        // Spend without a project is stored under the empty project id.
+        RollupKey::ProjectMonth {
+            company_id,
+            month,
+            project_id,
+        } => vec![
+            company_id.as_str().into(),
+            month.key().into(),
+            project_id.as_deref().unwrap_or_default().into(),
+        ],
+        RollupKey::ModelMonth {
+            company_id,
+            month,
+            provider,
+            model,
+        } => vec![
+            company_id.as_str().into(),
+            month.key().into(),
+            provider.as_str().into(),
+            model.as_str().into(),
+        ],
+        RollupKey::CompanyDay { company_id, day } => {
+            vec![company_id.as_str().into(), day.number().into()]
         }
     }
 }
@@ -142,8 +120,8 @@ const METRIC_COLUMNS: [&str; 7] = [
 const UPSERT_CHUNK: usize = 400;
 
 /// Adds each delta (negative ones too, when a reprice moves events out of "unpriced") to its
-/// rollup row, creating rows as needed. Deltas are grouped per
-/// table and written with one multi-row upsert each.
+/// rollup row, creating rows as needed. Deltas are grouped per table and written with one
+/// multi-row upsert each.
 pub async fn add(
     conn: &mut Conn,
     deltas: &BTreeMap<RollupKey, Metrics>,
@@ -151,7 +129,7 @@ pub async fn add(
     let mut by_table: BTreeMap<&'static str, Vec<(&RollupKey, &Metrics)>> = BTreeMap::new();
     for (key, metrics) in deltas {
         by_table
-            .entry(key.shape().0)
+            .entry(shape(key).0)
             .or_default()
             .push((key, metrics));
     }
@@ -167,29 +145,29 @@ async fn upsert(conn: &mut Conn, rows: &[(&RollupKey, &Metrics)]) -> Result<(), 
     let Some((first, _)) = rows.first() else {
         return Ok(());
     };
-    let (table, key_columns, pk) = first.shape();
+    let (table, key_columns, pk) = shape(first);
     let mut sql = Sql::new(format!(
         "INSERT INTO {table} ({key_columns}, {}) VALUES ",
         METRIC_COLUMNS.join(", ")
     ));
     for (i, (key, m)) in rows.iter().enumerate() {
         sql.push(if i == 0 { "(" } else { ", (" });
-        for v in key.values() {
+        for v in values(key) {
             sql.bind(v).push(", ");
         }
-        sql.bind(m.cost_micros)
+        sql.bind(m.cost.get())
             .push(", ")
-            .bind(m.input_tokens)
+            .bind(m.input_tokens.get())
             .push(", ")
-            .bind(m.cached_input_tokens)
+            .bind(m.cached_input_tokens.get())
             .push(", ")
-            .bind(m.output_tokens)
+            .bind(m.output_tokens.get())
             .push(", ")
             .bind(m.event_count)
             .push(", ")
             .bind(m.unpriced_count)
             .push(", ")
-            .bind(m.unpriced_tokens)
+            .bind(m.unpriced_tokens.get())
             .push(")");
     }
     sql.push(&format!(" ON CONFLICT ({pk}) DO UPDATE SET "));
@@ -202,25 +180,19 @@ async fn upsert(conn: &mut Conn, rows: &[(&RollupKey, &Metrics)]) -> Result<(), 
     sql.execute(conn).await.map(|_| ())
 }
 
-/// Each company's totals over all time (every month of its rollup), for the overflow
-/// bounds of the ledger.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
-pub struct CompanyTotalsRow {
-    pub cost_micros: i64,
-    pub input_tokens: i64,
-    pub cached_input_tokens: i64,
-    pub output_tokens: i64,
-}
-
+/// Each company's totals over all time (every month of its rollup), for the bounds of the
+/// ledger (`domain::ledger`).
 pub async fn company_totals(
     conn: &mut Conn,
     company_ids: &[String],
-) -> Result<Vec<(String, CompanyTotalsRow)>, sqlx::Error> {
+) -> Result<Vec<(String, CompanyTotals)>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
         company_id: String,
-        #[sqlx(flatten)]
-        totals: CompanyTotalsRow,
+        cost_micros: i64,
+        input_tokens: i64,
+        cached_input_tokens: i64,
+        output_tokens: i64,
     }
     let mut sql = Sql::new(
         "SELECT company_id, CAST(SUM(cost_micros) AS BIGINT) AS cost_micros, \
@@ -231,5 +203,16 @@ pub async fn company_totals(
     );
     sql.bind_list(company_ids).push(" GROUP BY company_id");
     let rows: Vec<Row> = sql.fetch_all(conn).await?;
-    Ok(rows.into_iter().map(|r| (r.company_id, r.totals)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let totals = CompanyTotals {
+                cost: MicroCents::new(r.cost_micros),
+                input: Tokens::new(r.input_tokens),
+                cached_input: Tokens::new(r.cached_input_tokens),
+                output: Tokens::new(r.output_tokens),
+            };
+            (r.company_id, totals)
+        })
+        .collect())
 }

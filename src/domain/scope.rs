@@ -1,0 +1,150 @@
+//! The three things that carry a monthly budget (a company, an agent, a project) and the
+//! words for their state. One shape for all three: [`Scope`].
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    budget::BudgetLevel,
+    money::{Cents, MicroCents, percent_of},
+};
+
+/// Defines a closed set of words with one spelling each, on the wire and in storage: parsed
+/// in one place, printed in one place.
+macro_rules! words {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text),+
+                }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($text => Some(Self::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use words;
+
+words!(
+    /// Which kind of scope.
+    ScopeType { Company = "company", Agent = "agent", Project = "project" }
+);
+words!(
+    /// A scope's state. `Terminated` is for agents only and final.
+    Status { Active = "active", Paused = "paused", Terminated = "terminated" }
+);
+words!(
+    /// Why a scope is paused: by a manager (lifted only by hand) or by a budget (lifted as
+    /// soon as the budget no longer blocks it).
+    PauseReason { Manual = "manual", Budget = "budget" }
+);
+
+/// A scope and its spend in the current month.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scope {
+    pub kind: ScopeType,
+    pub id: String,
+    /// For a company, its own id.
+    pub company_id: String,
+    pub name: String,
+    pub status: Status,
+    pub budget: Cents,
+    pub spend: MicroCents,
+    pub pause_reason: Option<PauseReason>,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Scope {
+    /// A new, active scope with nothing spent.
+    pub fn new(
+        kind: ScopeType,
+        id: String,
+        company_id: String,
+        name: String,
+        budget: Cents,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            kind,
+            id,
+            company_id,
+            name,
+            status: Status::Active,
+            budget,
+            spend: MicroCents::ZERO,
+            pause_reason: None,
+            paused_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    pub fn level(&self) -> BudgetLevel {
+        BudgetLevel::of(self.spend, self.budget)
+    }
+
+    /// At or past 100% of a budget that is set.
+    pub fn over(&self) -> bool {
+        self.level() == BudgetLevel::HardStop
+    }
+
+    /// Spend as a percentage of the budget, rounded to 2 decimals; 0 without a budget.
+    pub fn utilization(&self) -> f64 {
+        percent_of(self.spend, self.budget)
+    }
+
+    pub(crate) fn pause(&mut self, reason: PauseReason, now: DateTime<Utc>) {
+        self.status = Status::Paused;
+        self.pause_reason = Some(reason);
+        self.paused_at = Some(now);
+        self.updated_at = now;
+    }
+
+    pub(crate) fn resume(&mut self, now: DateTime<Utc>) {
+        self.status = Status::Active;
+        self.pause_reason = None;
+        self.paused_at = None;
+        self.updated_at = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_have_one_spelling() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(*s));
+            assert_eq!(
+                serde_json::to_string(s).expect("json"),
+                format!("\"{}\"", s.as_str())
+            );
+        }
+        assert_eq!(ScopeType::parse("agent"), Some(ScopeType::Agent));
+        assert_eq!(PauseReason::parse("Budget"), None);
+        assert_eq!(ScopeType::Project.to_string(), "project");
+    }
+}

@@ -1,0 +1,96 @@
+//! A whole company under its lock: the company, all its agents and projects with this
+//! month's spend, settled by the one budget rule (`domain::budget::settle`) and written back.
+//! Budget and status changes, the month rollover and repricing go through here; ingest
+//! settles the scopes its events touch and comes here only when a company pauses or
+//! resumes (then every agent follows).
+
+use chrono::{DateTime, Utc};
+
+use crate::{
+    domain::{
+        budget::{self, Raised, Settlement},
+        scope::{Scope, ScopeType},
+        time::Month,
+    },
+    server::store::{Conn, Dialect, alerts, entities},
+};
+
+pub(crate) struct CompanyState {
+    pub(crate) company: Scope,
+    pub(crate) agents: Vec<Scope>,
+    pub(crate) projects: Vec<Scope>,
+    /// As loaded, to write back only what changed.
+    loaded: Vec<Scope>,
+}
+
+impl CompanyState {
+    /// Locks the company (PostgreSQL) and loads it whole; `None` if it does not exist.
+    pub(crate) async fn load(
+        conn: &mut Conn,
+        dialect: Dialect,
+        company_id: &str,
+        month: Month,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        entities::lock_companies(conn, dialect, &[company_id.to_owned()]).await?;
+        let Some(company) = entities::get(conn, ScopeType::Company, company_id, month).await?
+        else {
+            return Ok(None);
+        };
+        let agents = entities::list(conn, ScopeType::Agent, Some(company_id), month).await?;
+        let projects = entities::list(conn, ScopeType::Project, Some(company_id), month).await?;
+        let loaded = std::iter::once(company.clone())
+            .chain(agents.iter().cloned())
+            .chain(projects.iter().cloned())
+            .collect();
+        Ok(Some(Self {
+            company,
+            agents,
+            projects,
+            loaded,
+        }))
+    }
+
+    /// The scope `kind`/`id` of this company, if it is one.
+    pub(crate) fn scope_mut(&mut self, kind: ScopeType, id: &str) -> Option<&mut Scope> {
+        match kind {
+            ScopeType::Company => (self.company.id == id).then_some(&mut self.company),
+            ScopeType::Agent => self.agents.iter_mut().find(|s| s.id == id),
+            ScopeType::Project => self.projects.iter_mut().find(|s| s.id == id),
+        }
+    }
+
+    /// Runs the budget rule over the whole company.
+    pub(crate) fn settle(&mut self, now: DateTime<Utc>) -> Settlement {
+        let mut members: Vec<&mut Scope> = self
+            .agents
+            .iter_mut()
+            .chain(self.projects.iter_mut())
+            .collect();
+        // The store skips alerts already raised this month: everything reached is offered.
+        budget::settle(&mut self.company, &mut members, &mut Raised::new(), now)
+    }
+
+    /// Writes the alerts and every scope that differs from what was loaded.
+    pub(crate) async fn save(
+        self,
+        conn: &mut Conn,
+        alerts: &[budget::Alert],
+        month: Month,
+        now: DateTime<Utc>,
+    ) -> Result<Scope, sqlx::Error> {
+        alerts::insert_many(conn, alerts, month, now).await?;
+        let current = std::iter::once(&self.company)
+            .chain(self.agents.iter())
+            .chain(self.projects.iter());
+        for scope in current {
+            let before = self
+                .loaded
+                .iter()
+                .find(|s| s.kind == scope.kind && s.id == scope.id);
+            if before != Some(scope) {
+                entities::update(conn, scope).await?;
+            }
+        }
+        Ok(self.company)
+    }
+}

@@ -1,0 +1,291 @@
+//! Cost event ingest: validated events queue to one committer per process, which commits
+//! whatever has queued up in one transaction (one fsync for all of them) and only then
+//! answers each request: a 201 always means "on disk".
+//!
+//! - [`committer`]: the queue, its batching, and the promises about answering.
+//! - [`batch`]: one transaction's worth of events, applied in arrival order, so sums are
+//!   exact and every budget crossing happens once.
+//! - This file: the service's entry points, and committing a batch with retries.
+
+mod batch;
+mod committer;
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use sha2::{Digest, Sha256};
+use tokio::sync::oneshot;
+
+use self::committer::{Committer, Refused};
+use super::Service;
+use crate::{
+    domain::{
+        Field, Invalid,
+        event::{NewCostEvent, ValidEvent},
+    },
+    model::IngestedEvent,
+    server::{
+        clock::Clock,
+        error::{AppError, AppResult},
+        store::Db,
+    },
+};
+
+/// Most events one batch request may carry.
+pub const MAX_BATCH_EVENTS: usize = 1_000;
+
+/// What became of one reported event.
+#[derive(Debug, Clone)]
+pub enum IngestOutcome {
+    /// Stored now (201).
+    Created(IngestedEvent),
+    /// Its idempotency key was seen before with the same body: the first event (200).
+    Replayed(IngestedEvent),
+}
+
+/// An event ready for the committer, with the hash that tells a retry from a reused key.
+#[derive(Debug, Clone)]
+pub(crate) struct QueuedEvent {
+    pub(crate) event: ValidEvent,
+    pub(crate) fingerprint: String,
+}
+
+fn queued(event: ValidEvent) -> QueuedEvent {
+    let fingerprint = hex::encode(Sha256::digest(event.canonical().as_bytes()));
+    QueuedEvent { event, fingerprint }
+}
+
+impl Service {
+    /// Validates, stores and enforces one event; returns once it is committed.
+    pub async fn ingest_event(
+        &self,
+        company_id: &str,
+        event: NewCostEvent,
+    ) -> AppResult<IngestOutcome> {
+        let valid = event.validate(company_id, self.now())?;
+        self.ingestor
+            .submit(vec![queued(valid)])
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(AppError::internal("no result")))
+    }
+
+    /// Validates, stores and enforces up to [`MAX_BATCH_EVENTS`] events, each on its own:
+    /// one answer per event, in order. The valid ones commit together.
+    pub async fn ingest_events(
+        &self,
+        company_id: &str,
+        events: Vec<NewCostEvent>,
+    ) -> AppResult<Vec<AppResult<IngestOutcome>>> {
+        if events.len() > MAX_BATCH_EVENTS {
+            return Err(Invalid::one(Field::Events, "must hold at most 1000 events").into());
+        }
+        let now = self.now();
+        let checked: Vec<AppResult<QueuedEvent>> = events
+            .into_iter()
+            .map(|e| {
+                e.validate(company_id, now)
+                    .map(queued)
+                    .map_err(AppError::from)
+            })
+            .collect();
+        let valid: Vec<QueuedEvent> = checked
+            .iter()
+            .filter_map(|c| c.as_ref().ok().cloned())
+            .collect();
+        let mut committed = if valid.is_empty() {
+            Vec::new()
+        } else {
+            self.ingestor.submit(valid).await?
+        }
+        .into_iter();
+        Ok(checked
+            .into_iter()
+            .map(|c| match c {
+                Ok(_) => committed
+                    .next()
+                    .unwrap_or_else(|| Err(AppError::internal("no result"))),
+                Err(e) => Err(e),
+            })
+            .collect())
+    }
+}
+
+/// The answers to one job, in the order of its events.
+type Reply = oneshot::Sender<Vec<AppResult<IngestOutcome>>>;
+
+/// One request's events: one for the single-event route, up to 1,000 for the batch route.
+/// They commit together, in the transaction of whatever else is queued with them.
+struct Job {
+    events: Vec<QueuedEvent>,
+    reply: Reply,
+}
+
+/// The ingest side of the service: the committer queue, and whether writes work.
+#[derive(Clone)]
+pub struct Ingestor {
+    committer: Committer<Job>,
+    health: Arc<WriteHealth>,
+    /// How long a request may wait for room in the queue; once queued it waits for its
+    /// commit, however long that takes.
+    queue_wait: Duration,
+}
+
+/// The committer's task; await it after [`Ingestor::close`] to drain the queue.
+pub type CommitterTask = tokio::task::JoinHandle<()>;
+
+/// Whether the last write transactions failed for a reason that is not the request's (a
+/// full disk, an I/O error, the database gone): then the server is not ready.
+#[derive(Debug, Default)]
+pub struct WriteHealth {
+    failing: AtomicBool,
+}
+
+impl WriteHealth {
+    pub fn failing(&self) -> bool {
+        self.failing.load(Ordering::Acquire)
+    }
+
+    pub fn record(&self, ok: bool) {
+        self.failing.store(!ok, Ordering::Release);
+    }
+}
+
+impl Ingestor {
+    pub fn start(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        max_batch: usize,
+        queue_wait: Duration,
+    ) -> (Self, CommitterTask) {
+        let health = Arc::new(WriteHealth::default());
+        let writes = health.clone();
+        let (committer, task) = Committer::start(
+            max_batch,
+            |job: &Job| job.events.len(),
+            move |jobs| {
+                let (db, clock, writes) = (db.clone(), clock.clone(), writes.clone());
+                async move { commit_jobs(&db, clock.as_ref(), &writes, jobs).await }
+            },
+        );
+        (
+            Self {
+                committer,
+                health,
+                queue_wait,
+            },
+            task,
+        )
+    }
+
+    pub fn close(&self) {
+        self.committer.close();
+    }
+
+    /// Whether events can be committed now: the committer runs and writes succeed.
+    pub fn ready(&self) -> bool {
+        self.committer.is_alive() && !self.health.failing()
+    }
+
+    pub fn health(&self) -> &WriteHealth {
+        &self.health
+    }
+
+    /// Queues events and waits until they are committed (or refused). Refused with 503
+    /// only before the hand-over; after it, the answer is the commit's.
+    async fn submit(&self, events: Vec<QueuedEvent>) -> AppResult<Vec<AppResult<IngestOutcome>>> {
+        let (reply, answer) = oneshot::channel();
+        let deadline = tokio::time::Instant::now() + self.queue_wait;
+        self.committer
+            .send(Job { events, reply }, deadline)
+            .await
+            .map_err(|refused| match refused {
+                Refused::Busy => AppError::unavailable("the ingest queue is full; retry shortly"),
+                Refused::Stopping => AppError::unavailable("the server is shutting down"),
+            })?;
+        answer
+            .await
+            .map_err(|_| AppError::internal("the commit of this batch failed unexpectedly"))
+    }
+}
+
+/// PostgreSQL asks for a retry on serialization failures and deadlocks.
+fn is_retryable(err: &AppError) -> bool {
+    let AppError::Internal(cause) = err else {
+        return false;
+    };
+    matches!(
+        cause.downcast_ref::<sqlx::Error>(),
+        Some(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("40001" | "40P01"))
+    )
+}
+
+async fn commit_jobs(db: &Db, clock: &dyn Clock, health: &WriteHealth, jobs: Vec<Job>) {
+    let mut events = Vec::new();
+    let mut replies = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        replies.push((job.reply, job.events.len()));
+        events.extend(job.events);
+    }
+    let started = std::time::Instant::now();
+    let outcome = commit_with_retry(db, clock, &events).await;
+    health.record(!matches!(outcome, Err(AppError::Unavailable(_))));
+    tracing::debug!(
+        events = events.len(),
+        micros = started.elapsed().as_micros() as u64,
+        "batch committed"
+    );
+    let results = match outcome {
+        Ok(results) => results,
+        // One event the database refuses must not sink the others: commit them one by one.
+        Err(err @ AppError::Internal(_)) if events.len() > 1 => {
+            tracing::warn!(error = ?err, batch = events.len(), "batch failed; committing one by one");
+            let mut results = Vec::with_capacity(events.len());
+            for event in &events {
+                results.push(
+                    commit_with_retry(db, clock, std::slice::from_ref(event))
+                        .await
+                        .and_then(|mut r| {
+                            r.pop()
+                                .unwrap_or_else(|| Err(AppError::internal("no result")))
+                        }),
+                );
+            }
+            results
+        }
+        Err(err) => events.iter().map(|_| Err(err.clone())).collect(),
+    };
+    let mut results = results.into_iter();
+    for (reply, count) in replies {
+        let _ = reply.send(results.by_ref().take(count).collect());
+    }
+}
+
+async fn commit_with_retry(
+    db: &Db,
+    clock: &dyn Clock,
+    events: &[QueuedEvent],
+) -> AppResult<Vec<AppResult<IngestOutcome>>> {
+    let mut attempt = 0;
+    loop {
+        let result = async {
+            let mut tx = db.begin_write().await?;
+            let results = batch::apply(&mut tx, db.dialect, clock.now(), events).await?;
+            tx.commit().await?;
+            Ok(results)
+        }
+        .await;
+        match result {
+            Err(err) if is_retryable(&err) && attempt < 5 => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(5 << attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}

@@ -110,7 +110,8 @@ pub struct Settlement {
 }
 
 impl Settlement {
-    fn merge(&mut self, other: Settlement) {
+    /// Adds what another settlement decided.
+    pub fn merge(&mut self, other: Settlement) {
         self.alerts.extend(other.alerts);
         self.changes.extend(other.changes);
         self.company = self.company.or(other.company);

@@ -190,7 +190,12 @@ fn daily(o: &Overview) -> Chart {
         .line_style(LineStyle::new().type_(LineStyleType::Dashed).color(GREY))
         .item_style(ItemStyle::new().color(GREY));
     if budget > 0 {
-        spend = spend.mark_line(level("80%", dollars(budget) * 0.8, AMBER));
+        let soft = crate::domain::budget::SOFT_PERCENT;
+        spend = spend.mark_line(level(
+            &format!("{soft}%"),
+            dollars(budget) * soft as f64 / 100.0,
+            AMBER,
+        ));
         projected = projected.mark_line(level("Budget", dollars(budget), RED));
     }
     let mut y = money_axis(Axis::new());

@@ -3,4 +3,5 @@
 #[cfg(feature = "hydrate")]
 pub mod charts;
 pub mod layout;
+pub mod scope_table;
 pub mod widgets;

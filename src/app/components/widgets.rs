@@ -5,7 +5,10 @@ use leptos::prelude::*;
 
 use crate::{
     api::{SetBudget, SetStatus},
-    domain::money::{dollars_input, format_dollars},
+    domain::{
+        budget::{BudgetLevel, HARD_PERCENT, SOFT_PERCENT},
+        money::{dollars_input, format_dollars},
+    },
     model::{ApiError, PauseReason, Status},
 };
 
@@ -31,15 +34,15 @@ pub fn UtilBar(percent: f64, budget_cents: i64) -> impl IntoView {
     if budget_cents <= 0 {
         return view! { <span class="muted">"no budget"</span> }.into_any();
     }
-    let level = if percent >= 100.0 {
-        "stop"
-    } else if percent >= 80.0 {
-        "warn"
-    } else {
-        "ok"
+    let level = match BudgetLevel::of_percent(percent) {
+        BudgetLevel::HardStop => "stop",
+        BudgetLevel::Warning => "warn",
+        BudgetLevel::Ok => "ok",
     };
     // The bar spans 0-125% so the 100% mark and overruns are visible.
-    let width = (percent / 125.0 * 100.0).clamp(0.0, 100.0);
+    let span = HARD_PERCENT as f64 * 1.25;
+    let width = (percent / span * 100.0).clamp(0.0, 100.0);
+    let mark = |p: i64| format!("left:{:.0}%", p as f64 / span * 100.0);
     view! {
         <span class="util">
             <span
@@ -51,8 +54,8 @@ pub fn UtilBar(percent: f64, budget_cents: i64) -> impl IntoView {
                 aria-label="Budget used"
             >
                 <span class=format!("util-fill {level}") style=format!("width:{width:.1}%")></span>
-                <span class="util-mark" style="left:64%" title="80%"></span>
-                <span class="util-mark" style="left:80%" title="100%"></span>
+                <span class="util-mark" style=mark(SOFT_PERCENT) title=format!("{SOFT_PERCENT}%")></span>
+                <span class="util-mark" style=mark(HARD_PERCENT) title=format!("{HARD_PERCENT}%")></span>
             </span>
             <span class=format!("util-label {level}")>{format!("{percent:.2}%")}</span>
         </span>

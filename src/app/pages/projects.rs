@@ -6,8 +6,10 @@ use crate::{
     api::{SetBudget, SetStatus, get_project_rows},
     app::components::{
         layout::use_company_route,
-        widgets::{ErrorNote, Money, ScopeControls, StatusBadge, UtilBar},
+        scope_table::{ScopeTable, ScopeTableRow},
+        widgets::ErrorNote,
     },
+    model::ScopeType,
 };
 
 #[component]
@@ -30,87 +32,16 @@ pub fn ProjectsPage() -> impl IntoView {
         <section class="card">
             <h2>"Projects"</h2>
             <Transition fallback=|| view! { <p class="muted">"Loading projects…"</p> }>
-                {move || {
-                    rows.get()
-                        .map(|result| match result {
-                            Err(e) => view! { <ErrorNote error=e /> }.into_any(),
-                            Ok(rows) => {
-                                view! {
-                                    <table class="table" data-testid="projects-table">
-                                        <thead>
-                                            <tr>
-                                                <th scope="col">"Project"</th>
-                                                <th scope="col">"Status"</th>
-                                                <th scope="col" class="num">"Spend"</th>
-                                                <th scope="col" class="num">"Budget"</th>
-                                                <th scope="col">"Used"</th>
-                                                <th scope="col" class="num">"Events"</th>
-                                                <th scope="col">"Change"</th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>
-                                            {rows
-                                                .into_iter()
-                                                .map(|p| {
-                                                    let controls = match (p.project_id.clone(), p.project_status) {
-                                                        (Some(id), Some(status)) => {
-                                                            view! {
-                                                                <ScopeControls
-                                                                    scope="project"
-                                                                    id
-                                                                    name=p.project_name.clone()
-                                                                    budget_cents=p.budget_cents
-                                                                    status
-                                                                    set_budget
-                                                                    set_status
-                                                                />
-                                                            }
-                                                                .into_any()
-                                                        }
-                                                        _ => {
-                                                            view! {
-                                                                <span class="muted">"spend reported without a project"</span>
-                                                            }
-                                                                .into_any()
-                                                        }
-                                                    };
-                                                    view! {
-                                                        <tr data-testid="project-row">
-                                                            <th scope="row">{p.project_name.clone()}</th>
-                                                            <td>
-                                                                {p
-                                                                    .project_status
-                                                                    .map(|s| view! { <StatusBadge status=s reason=p.pause_reason /> })}
-                                                            </td>
-                                                            <td class="num">
-                                                                <Money cents=p.totals.cost_cents />
-                                                            </td>
-                                                            <td class="num">
-                                                                {if p.budget_cents > 0 {
-                                                                    view! { <Money cents=p.budget_cents /> }.into_any()
-                                                                } else {
-                                                                    view! { <span class="muted">"none"</span> }.into_any()
-                                                                }}
-                                                            </td>
-                                                            <td>
-                                                                <UtilBar
-                                                                    percent=p.utilization_percent
-                                                                    budget_cents=p.budget_cents
-                                                                />
-                                                            </td>
-                                                            <td class="num">{p.totals.event_count}</td>
-                                                            <td>{controls}</td>
-                                                        </tr>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </tbody>
-                                    </table>
-                                }
-                                    .into_any()
-                            }
-                        })
-                }}
+                {move || Suspend::new(async move {
+                    match rows.await {
+                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                        Ok(rows) => {
+                            let rows = rows.into_iter().map(ScopeTableRow::from).collect();
+                            view! { <ScopeTable kind=ScopeType::Project rows set_budget set_status /> }
+                                .into_any()
+                        }
+                    }
+                })}
             </Transition>
         </section>
     }

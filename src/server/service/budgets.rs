@@ -6,13 +6,14 @@
 
 use chrono::{DateTime, Utc};
 
+use super::effects;
 use crate::{
     domain::{
         budget::{self, Raised, Settlement},
         scope::{Scope, ScopeType},
         time::Month,
     },
-    server::store::{Conn, Dialect, alerts, entities},
+    server::store::{Conn, Dialect, entities},
 };
 
 pub(crate) struct CompanyState {
@@ -70,15 +71,15 @@ impl CompanyState {
         budget::settle(&mut self.company, &mut members, &mut Raised::new(), now)
     }
 
-    /// Writes the alerts and every scope that differs from what was loaded.
+    /// Writes what `settled` decided and every scope that differs from what was loaded.
     pub(crate) async fn save(
         self,
         conn: &mut Conn,
-        alerts: &[budget::Alert],
+        settled: &Settlement,
         month: Month,
         now: DateTime<Utc>,
     ) -> Result<Scope, sqlx::Error> {
-        alerts::insert_many(conn, alerts, month, now).await?;
+        effects::record(conn, settled, month, now).await?;
         let current = std::iter::once(&self.company)
             .chain(self.agents.iter())
             .chain(self.projects.iter());

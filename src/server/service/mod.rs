@@ -3,6 +3,7 @@
 
 mod budgets;
 pub mod credentials;
+mod effects;
 pub mod ingest;
 pub mod prices;
 mod reconcile;

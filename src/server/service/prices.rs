@@ -294,7 +294,7 @@ impl Service {
                 .await?
                 .ok_or_else(|| AppError::NotFound("company not found".into()))?;
             let settlement = state.settle(now);
-            state.save(&mut tx, &settlement.alerts, month, now).await?;
+            state.save(&mut tx, &settlement, month, now).await?;
             tx.commit().await?;
         }
         Ok(RepriceReport {

@@ -40,7 +40,7 @@ impl Service {
             return Ok(());
         };
         let settlement = state.settle(now);
-        state.save(&mut tx, &settlement.alerts, month, now).await?;
+        state.save(&mut tx, &settlement, month, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -180,20 +180,20 @@ impl Service {
             scope.budget = budget;
         }
         scope.updated_at = now;
-        let mut alerts = state.settle(now).alerts;
+        let mut settled = state.settle(now);
         if let Some(wanted) = patch.status {
             let company_over = state.company.over();
             let scope = state.scope_mut(kind, id).ok_or_else(|| not_found(kind))?;
             budget::set_status_by_hand(scope, wanted, company_over, now)
                 .map_err(|r| refused(kind, r))?;
             // A company resumed by hand lets its budget-paused agents go too.
-            alerts.extend(state.settle(now).alerts);
+            settled.merge(state.settle(now));
         }
         let changed = state
             .scope_mut(kind, id)
             .cloned()
             .ok_or_else(|| not_found(kind))?;
-        state.save(&mut tx, &alerts, month, now).await?;
+        state.save(&mut tx, &settled, month, now).await?;
         tx.commit().await?;
         Ok(views::scope(changed))
     }

@@ -12,7 +12,7 @@ use super::{IngestOutcome, QueuedEvent};
 use crate::{
     domain::{
         Field,
-        budget::{self, Alert, BudgetLevel, Raised},
+        budget::{self, BudgetLevel, Raised, Settlement},
         event::{CostSource, MAX_EVENT_COST, RecordedEvent},
         ledger::{CompanyTotals, EventAmounts},
         money::MicroCents,
@@ -24,10 +24,11 @@ use crate::{
     server::{
         error::{AppError, AppResult},
         service::{
+            effects,
             prices::{PriceBook, Tokens as TokenCounts, cost_micros},
             views,
         },
-        store::{Conn, Dialect, alerts, entities, events, rollups},
+        store::{Conn, Dialect, entities, events, rollups},
     },
 };
 
@@ -114,7 +115,8 @@ struct Batch {
     prices: PriceBook,
     raised: Raised,
     new_events: Vec<RecordedEvent>,
-    alerts: Vec<Alert>,
+    /// Everything the budget rule decided in this batch.
+    settled: Settlement,
     deltas: BTreeMap<RollupKey, Metrics>,
     /// Companies that paused or resumed: all their agents are settled before the commit.
     cascades: BTreeSet<String>,
@@ -318,8 +320,9 @@ impl Batch {
             members.push(project);
         }
         let settlement = budget::settle(company, &mut members, &mut self.raised, self.now);
-        self.alerts.extend(settlement.alerts);
-        if settlement.company.is_some() {
+        let company_changed = settlement.company.is_some();
+        self.settled.merge(settlement);
+        if company_changed {
             // The company paused or resumed: the agents of this batch follow at once, the
             // others before the commit.
             self.cascades.insert(company_id.to_owned());
@@ -329,7 +332,7 @@ impl Batch {
                 .filter(|a| a.company_id == company_id && a.id != agent_id)
                 .collect();
             let settled = budget::settle_members(company, &mut others, &mut self.raised, self.now);
-            self.alerts.extend(settled.alerts);
+            self.settled.merge(settled);
         }
         Ok(())
     }
@@ -382,12 +385,15 @@ impl Batch {
                     .collect();
             let mut refs: Vec<&mut Scope> = others.iter_mut().collect();
             let settled = budget::settle_members(company, &mut refs, &mut self.raised, self.now);
-            self.alerts.extend(settled.alerts);
-            let changed: BTreeSet<String> =
-                settled.changes.into_iter().map(|(_, id, _)| id).collect();
+            let changed: BTreeSet<String> = settled
+                .changes
+                .iter()
+                .map(|(_, id, _)| id.clone())
+                .collect();
+            self.settled.merge(settled);
             changed_elsewhere.extend(others.into_iter().filter(|a| changed.contains(&a.id)));
         }
-        alerts::insert_many(conn, &self.alerts, month, self.now).await?;
+        effects::record(conn, &self.settled, month, self.now).await?;
         let held = self
             .companies
             .values()

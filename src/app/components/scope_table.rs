@@ -1,0 +1,138 @@
+//! The table of agents or of projects: status, spend, budget, utilization, events, and per
+//! row the budget form and pause/resume. One component for both kinds.
+
+use leptos::prelude::*;
+
+use crate::{
+    api::{SetBudget, SetStatus},
+    app::components::widgets::{Money, ScopeControls, StatusBadge, UtilBar},
+    model::{AgentCostRow, PauseReason, ProjectCostRow, ScopeType, Status, Totals},
+};
+
+/// One row: an agent, a project, or the "Unassigned" spend (no id, no controls).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeTableRow {
+    pub id: Option<String>,
+    pub name: String,
+    pub status: Option<Status>,
+    pub pause_reason: Option<PauseReason>,
+    pub totals: Totals,
+    pub budget_cents: i64,
+    pub utilization_percent: f64,
+}
+
+impl From<AgentCostRow> for ScopeTableRow {
+    fn from(a: AgentCostRow) -> Self {
+        Self {
+            id: Some(a.agent_id),
+            name: a.agent_name,
+            status: Some(a.agent_status),
+            pause_reason: a.pause_reason,
+            totals: a.totals,
+            budget_cents: a.budget_cents,
+            utilization_percent: a.utilization_percent,
+        }
+    }
+}
+
+impl From<ProjectCostRow> for ScopeTableRow {
+    fn from(p: ProjectCostRow) -> Self {
+        Self {
+            id: p.project_id,
+            name: p.project_name,
+            status: p.project_status,
+            pause_reason: p.pause_reason,
+            totals: p.totals,
+            budget_cents: p.budget_cents,
+            utilization_percent: p.utilization_percent,
+        }
+    }
+}
+
+#[component]
+pub fn ScopeTable(
+    kind: ScopeType,
+    rows: Vec<ScopeTableRow>,
+    set_budget: ServerAction<SetBudget>,
+    set_status: ServerAction<SetStatus>,
+) -> impl IntoView {
+    let (noun, testid) = match kind {
+        ScopeType::Project => ("Project", "project"),
+        _ => ("Agent", "agent"),
+    };
+    view! {
+        <table class="table" data-testid=format!("{testid}s-table")>
+            <thead>
+                <tr>
+                    <th scope="col">{noun}</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col" class="num">"Spend"</th>
+                    <th scope="col" class="num">"Budget"</th>
+                    <th scope="col">"Used"</th>
+                    <th scope="col" class="num">"Events"</th>
+                    <th scope="col">"Change"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|row| {
+                        let controls = match (row.id.clone(), row.status) {
+                            (Some(id), Some(status)) => {
+                                view! {
+                                    <ScopeControls
+                                        scope=kind.as_str()
+                                        id
+                                        name=row.name.clone()
+                                        budget_cents=row.budget_cents
+                                        status
+                                        set_budget
+                                        set_status
+                                    />
+                                }
+                                    .into_any()
+                            }
+                            _ => {
+                                view! {
+                                    <span class="muted">"spend reported without a project"</span>
+                                }
+                                    .into_any()
+                            }
+                        };
+                        view! {
+                            <tr
+                                data-testid=format!("{testid}-row")
+                                data-agent-id=(kind == ScopeType::Agent).then(|| row.id.clone()).flatten()
+                            >
+                                <th scope="row">{row.name.clone()}</th>
+                                <td>
+                                    {row
+                                        .status
+                                        .map(|s| view! { <StatusBadge status=s reason=row.pause_reason /> })}
+                                </td>
+                                <td class="num">
+                                    <Money cents=row.totals.cost_cents />
+                                </td>
+                                <td class="num">
+                                    {if row.budget_cents > 0 {
+                                        view! { <Money cents=row.budget_cents /> }.into_any()
+                                    } else {
+                                        view! { <span class="muted">"none"</span> }.into_any()
+                                    }}
+                                </td>
+                                <td>
+                                    <UtilBar
+                                        percent=row.utilization_percent
+                                        budget_cents=row.budget_cents
+                                    />
+                                </td>
+                                <td class="num">{row.totals.event_count}</td>
+                                <td>{controls}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -451,3 +451,66 @@ async fn the_batch_route_judges_each_event_and_commits_the_valid_ones() {
         (Some(105), Some(1003))
     );
 }
+
+#[tokio::test]
+async fn the_binary_dates_events_by_the_clock_it_is_given() {
+    use crate::helpers::{NOW, at, company_and_agent, free_port, fresh_database, start_binary};
+    let bin = env!("CARGO_BIN_EXE_costline");
+    let (db, _dir) = fresh_database().await;
+    let port = free_port();
+    // COSTLINE_CLOCK_START=NOW, as for every binary the tests start.
+    let _server = start_binary(&db, port).await;
+    let api = format!("http://127.0.0.1:{port}/api");
+    let http = reqwest::Client::new();
+    let (company, agent) = company_and_agent(&http, &api).await;
+    let r = http
+        .post(format!("{api}/companies/{company}/cost-events"))
+        .json(&json!({"agentId": agent, "provider": "p", "model": "m", "costCents": 5}))
+        .send()
+        .await
+        .unwrap();
+    let e = crate::helpers::TestApp::reply(r).await;
+    assert_eq!(e.status, StatusCode::CREATED, "{}", e.text);
+    let occurred = at(e.body["occurredAt"].as_str().unwrap());
+    assert!(
+        occurred >= at(NOW) && occurred < at(NOW) + chrono::Duration::minutes(5),
+        "dated by the given clock, not today: {occurred}"
+    );
+    let s: Value = http
+        .get(format!("{api}/companies/{company}/costs/summary"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (s["windowStart"].as_str(), s["spendCents"].as_i64()),
+        (Some("2026-11-01T00:00:00Z"), Some(5))
+    );
+
+    // The setting is documented, and a value that is not an instant stops the start.
+    let help = tokio::process::Command::new(bin)
+        .arg("--help")
+        .output()
+        .await
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--clock-start") && help.contains("COSTLINE_CLOCK_START"),
+        "{help}"
+    );
+    let bad = tokio::process::Command::new(bin)
+        .env("DATABASE_URL", &db)
+        .env("COSTLINE_BIND", format!("127.0.0.1:{}", free_port()))
+        .env("COSTLINE_CLOCK_START", "tomorrow")
+        .output()
+        .await
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--clock-start"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

@@ -324,8 +324,27 @@ impl TestApp {
     }
 }
 
-/// Starts the real `costline` binary on `db` and `port`, and waits until it is ready.
-/// Killed when the handle drops.
+/// Creates a company and one agent without a budget through `api`; answers their ids.
+#[allow(dead_code)]
+pub async fn company_and_agent(http: &Client, api: &str) -> (String, String) {
+    let r = http
+        .post(format!("{api}/companies"))
+        .json(&json!({"name": "Acme"}))
+        .send()
+        .await
+        .unwrap();
+    let company = TestApp::reply(r).await.id();
+    let r = http
+        .post(format!("{api}/companies/{company}/agents"))
+        .json(&json!({"name": "a"}))
+        .send()
+        .await
+        .unwrap();
+    (company, TestApp::reply(r).await.id())
+}
+
+/// Starts the real `costline` binary on `db` and `port`, its clock starting at [`NOW`],
+/// and waits until it is ready. Killed when the handle drops.
 pub async fn start_binary(db: &str, port: u16) -> tokio::process::Child {
     start_binary_with(db, port, &[]).await
 }
@@ -336,6 +355,7 @@ pub async fn start_binary_with(db: &str, port: u16, env: &[(&str, &str)]) -> tok
         .env("DATABASE_URL", db)
         .env("COSTLINE_BIND", format!("127.0.0.1:{port}"))
         .env("COSTLINE_LOG", "warn")
+        .env("COSTLINE_CLOCK_START", NOW)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);

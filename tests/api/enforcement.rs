@@ -77,8 +77,8 @@ async fn agent_soft_alert_at_80_and_hard_stop_at_100() {
 
     app.spend(&company, &agent, 100).await;
     assert_eq!(
-        app.alerts(&company).await.len(),
-        1,
+        alert_kinds(&app.alerts(&company).await),
+        vec![("agent".into(), "soft".into())],
         "one soft alert per month, however many events"
     );
     let by_agent = app
@@ -110,7 +110,13 @@ async fn agent_soft_alert_at_80_and_hard_stop_at_100() {
     // Still counted while paused; no second hard alert.
     let e = app.spend(&company, &agent, 50).await;
     assert_eq!(e["enforcement"]["agentUtilizationPercent"], 105.0);
-    assert_eq!(app.alerts(&company).await.len(), 2);
+    assert_eq!(
+        alert_kinds(&app.alerts(&company).await),
+        vec![
+            ("agent".into(), "hard".into()),
+            ("agent".into(), "soft".into())
+        ]
+    );
 }
 
 #[tokio::test]
@@ -390,7 +396,10 @@ async fn sixty_four_concurrent_events_add_up_and_cross_once() {
         async move { TestApp::reply(req.send().await.unwrap()).await }
     }))
     .await;
-    assert!(replies.iter().all(|r| r.status == StatusCode::CREATED));
+    assert_eq!(
+        replies.iter().map(|r| r.status).collect::<Vec<_>>(),
+        vec![StatusCode::CREATED; 64]
+    );
     let expected: i64 = (0..64).map(|i| 25 + (i % 3)).sum();
     let s = app
         .get(&format!("/api/companies/{company}/costs/summary"))
@@ -539,13 +548,25 @@ async fn a_new_month_resumes_what_the_budget_paused() {
         );
     }
 
-    // A minute before midnight UTC nothing changes.
+    // A minute before midnight UTC the rollover runs and changes nothing.
     app.clock.set(at("2026-11-30T23:59:00Z"));
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
-        status(&app, &format!("/api/companies/{company}")).await.0,
-        "paused"
+        app.service.reconcile().await.unwrap(),
+        (1, 0),
+        "one company looked at, none failed"
     );
+    for path in [
+        format!("/api/companies/{company}"),
+        format!("/api/agents/{a}"),
+        format!("/api/agents/{capped}"),
+        format!("/api/projects/{project}"),
+    ] {
+        assert_eq!(
+            status(&app, &path).await,
+            ("paused".into(), json!("budget")),
+            "{path}"
+        );
+    }
 
     // Midnight on the 1st: the reconciler resumes everything paused for budget.
     app.clock.set(at("2026-12-01T00:00:00Z"));
@@ -578,9 +599,32 @@ async fn a_new_month_resumes_what_the_budget_paused() {
             "/api/companies/{company}/budget-alerts?month=2026-11"
         ))
         .await;
-    assert_eq!(nov.body.as_array().unwrap().len(), 6);
+    let nov = nov.body.as_array().unwrap();
+    let scope_of = |id: &str| {
+        nov.iter()
+            .filter(|x| x["scopeId"] == id)
+            .map(|x| x["threshold"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(nov.len(), 6, "{nov:?}");
+    for id in [&company, &capped, &project] {
+        let mut thresholds = scope_of(id);
+        thresholds.sort();
+        assert_eq!(thresholds, vec!["hard", "soft"], "{id}");
+    }
     // And the budget bites again in the new month.
     let e = app.spend(&company, &capped, 100).await;
     assert_eq!(e["enforcement"]["agentStatus"], "paused");
-    assert_eq!(app.alerts(&company).await.len(), 2);
+    let dec = app.alerts(&company).await;
+    assert_eq!(
+        alert_kinds(&dec),
+        vec![
+            ("agent".into(), "hard".into()),
+            ("agent".into(), "soft".into())
+        ]
+    );
+    assert!(
+        dec.iter()
+            .all(|x| x["scopeId"] == capped.as_str() && x["windowStart"] == "2026-12-01T00:00:00Z")
+    );
 }

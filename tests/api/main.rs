@@ -9,6 +9,7 @@ mod auth;
 mod durability;
 mod enforcement;
 mod events;
+mod export;
 mod ledger_hardening;
 mod postgres;
 mod prices;

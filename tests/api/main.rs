@@ -11,6 +11,7 @@ mod enforcement;
 mod events;
 mod export;
 mod ledger_hardening;
+mod months;
 mod postgres;
 mod prices;
 mod reports;

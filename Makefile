@@ -37,9 +37,10 @@ lint:
 	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 ## unit: unit tests, and the integration suite twice: on SQLite, then on a real PostgreSQL
+## with the PostgreSQL-only tests (ignored, so reported as such, in the SQLite pass)
 unit:
 	cargo test --features ssr
-	scripts/with-pg.sh cargo test --features ssr --test api
+	scripts/with-pg.sh cargo test --features ssr --test api -- --include-ignored
 
 e2e:
 	scripts/e2e.sh

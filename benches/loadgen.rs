@@ -60,9 +60,9 @@ enum Command {
         size: usize,
     },
     /// Fills a database directly with SQL, far faster than any API: `--events` events of
-    /// 1 cent spread evenly over the last `--months` months (oldest first), then every
-    /// rollup of the company rebuilt from the events. Run it with the server stopped or
-    /// idle; reports read the rollups, so they see exactly what was inserted.
+    /// 1 cent spread evenly over the `--months` months before `--until` (oldest first),
+    /// then every rollup of the company rebuilt from the events. Run it with the server
+    /// stopped or idle; reports read the rollups, so they see exactly what was inserted.
     SeedSql {
         #[arg(long)]
         database_url: String,
@@ -74,6 +74,10 @@ enum Command {
         events: i64,
         #[arg(long, default_value_t = 12)]
         months: i64,
+        /// The end of the seeded span (RFC 3339): the server's clock, which the benchmark
+        /// fixes with COSTLINE_CLOCK_START. Default: now.
+        #[arg(long)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// GETs of one path.
     Read {
@@ -274,9 +278,11 @@ async fn main() {
             agents,
             events,
             months,
+            until,
         } => {
             let started = Instant::now();
-            seed_sql(&database_url, &company, &agents, events, months).await;
+            let until = until.unwrap_or_else(chrono::Utc::now).timestamp_millis();
+            seed_sql(&database_url, &company, &agents, events, months, until).await;
             let seconds = started.elapsed().as_secs_f64();
             json!({"kind": "seed-sql", "events": events, "seconds": seconds,
                 "events_per_sec": events as f64 / seconds, "errors": 0})
@@ -328,12 +334,19 @@ async fn post_batch(http: &reqwest::Client, url: &str, events: Vec<Value>) -> (b
 }
 
 /// See [`Command::SeedSql`].
-async fn seed_sql(url: &str, company: &str, agents: &[String], events: i64, months: i64) {
+async fn seed_sql(
+    url: &str,
+    company: &str,
+    agents: &[String],
+    events: i64,
+    months: i64,
+    until_ms: i64,
+) {
     use sqlx::{Connection, Executor};
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(url).await.expect("connect");
     let sqlite = url.starts_with("sqlite:");
-    let now = chrono::Utc::now().timestamp_millis() - 60_000;
+    let now = until_ms - 60_000;
     let span = months * 30 * 24 * 3_600_000;
     let start = now - span;
     let tag = uuid::Uuid::now_v7().simple().to_string();

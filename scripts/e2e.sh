@@ -4,6 +4,8 @@
 #  - local_trusted mode (loopback, no board credential): the dashboard tests;
 #  - authenticated mode (a board user and token made first with `costline board ...`):
 #    the sign-in tests (end2end/tests/auth.spec.ts), given its URL and credentials.
+# Both servers' clocks start at a fixed mid-month instant (COSTLINE_CLOCK_START), which the
+# tests get as COSTLINE_E2E_NOW: they pass on any date, whatever the machine's clock says.
 # Extra arguments go to Playwright, e.g. `scripts/e2e.sh -g hydrates`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,8 @@ bin=${CARGO_TARGET_DIR:-target}/release/costline
 port=${E2E_PORT:-3100}
 auth_port=${E2E_AUTH_PORT:-3101}
 work=$(mktemp -d)
+now=${E2E_CLOCK_START:-2026-11-15T12:00:00Z}
+export COSTLINE_CLOCK_START=$now
 [ -x "$bin" ] || { echo "$bin is missing: run 'make build' first" >&2; exit 1; }
 
 DATABASE_URL="sqlite:$work/e2e.db" COSTLINE_BIND="127.0.0.1:$port" COSTLINE_LOG=info \
@@ -49,7 +53,7 @@ wait_ready "$server" "$port" "$work/server.log"
 wait_ready "$auth_server" "$auth_port" "$work/auth-server.log"
 
 status=0
-(cd end2end && COSTLINE_E2E_URL="http://127.0.0.1:$port" \
+(cd end2end && COSTLINE_E2E_URL="http://127.0.0.1:$port" COSTLINE_E2E_NOW="$now" \
   COSTLINE_E2E_AUTH_URL="http://127.0.0.1:$auth_port" \
   COSTLINE_E2E_AUTH_EMAIL="$auth_email" COSTLINE_E2E_AUTH_PASSWORD="$auth_password" \
   COSTLINE_E2E_AUTH_TOKEN="$auth_token" \

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use clap::Parser;
 use costline::server::{
     board,
-    clock::SystemClock,
+    clock::{Clock, ShiftedClock, SystemClock},
     config::{Command, Settings},
     startup::{Application, shutdown_signal},
     telemetry,
@@ -20,7 +20,14 @@ async fn main() -> anyhow::Result<()> {
         return board::run(&settings, command).await;
     }
     telemetry::init(&settings.log);
-    let app = Application::build(&settings, Arc::new(SystemClock)).await?;
+    let clock: Arc<dyn Clock> = match settings.clock_start {
+        Some(start) => {
+            tracing::warn!("the clock starts at {start} (COSTLINE_CLOCK_START), not today");
+            Arc::new(ShiftedClock::starting_at(start))
+        }
+        None => Arc::new(SystemClock),
+    };
+    let app = Application::build(&settings, clock).await?;
     tracing::info!(
         "Costline is running at http://{} (database: {}, auth: {})",
         app.address(),

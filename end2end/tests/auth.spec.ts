@@ -1,5 +1,5 @@
 import { APIRequestContext, Page, expect, test } from "@playwright/test";
-import { collectPageErrors, unique } from "./helpers";
+import { collectPageErrors, unique, watchCalls } from "./helpers";
 
 // A second server that scripts/e2e.sh starts in authenticated mode, with a board user and a
 // board token it made with `costline board create-user` / `create-token`.
@@ -56,19 +56,45 @@ test.describe("authenticated mode", () => {
     expect(session?.sameSite).toBe("Lax");
     // The session cookie is invisible to scripts in the page.
     expect(await page.evaluate(() => document.cookie)).not.toContain("costline_session");
-    // Hydrated, the dashboard's server functions work with the session: the budget form.
+    // Once hydrated, the app's own calls of server functions carry the session: the
+    // settings form is sent by the app (a fetch, not a form post) and is accepted.
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+    const calls = watchCalls(page, "update_company");
     await page.getByRole("link", { name: "Settings" }).click();
+    await expect(page).toHaveURL(`${authUrl}/companies/${company.id}/settings`);
     await page.getByLabel("Monthly budget (dollars, empty for none)").fill("750");
-    await page.getByRole("button", { name: "Save" }).click();
-    await expect
-      .poll(async () => {
-        const r = await request.get(`/api/companies/${company.id}`, {
-          headers: { Authorization: `Bearer ${token}` },
-        });
-        return (await r.json()).budgetMonthlyCents;
-      })
-      .toBe(75000);
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === "/rpc/update_company"),
+      page.getByRole("button", { name: "Save" }).click(),
+    ]);
+    expect(answer.status()).toBe(200);
+    expect(calls).toEqual({ fetches: 1, posts: 0 });
+    const r = await request.get(`/api/companies/${company.id}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect((await r.json()).budgetMonthlyCents).toBe(75000);
     expect(errors).toEqual([]);
+  });
+
+  test.describe("without JavaScript", () => {
+    test.use({ javaScriptEnabled: false });
+
+    test("the sign-in form is a plain POST that sets the session and redirects", async ({ page, request }) => {
+      const company = await createCompany(request);
+      await page.goto(`/companies/${company.id}/settings`);
+      await expect(page).toHaveURL(`${authUrl}/signin?next=/companies/${company.id}/settings`);
+      const [post] = await Promise.all([
+        page.waitForRequest((r) => r.method() === "POST" && new URL(r.url()).pathname === "/auth/sign-in"),
+        signIn(page),
+      ]);
+      expect(post.isNavigationRequest()).toBe(true);
+      const answer = await post.response();
+      expect(answer?.status()).toBe(303);
+      expect(answer?.headers()["location"]).toBe(`/companies/${company.id}/settings`);
+      await expect(page).toHaveURL(`${authUrl}/companies/${company.id}/settings`);
+      await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+      await expect(page.getByLabel("Monthly budget (dollars, empty for none)")).toHaveValue("500.00");
+    });
   });
 
   test("a wrong password is refused and sets no session", async ({ page }) => {

@@ -43,6 +43,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // A mark for the browser tests: effects first run once hydration is done, so from here
+    // on clicks reach the hydrated app's handlers, not the plain HTML forms.
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/costline.css" />
         <Title text="Costline" />

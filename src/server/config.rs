@@ -3,6 +3,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
 /// Costline: the ledger and the brake for AI agent spend.
@@ -92,6 +93,13 @@ pub struct Settings {
     #[arg(long, env = "COSTLINE_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
 
+    /// For tests and demos only: the server's clock starts at this instant (RFC 3339, e.g.
+    /// 2026-11-15T12:00:00Z) and runs in real time from there, so month windows, the
+    /// rollover and event dates do not depend on the day the server is started. Unset, the
+    /// server uses the real clock.
+    #[arg(long, env = "COSTLINE_CLOCK_START", value_parser = parse_instant)]
+    pub clock_start: Option<DateTime<Utc>>,
+
     /// Folder holding the built dashboard (`pkg/`, styles, scripts), as cargo-leptos
     /// writes it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
@@ -104,6 +112,12 @@ pub struct Settings {
     /// Base name of the WASM, JS and CSS bundle.
     #[arg(long, env = "LEPTOS_OUTPUT_NAME", default_value = "costline")]
     pub output_name: String,
+}
+
+fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("not an RFC 3339 instant ({e})"))
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -1,4 +1,4 @@
-//! Cost events: the seed's example, idempotency, listing, CSV.
+//! Cost events: the seed's example, idempotency, paused agents, the batch route.
 
 use futures::future::join_all;
 use reqwest::StatusCode;
@@ -218,146 +218,6 @@ async fn events_are_accepted_and_counted_for_a_paused_agent() {
 }
 
 #[tokio::test]
-async fn listing_is_newest_first_with_cursor_paging_and_filters() {
-    let app = spawn_app().await;
-    let company = app.company("Acme", 0).await;
-    let a = app.agent(&company, "a", 0).await;
-    let b = app.agent(&company, "b", 0).await;
-    let p = app.project(&company, "p", 0).await;
-    // Seven events on seven distinct days, alternating agents; the even ones on project p.
-    for day in 1..=7 {
-        let agent = if day % 2 == 0 { &b } else { &a };
-        let mut extra = json!({"occurredAt": format!("2026-11-0{day}T10:00:00Z")});
-        if day % 2 == 0 {
-            extra["projectId"] = json!(p);
-        }
-        let r = app.cost(&company, agent, day, extra).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    }
-    let base = format!("/api/companies/{company}/cost-events");
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("{base}?limit=3&cursor={c}"),
-            None => format!("{base}?limit=3"),
-        };
-        let r = app.get(&path).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        for item in r.body["items"].as_array().unwrap() {
-            seen.push(item["costCents"].as_i64().unwrap());
-        }
-        match r.body["nextCursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
-    assert_eq!(
-        seen,
-        vec![7, 6, 5, 4, 3, 2, 1],
-        "every event once, newest first"
-    );
-
-    let costs = |r: &crate::helpers::Reply| -> Vec<i64> {
-        r.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["costCents"].as_i64().unwrap())
-            .collect()
-    };
-    assert_eq!(
-        costs(&app.get(&format!("{base}?agentId={b}")).await),
-        vec![6, 4, 2]
-    );
-    assert_eq!(
-        costs(&app.get(&format!("{base}?projectId={p}")).await),
-        vec![6, 4, 2]
-    );
-    assert_eq!(
-        costs(&app.get(&format!("{base}?projectId=none")).await),
-        vec![7, 5, 3, 1]
-    );
-    assert_eq!(
-        costs(
-            &app.get(&format!("{base}?from=2026-11-03&to=2026-11-05T10:00:00Z"))
-                .await
-        ),
-        vec![4, 3],
-        "from inclusive, to exclusive"
-    );
-    assert_eq!(
-        app.get(&format!("{base}?limit=0")).await.status,
-        StatusCode::BAD_REQUEST
-    );
-    assert_eq!(
-        app.get(&format!("{base}?limit=1001")).await.status,
-        StatusCode::BAD_REQUEST
-    );
-    assert_eq!(
-        app.get(&format!("{base}?limit=abc")).await.status,
-        StatusCode::BAD_REQUEST
-    );
-    assert_eq!(
-        app.get(&format!("{base}?cursor=garbage")).await.status,
-        StatusCode::BAD_REQUEST
-    );
-    assert_eq!(
-        app.get(&format!("{base}?from=yesterday")).await.status,
-        StatusCode::BAD_REQUEST
-    );
-}
-
-#[tokio::test]
-async fn csv_export_of_exactly_what_is_filtered() {
-    let app = spawn_app().await;
-    let company = app.company("Acme", 0).await;
-    let a = app.agent(&company, "a", 0).await;
-    let b = app.agent(&company, "b", 0).await;
-    for (agent, cents) in [(&a, 1), (&b, 2), (&a, 3)] {
-        app.spend(&company, agent, cents).await;
-    }
-    // A model name that needs quoting.
-    let r = app
-        .cost(&company, &a, 4, json!({"model": "odd, \"quoted\" model"}))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED);
-
-    let r = app
-        .client
-        .get(format!(
-            "{}/api/companies/{company}/cost-events?agentId={a}",
-            app.base
-        ))
-        .header("Accept", "text/csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(
-        r.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
-    let text = r.text().await.unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    assert!(lines[0].starts_with("id,occurredAt,agentId,projectId,provider,model,"));
-    assert_eq!(lines.len(), 4, "header and agent a's three events:\n{text}");
-    assert!(
-        lines[1].contains(",\"odd, \"\"quoted\"\" model\","),
-        "{}",
-        lines[1]
-    );
-    assert!(lines.iter().skip(1).all(|l| l.contains(&a)));
-
-    let r = app
-        .get(&format!("/api/companies/{company}/cost-events?format=csv"))
-        .await;
-    assert_eq!(r.text.lines().count(), 5);
-}
-
-#[tokio::test]
 async fn the_batch_route_judges_each_event_and_commits_the_valid_ones() {
     let app = spawn_app().await;
     let company = app.company("Acme", 0).await;
@@ -401,7 +261,27 @@ async fn the_batch_route_judges_each_event_and_commits_the_valid_ones() {
         app.get(&format!("/api/agents/{agent}")).await.body["spentMonthlyCents"],
         105
     );
-    assert_eq!(app.alerts(&company).await.len(), 2, "one soft, one hard");
+    let mut alerts: Vec<(String, String, String)> = app
+        .alerts(&company)
+        .await
+        .iter()
+        .map(|x| {
+            (
+                x["scopeType"].as_str().unwrap().to_owned(),
+                x["scopeId"].as_str().unwrap().to_owned(),
+                x["threshold"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    alerts.sort();
+    assert_eq!(
+        alerts,
+        vec![
+            ("agent".into(), agent.clone(), "hard".into()),
+            ("agent".into(), agent.clone(), "soft".into())
+        ],
+        "one soft, one hard"
+    );
 
     // The same key in a later batch replays.
     let mut again = ev(5);
@@ -449,5 +329,68 @@ async fn the_batch_route_judges_each_event_and_commits_the_valid_ones() {
     assert_eq!(
         (s.body["spendCents"].as_i64(), s.body["eventCount"].as_i64()),
         (Some(105), Some(1003))
+    );
+}
+
+#[tokio::test]
+async fn the_binary_dates_events_by_the_clock_it_is_given() {
+    use crate::helpers::{NOW, at, company_and_agent, free_port, fresh_database, start_binary};
+    let bin = env!("CARGO_BIN_EXE_costline");
+    let (db, _dir) = fresh_database().await;
+    let port = free_port();
+    // COSTLINE_CLOCK_START=NOW, as for every binary the tests start.
+    let _server = start_binary(&db, port).await;
+    let api = format!("http://127.0.0.1:{port}/api");
+    let http = reqwest::Client::new();
+    let (company, agent) = company_and_agent(&http, &api).await;
+    let r = http
+        .post(format!("{api}/companies/{company}/cost-events"))
+        .json(&json!({"agentId": agent, "provider": "p", "model": "m", "costCents": 5}))
+        .send()
+        .await
+        .unwrap();
+    let e = crate::helpers::TestApp::reply(r).await;
+    assert_eq!(e.status, StatusCode::CREATED, "{}", e.text);
+    let occurred = at(e.body["occurredAt"].as_str().unwrap());
+    assert!(
+        occurred >= at(NOW) && occurred < at(NOW) + chrono::Duration::minutes(5),
+        "dated by the given clock, not today: {occurred}"
+    );
+    let s: Value = http
+        .get(format!("{api}/companies/{company}/costs/summary"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (s["windowStart"].as_str(), s["spendCents"].as_i64()),
+        (Some("2026-11-01T00:00:00Z"), Some(5))
+    );
+
+    // The setting is documented, and a value that is not an instant stops the start.
+    let help = tokio::process::Command::new(bin)
+        .arg("--help")
+        .output()
+        .await
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--clock-start") && help.contains("COSTLINE_CLOCK_START"),
+        "{help}"
+    );
+    let bad = tokio::process::Command::new(bin)
+        .env("DATABASE_URL", &db)
+        .env("COSTLINE_BIND", format!("127.0.0.1:{}", free_port()))
+        .env("COSTLINE_CLOCK_START", "tomorrow")
+        .output()
+        .await
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--clock-start"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
     );
 }

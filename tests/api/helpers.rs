@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use costline::server::{clock::ShiftedClock, config::Settings, startup::Application};
+use costline::server::{
+    clock::ShiftedClock, config::Settings, service::Service, startup::Application,
+};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -20,6 +22,9 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub clock: ShiftedClock,
+    /// The app's service, to run a background job (the rollover) at a chosen moment.
+    #[allow(dead_code)]
+    pub service: Service,
     #[allow(dead_code)]
     pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
@@ -38,6 +43,18 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let (database_url, dir) = fresh_database().await;
     spawn_on(database_url, dir, tweak).await
+}
+
+/// Another instance of the app on `database_url` (a database an earlier app made), with a
+/// clock of its own: several instances sharing one PostgreSQL database.
+#[allow(dead_code)]
+pub async fn spawn_app_on(database_url: &str) -> TestApp {
+    spawn_on(
+        database_url.to_owned(),
+        tempfile::tempdir().unwrap(),
+        |_| {},
+    )
+    .await
 }
 
 /// A board user and a board token, made as `costline board ...` makes them.
@@ -129,6 +146,7 @@ async fn spawn_on(
         .await
         .expect("the app starts");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let service = app.service().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         app.run_until(async {
@@ -141,6 +159,7 @@ async fn spawn_on(
         base,
         client: Client::new(),
         clock,
+        service,
         database_url,
         stop: Some(stop),
         task: Some(task),
@@ -324,8 +343,77 @@ impl TestApp {
     }
 }
 
-/// Starts the real `costline` binary on `db` and `port`, and waits until it is ready.
-/// Killed when the handle drops.
+/// Waits until `check` holds; a guard against hangs (30 s), not a measure of speed.
+#[allow(dead_code)]
+pub async fn until(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..1500 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// The PostgreSQL-only tests are `#[ignore]`d, so the SQLite pass skips them visibly;
+/// `make unit` runs them under `scripts/with-pg.sh` with `--include-ignored`. Run any other
+/// way they fail: a PostgreSQL test never passes without PostgreSQL.
+#[allow(dead_code)]
+pub fn require_postgres() {
+    assert!(
+        std::env::var("COSTLINE_TEST_POSTGRES").is_ok_and(|v| !v.is_empty()),
+        "a PostgreSQL test: run it through scripts/with-pg.sh (it sets COSTLINE_TEST_POSTGRES)"
+    );
+}
+
+/// The ids of every event `company` has stored, read page by page from `api` (a base URL
+/// ending in `/api`).
+#[allow(dead_code)]
+pub async fn stored_event_ids(
+    http: &Client,
+    api: &str,
+    company: &str,
+) -> std::collections::HashSet<String> {
+    let mut stored = std::collections::HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{api}/companies/{company}/cost-events?limit=1000&cursor={c}"),
+            None => format!("{api}/companies/{company}/cost-events?limit=1000"),
+        };
+        let page = TestApp::reply(http.get(url).send().await.unwrap()).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        for e in page.body["items"].as_array().unwrap() {
+            stored.insert(e["id"].as_str().unwrap().to_owned());
+        }
+        match page.body["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return stored,
+        }
+    }
+}
+
+/// Creates a company and one agent without a budget through `api`; answers their ids.
+#[allow(dead_code)]
+pub async fn company_and_agent(http: &Client, api: &str) -> (String, String) {
+    let r = http
+        .post(format!("{api}/companies"))
+        .json(&json!({"name": "Acme"}))
+        .send()
+        .await
+        .unwrap();
+    let company = TestApp::reply(r).await.id();
+    let r = http
+        .post(format!("{api}/companies/{company}/agents"))
+        .json(&json!({"name": "a"}))
+        .send()
+        .await
+        .unwrap();
+    (company, TestApp::reply(r).await.id())
+}
+
+/// Starts the real `costline` binary on `db` and `port`, its clock starting at [`NOW`],
+/// and waits until it is ready. Killed when the handle drops.
 pub async fn start_binary(db: &str, port: u16) -> tokio::process::Child {
     start_binary_with(db, port, &[]).await
 }
@@ -336,6 +424,7 @@ pub async fn start_binary_with(db: &str, port: u16, env: &[(&str, &str)]) -> tok
         .env("DATABASE_URL", db)
         .env("COSTLINE_BIND", format!("127.0.0.1:{port}"))
         .env("COSTLINE_LOG", "warn")
+        .env("COSTLINE_CLOCK_START", NOW)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);

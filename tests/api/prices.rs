@@ -410,24 +410,47 @@ async fn reprice_dry_run_changes_nothing_and_apply_does_exactly_that() {
         (a.body["status"].as_str(), a.body["pauseReason"].as_str()),
         (Some("paused"), Some("budget"))
     );
-    let kinds: Vec<String> = app
+    let mut kinds: Vec<(String, String)> = app
         .alerts(&company)
         .await
         .iter()
-        .map(|x| x["threshold"].as_str().unwrap().to_owned())
+        .map(|x| {
+            (
+                x["scopeId"].as_str().unwrap().to_owned(),
+                x["threshold"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(kinds.len(), 2, "{kinds:?}");
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        vec![
+            (agent.clone(), "hard".into()),
+            (agent.clone(), "soft".into())
+        ]
+    );
     let events = app
         .get(&format!(
             "/api/companies/{company}/cost-events?agentId={agent}"
         ))
         .await;
-    assert!(
-        events.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|e| e["costSource"] == "computed" && e["priceId"].is_string())
+    let mut priced: Vec<(i64, &str, bool)> = events.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["costCents"].as_i64().unwrap(),
+                e["costSource"].as_str().unwrap(),
+                e["priceId"].is_string(),
+            )
+        })
+        .collect();
+    priced.sort();
+    assert_eq!(
+        priced,
+        vec![(400, "computed", true), (800, "computed", true)],
+        "both of the agent's events were priced"
     );
 
     // Nothing left to do: a second apply changes nothing.

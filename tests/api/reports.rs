@@ -336,15 +336,12 @@ async fn reports_of_an_empty_company() {
             .body,
         Value::Array(vec![])
     );
+    // Every day of this month (November 2026 on the test clock), each at zero.
     let daily = app
         .get(&format!("/api/companies/{company}/costs/daily"))
         .await;
-    assert!(
-        daily
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|d| d["costCents"] == 0)
-    );
+    let expected: Vec<Value> = (1..=30)
+        .map(|d| json!({"date": format!("2026-11-{d:02}"), "costCents": 0, "eventCount": 0}))
+        .collect();
+    assert_eq!(daily.body, Value::Array(expected));
 }

@@ -1,0 +1,151 @@
+import { Page, expect, test } from "@playwright/test";
+import {
+  DAYS_IN_MONTH,
+  NOW,
+  PREVIOUS_MONTH,
+  collectPageErrors,
+  gotoHydrated,
+  postEvent,
+  seed,
+  watchCalls,
+} from "./helpers";
+
+/** The ECharts option of chart `id` once it is drawn (charts exist only in the browser). */
+async function chartOption(page: Page, id: string) {
+  await expect
+    .poll(
+      () =>
+        page.evaluate((id) => {
+          const el = document.getElementById(id);
+          // @ts-ignore echarts is a global from /echarts.min.js
+          const chart = el && window.echarts && window.echarts.getInstanceByDom(el);
+          return chart ? chart.getOption().series.length : 0;
+        }, id),
+      { timeout: 20_000 },
+    )
+    .toBeGreaterThan(0);
+  return page.evaluate((id) => {
+    // @ts-ignore
+    return window.echarts.getInstanceByDom(document.getElementById(id)).getOption();
+  }, id);
+}
+
+/** A series' points as numbers, `null` where ECharts draws nothing ("-"). */
+function points(data: unknown[]): (number | null)[] {
+  return data.map((v) => {
+    const x = v !== null && typeof v === "object" && "value" in v ? (v as { value: unknown }).value : v;
+    return typeof x === "number" ? x : null;
+  });
+}
+
+test("the overview shows the right totals and draws all four charts", async ({ page, request }, testInfo) => {
+  const { company } = await seed(request);
+  const errors = collectPageErrors(page);
+  await gotoHydrated(page, `/companies/${company.id}`);
+
+  await expect(page.getByTestId("tile-spend")).toHaveText("$123.45");
+  await expect(page.getByTestId("tile-budget")).toHaveText("$1,000.00");
+  await expect(page.getByTestId("tile-utilization")).toContainText("12.35%");
+  await expect(page.getByTestId("tile-status")).toHaveText("OK");
+  await expect(page.getByTestId("tile-paused")).toHaveText("0");
+  await expect(page.getByTestId("tile-unpriced")).toHaveText("1");
+
+  for (const [id, series] of [
+    ["chart-agents", 2],
+    ["chart-projects", 1],
+    ["chart-daily", 2],
+    ["chart-models", 1],
+  ] as const) {
+    expect((await chartOption(page, id)).series.length, id).toBe(series);
+    const canvas = page.locator(`#${id} canvas`).first();
+    await expect(canvas).toBeVisible();
+    const box = await canvas.boundingBox();
+    expect(box && box.width > 100 && box.height > 100, `${id} canvas has a size`).toBeTruthy();
+  }
+  // One bar per agent, the spend in dollars, the biggest spender on top; budget beside.
+  const agents = await chartOption(page, "chart-agents");
+  expect(agents.yAxis[0].data).toEqual(["writer", "reviewer"]);
+  expect(agents.series[0].data).toEqual([32, 91.45]);
+  expect(points(agents.series[1].data)).toEqual([50, null]);
+
+  await page.screenshot({ path: testInfo.outputPath("overview.png"), fullPage: true });
+  expect(errors, errors.join("\n")).toEqual([]);
+});
+
+test("the cumulative chart has the 80% and 100% lines and a projection to month end", async ({ page, request }) => {
+  const { company } = await seed(request); // $123.45 today, of a $1,000 budget
+  await gotoHydrated(page, `/companies/${company.id}`);
+  const daily = await chartOption(page, "chart-daily");
+  const today = NOW.getUTCDate();
+  expect(daily.xAxis[0].data).toHaveLength(DAYS_IN_MONTH);
+
+  // Spend so far: nothing before today, $123.45 from today; nothing drawn after today.
+  const spend = points(daily.series[0].data);
+  expect(spend).toEqual(
+    Array.from({ length: DAYS_IN_MONTH }, (_, i) => (i < today - 1 ? 0 : i === today - 1 ? 123.45 : null)),
+  );
+  // The projection: from today's total at today's average daily burn to the month's end.
+  const perDay = 12345 / today;
+  const projection = points(daily.series[1].data);
+  expect(projection).toEqual(
+    Array.from({ length: DAYS_IN_MONTH }, (_, i) =>
+      i < today - 1 ? null : Math.round(12345 + perDay * (i + 1 - today)) / 100,
+    ),
+  );
+
+  // The 80% line rides on the spend series, the 100% line on the projection, both flat
+  // across the whole month.
+  const line = (series: { markLine: { data: { coord: [string, number] }[][] } }) => {
+    const [[start, end]] = series.markLine.data;
+    return { from: start.coord[0], to: end.coord[0], at: [start.coord[1], end.coord[1]] };
+  };
+  const last = String(DAYS_IN_MONTH);
+  expect(line(daily.series[0])).toEqual({ from: "01", to: last, at: [800, 800] });
+  expect(line(daily.series[1])).toEqual({ from: "01", to: last, at: [1000, 1000] });
+  expect(daily.series[0].markLine.label.formatter).toBe("80%");
+  expect(daily.series[1].markLine.label.formatter).toBe("Budget");
+});
+
+test("an event posted through the API appears on the open overview without a reload", async ({ page, request }) => {
+  const { company, reviewer } = await seed(request);
+  await gotoHydrated(page, `/companies/${company.id}`);
+  await expect(page.getByTestId("tile-spend")).toHaveText("$123.45");
+  await chartOption(page, "chart-agents");
+  const loads = watchCalls(page, "overview");
+  await postEvent(request, company.id, { agentId: reviewer.id, costCents: 1000 });
+  await expect(page.getByTestId("tile-spend")).toHaveText("$133.45");
+  // The charts follow, updated in place; the page was not loaded again.
+  await expect
+    .poll(async () => (await chartOption(page, "chart-agents")).series[0].data)
+    .toEqual([32, 101.45]);
+  expect(loads.posts).toBe(0);
+  expect(loads.fetches).toBeGreaterThan(0);
+});
+
+test("the auto-refresh keeps the month picked", async ({ page, request }) => {
+  const { company, writer } = await seed(request); // $123.45 this month
+  await postEvent(request, company.id, {
+    agentId: writer.id,
+    costCents: 500,
+    occurredAt: `${PREVIOUS_MONTH}-10T10:00:00Z`,
+  });
+  await gotoHydrated(page, `/companies/${company.id}?month=${PREVIOUS_MONTH}`);
+  await expect(page.getByTestId("tile-spend")).toHaveText("$5.00");
+  const loads = watchCalls(page, "overview");
+
+  // New spend in both months: a refresh of the month picked shows $7.00; one that lost
+  // the month would show this month's $223.45 instead.
+  await postEvent(request, company.id, { agentId: writer.id, costCents: 10000 });
+  await postEvent(request, company.id, {
+    agentId: writer.id,
+    costCents: 200,
+    occurredAt: `${PREVIOUS_MONTH}-11T10:00:00Z`,
+  });
+  await expect(page.getByTestId("tile-spend")).toHaveText("$7.00");
+  expect(loads).toEqual({ fetches: expect.any(Number), posts: 0 });
+  await expect(page.locator("#month")).toHaveValue(PREVIOUS_MONTH);
+  expect(new URL(page.url()).searchParams.get("month")).toBe(PREVIOUS_MONTH);
+  // The x axis is still the picked month's days.
+  const days = new Date(Date.UTC(Number(PREVIOUS_MONTH.slice(0, 4)), Number(PREVIOUS_MONTH.slice(5)), 0)).getUTCDate();
+  expect((await chartOption(page, "chart-daily")).xAxis[0].data).toHaveLength(days);
+});

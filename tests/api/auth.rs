@@ -3,7 +3,10 @@
 //! and the operator's `board` commands. `cargo test --test api -- auth` runs all of it.
 
 mod cli;
+mod headers;
+mod http_limits;
 mod limiter;
+mod local_mode;
 mod matrix;
 mod sessions;
 mod world;

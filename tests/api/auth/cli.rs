@@ -166,3 +166,113 @@ async fn board_commands_create_credentials_the_server_accepts() {
     }
     server.kill().await.unwrap();
 }
+
+/// `costline board ARGS` on `db`: success, stdout, stderr.
+async fn board(db: &str, args: &[&str]) -> (bool, String, String) {
+    let out = costline(db).arg("board").args(args).output().await.unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn board_credentials_are_listed_revoked_and_deleted_at_once() {
+    use crate::helpers::{TestApp, spawn_authenticated_app};
+
+    let (app, board_user) = spawn_authenticated_app(|_| {}).await;
+    let db = app.database_url.clone();
+    let (ok, ci_token, _) = board(&db, &["create-token", "--name", "ci"]).await;
+    assert!(ok);
+    let ci_token = ci_token.trim().to_owned();
+    let ci_prefix = &ci_token[..16];
+    let cookie = super::world::sign_in(&app, &board_user.email, &board_user.password)
+        .await
+        .0;
+    let get = |bearer: Option<&str>, cookie: Option<&str>| {
+        let mut req = client().get(format!("{}/api/companies", app.base));
+        if let Some(b) = bearer {
+            req = req.bearer_auth(b.to_owned());
+        }
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c.to_owned());
+        }
+        async { TestApp::reply(req.send().await.unwrap()).await.status }
+    };
+    assert_eq!(get(Some(&ci_token), None).await, StatusCode::OK);
+    assert_eq!(get(Some(&board_user.token), None).await, StatusCode::OK);
+    assert_eq!(get(None, Some(&cookie)).await, StatusCode::OK);
+
+    let (ok, listed, _) = board(&db, &["list"]).await;
+    assert!(ok);
+    assert!(
+        listed.starts_with("Board users: 1\n  board@example.com  created "),
+        "{listed}"
+    );
+    // (The session was opened on the test's clock, days behind the CLI's: not counted open.)
+    assert!(listed.contains("open sessions: "), "{listed}");
+    assert!(listed.contains("Board tokens: 2\n"), "{listed}");
+    assert!(listed.contains(&format!("  {ci_prefix}  id ")), "{listed}");
+    assert!(
+        listed.contains("name \"ci\"") && listed.contains("name \"tests\""),
+        "{listed}"
+    );
+    assert!(!listed.contains("REVOKED"), "{listed}");
+    for secret in [&ci_token[17..], &board_user.token[17..], "$argon2"] {
+        assert!(
+            !listed.contains(secret),
+            "a secret or hash in the list: {listed}"
+        );
+    }
+
+    // Revoked: refused from the very next request, while the other token still works.
+    let (ok, _, said) = board(&db, &["revoke-token", ci_prefix]).await;
+    assert!(ok, "{said}");
+    assert!(
+        said.contains(&format!("Revoked board token {ci_prefix}")),
+        "{said}"
+    );
+    assert_eq!(get(Some(&ci_token), None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(get(Some(&board_user.token), None).await, StatusCode::OK);
+    let (_, listed, _) = board(&db, &["list"]).await;
+    let line = listed.lines().find(|l| l.contains(ci_prefix)).unwrap();
+    assert!(line.contains("REVOKED"), "{listed}");
+    let (ok, _, said) = board(&db, &["revoke-token", "clb_000000000000"]).await;
+    assert!(!ok);
+    assert!(
+        said.contains("no board token has this prefix or id: clb_000000000000"),
+        "{said}"
+    );
+
+    // Deleted: the user's session ends, and they cannot sign in again.
+    let (ok, _, said) = board(&db, &["delete-user", "--email", "BOARD@example.com"]).await;
+    assert!(ok, "{said}");
+    assert!(
+        said.contains("Deleted board user BOARD@example.com"),
+        "{said}"
+    );
+    assert_eq!(get(None, Some(&cookie)).await, StatusCode::UNAUTHORIZED);
+    let r = super::world::sign_in_reply(&app, &board_user.email, &board_user.password, &[]).await;
+    assert_eq!(
+        r.headers[header::LOCATION],
+        "/signin?error=invalid&next=/companies"
+    );
+    let (ok, _, said) = board(&db, &["delete-user", "--email", "board@example.com"]).await;
+    assert!(!ok);
+    assert!(said.contains("no board user has this email"), "{said}");
+
+    // Revoking the last credential warns what the next start will do.
+    let (ok, _, said) = board(&db, &["revoke-token", &board_user.token[..16]]).await;
+    assert!(ok);
+    assert!(said.contains("No board user or token is left"), "{said}");
+    assert_eq!(
+        get(Some(&board_user.token), None).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let (_, listed, _) = board(&db, &["list"]).await;
+    assert!(
+        listed.starts_with("Board users: 0\nBoard tokens: 2\n"),
+        "{listed}"
+    );
+}

@@ -219,3 +219,46 @@ async fn cross_site_writes_with_a_session_are_refused() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn sign_in_sends_nobody_to_another_site() {
+    let (app, board) = spawn_authenticated_app(|_| {}).await;
+    let sign_in_to = |next: &str| {
+        let req = client()
+            .post(format!("{}/auth/sign-in", app.base))
+            .header("origin", &app.base)
+            .form(&[
+                ("email", board.email.as_str()),
+                ("password", board.password.as_str()),
+                ("next", next),
+            ]);
+        async { TestApp::reply(req.send().await.unwrap()).await }
+    };
+    // Browsers drop tabs and newlines from a URL and read `\` as `/`: each of these would
+    // lead to evil.example.
+    for next in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "/\\evil.example",
+        "\\/evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/ /evil.example",
+        "javascript:alert(1)",
+    ] {
+        let r = sign_in_to(next).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(r.headers[header::LOCATION], "/", "{next:?}");
+        assert!(
+            r.headers.contains_key(header::SET_COOKIE),
+            "signed in all the same"
+        );
+    }
+    let r =
+        sign_in_to("/companies/01900000-0000-7000-8000-000000000000/events?month=2026-11").await;
+    assert_eq!(
+        r.headers[header::LOCATION],
+        "/companies/01900000-0000-7000-8000-000000000000/events?month=2026-11"
+    );
+}

@@ -217,6 +217,14 @@ impl World {
                 .header(header::COOKIE, &self.cookie)
                 .header("origin", &self.app.base);
         }
+        if path.starts_with("/rpc/") {
+            // How the hydrated dashboard calls a server function: a form body, asking for
+            // JSON, from its own origin.
+            req = req.header(header::ACCEPT, "application/json");
+            if cred != Cred::BoardSession {
+                req = req.header("origin", &self.app.base);
+            }
+        }
         req = match body {
             Some(Value::String(form)) => req
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -229,7 +237,7 @@ impl World {
 
     /// Everything a refused write could have changed, as the board sees it.
     pub async fn snapshot(&self) -> Value {
-        let mut paths = vec!["/api/companies".to_owned()];
+        let mut paths = vec!["/api/companies".to_owned(), "/api/model-prices".to_owned()];
         for c in [&self.a, &self.b] {
             paths.push(format!("/api/companies/{c}/agents"));
             paths.push(format!("/api/companies/{c}/projects"));

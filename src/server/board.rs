@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{Context, bail};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::server::{
     config::{BoardCommand, Settings},
@@ -44,9 +44,101 @@ pub async fn run(settings: &Settings, command: BoardCommand) -> anyhow::Result<(
             );
             let _ = writeln!(std::io::stdout(), "{}", token.value);
         }),
+        BoardCommand::List => list(&db).await.map(|text| {
+            let _ = write!(std::io::stdout(), "{text}");
+        }),
+        BoardCommand::RevokeToken { token } => revoke_token(&db, &token).await.map(|prefix| {
+            let _ = writeln!(
+                std::io::stderr(),
+                "Revoked board token {prefix}; the server refuses it from its next request on."
+            );
+        }),
+        BoardCommand::DeleteUser { email } => delete_user(&db, &email).await.map(|()| {
+            let _ = writeln!(
+                std::io::stderr(),
+                "Deleted board user {}; their sessions have ended.",
+                email.trim()
+            );
+        }),
     };
+    if result.is_ok() {
+        warn_if_none_left(&db).await;
+    }
     db.close().await;
     result
+}
+
+/// Without any board credential the next start on loopback is in local mode (no sign-in),
+/// and elsewhere is refused: worth saying when a removal got there.
+async fn warn_if_none_left(db: &Db) {
+    if let Ok(0) = credentials::count_board_credentials(db).await {
+        let _ = writeln!(
+            std::io::stderr(),
+            "No board user or token is left: the server keeps refusing everyone until it \
+             restarts; then, on loopback, it runs in local mode with no sign-in, and elsewhere \
+             it does not start."
+        );
+    }
+}
+
+fn when(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms).map_or_else(
+        || "?".into(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+/// Board users and tokens, one a line; never a secret or a hash.
+pub async fn list(db: &Db) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let (users, tokens) = credentials::list_board_credentials(db, Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut out = format!("Board users: {}\n", users.len());
+    for u in &users {
+        let _ = writeln!(
+            out,
+            "  {}  created {}  open sessions: {}",
+            u.email,
+            when(u.created_at),
+            u.sessions
+        );
+    }
+    let _ = writeln!(out, "Board tokens: {}", tokens.len());
+    for t in &tokens {
+        let _ = write!(
+            out,
+            "  {}  id {}  created {}",
+            t.prefix,
+            t.id,
+            when(t.created_at)
+        );
+        if let Some(name) = &t.name {
+            let _ = write!(out, "  name {name:?}");
+        }
+        let used = t.last_used_at.map_or_else(|| "never".into(), when);
+        let _ = write!(out, "  last used {used}");
+        if let Some(revoked) = t.revoked_at {
+            let _ = write!(out, "  REVOKED {}", when(revoked));
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Revokes a board token by prefix or id; its prefix.
+pub async fn revoke_token(db: &Db, prefix_or_id: &str) -> anyhow::Result<String> {
+    credentials::revoke_board_token(db, Utc::now(), prefix_or_id)
+        .await
+        .map(|t| t.prefix)
+        .map_err(|e| anyhow::anyhow!("{e}: {}", prefix_or_id.trim()))
+}
+
+/// Deletes a board user and ends their sessions.
+pub async fn delete_user(db: &Db, email: &str) -> anyhow::Result<()> {
+    credentials::delete_board_user(db, email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}: {}", email.trim()))
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Db> {

@@ -15,8 +15,8 @@ use clap::{Parser, Subcommand};
 /// credential it runs in local mode: no sign-in, everything allowed. Once a board credential
 /// exists (`costline board create-user` or `create-token`, with the same DATABASE_URL) every
 /// request needs one: managers sign in, scripts send `Authorization: Bearer <token>`, agents
-/// their own key (`POST /api/agents/{agentId}/keys`). Any non-loopback address requires a
-/// board credential; the server refuses to start without one.
+/// their own key (`POST /api/agents/{agentId}/keys`). Any non-loopback address, and
+/// COSTLINE_TRUST_PROXY, require a board credential; the server refuses to start without one.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "costline", version, about, long_about)]
 pub struct Settings {
@@ -87,9 +87,10 @@ pub struct Settings {
     #[arg(long, env = "COSTLINE_AUTH_FAILURE_LIMIT", default_value_t = 10)]
     pub auth_failure_limit: u32,
 
-    /// Behind a reverse proxy: trust its X-Forwarded-For (client address), X-Forwarded-Proto
-    /// (https makes the session cookie Secure) and X-Forwarded-Host. Only set it when the
-    /// proxy is the only way in.
+    /// Behind a reverse proxy: trust its X-Forwarded-For (the client address is the last
+    /// entry, the one the proxy appended), X-Forwarded-Proto (https makes the session cookie
+    /// Secure) and X-Forwarded-Host. Only set it when the proxy is the only way in. Needs a
+    /// board credential: a proxy forwards requests from anywhere.
     #[arg(long, env = "COSTLINE_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
 
@@ -99,6 +100,24 @@ pub struct Settings {
     /// server uses the real clock.
     #[arg(long, env = "COSTLINE_CLOCK_START", value_parser = parse_instant)]
     pub clock_start: Option<DateTime<Utc>>,
+
+    /// How long a client may take to send a request's headers (and, between requests, to
+    /// start the next one) before its connection is closed.
+    #[arg(
+        long,
+        env = "COSTLINE_HEADER_READ_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub header_read_timeout_ms: u64,
+
+    /// How long a client may take to send a request's body, from the end of its headers;
+    /// past it the body counts as unreadable (400).
+    #[arg(long, env = "COSTLINE_BODY_READ_TIMEOUT_MS", default_value_t = 30_000)]
+    pub body_read_timeout_ms: u64,
+
+    /// Most client connections open at once; further clients wait to be accepted.
+    #[arg(long, env = "COSTLINE_MAX_CONNECTIONS", default_value_t = 4_096)]
+    pub max_connections: usize,
 
     /// Folder holding the built dashboard (`pkg/`, styles, scripts), as cargo-leptos
     /// writes it.
@@ -147,6 +166,20 @@ pub enum BoardCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// List board users and board tokens (never a secret).
+    List,
+    /// Revoke a board token, by its prefix (`clb_...`, as `list` shows it) or its id. The
+    /// server refuses it from its next request on.
+    RevokeToken {
+        /// The token's prefix or id.
+        token: String,
+    },
+    /// Delete a board user; their sessions end at once.
+    DeleteUser {
+        /// The user's email address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -185,6 +218,14 @@ impl Settings {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms.max(1))
+    }
+
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms.max(1))
+    }
+
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_read_timeout_ms.max(1))
     }
 
     pub fn db_acquire_timeout(&self) -> Duration {

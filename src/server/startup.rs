@@ -4,16 +4,11 @@
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use axum::{Router, http::Request, middleware};
+use axum::{Router, middleware};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
-use tower_http::{
-    limit::RequestBodyLimitLayer,
-    timeout::TimeoutLayer,
-    trace::{DefaultOnResponse, TraceLayer},
-};
-use tracing::Level;
+use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 
 use crate::{
     app::{App, shell},
@@ -21,7 +16,9 @@ use crate::{
         auth::{self, Auth, AuthMode, session},
         clock::Clock,
         config::{Settings, SqliteSync},
+        layers,
         rest::{self, extract::BODY_LIMIT},
+        serve,
         service::{Service, credentials, ingest::CommitterTask},
         state::AppState,
         store::{Db, PoolSettings},
@@ -36,6 +33,7 @@ pub struct Application {
     reconciler: tokio::task::JoinHandle<()>,
     address: SocketAddr,
     auth_mode: AuthMode,
+    limits: serve::Limits,
 }
 
 impl Application {
@@ -57,10 +55,10 @@ impl Application {
         let board_credentials = credentials::count_board_credentials(&db)
             .await
             .map_err(|e| anyhow::anyhow!("could not read the board credentials: {e}"))?;
-        let auth_mode = AuthMode::decide(settings.bind, board_credentials)?;
+        let auth_mode = AuthMode::decide(settings.bind, settings.trust_proxy, board_credentials)?;
         let (service, committer) = Service::start(
             db,
-            clock,
+            Arc::clone(&clock),
             settings.ingest_batch_max,
             settings.request_timeout(),
         );
@@ -76,12 +74,7 @@ impl Application {
             .site_pkg_dir(settings.site_pkg_dir.as_str())
             .site_addr(address)
             .build();
-        let auth = Auth::new(
-            auth_mode,
-            settings.session_ttl(),
-            settings.trust_proxy,
-            settings.auth_failure_limit,
-        );
+        let auth = Auth::new(auth_mode, settings, address, clock);
         let router = build_router(
             AppState {
                 leptos_options,
@@ -98,6 +91,7 @@ impl Application {
             reconciler,
             address,
             auth_mode,
+            limits: serve::Limits::from_settings(settings),
         })
     }
 
@@ -123,14 +117,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        // The peer address feeds the failed-sign-in limiter.
-        let app = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .context("the HTTP server failed")?;
+        serve::serve(self.listener, self.router, self.limits, shutdown).await;
         self.service.close_ingest();
         let _ = self.committer.await;
         self.reconciler.abort();
@@ -144,7 +131,10 @@ pub fn build_router(state: AppState, request_timeout: Duration) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let service = state.service.clone();
-        move || provide_context(service.clone())
+        move || {
+            provide_context(service.clone());
+            layers::provide_page_csp();
+        }
     };
     let app = {
         let options = state.leptos_options.clone();
@@ -156,16 +146,30 @@ pub fn build_router(state: AppState, request_timeout: Duration) -> Router {
         || TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, request_timeout);
     let dashboard = Router::new()
         .merge(session::router())
-        .leptos_routes_with_context(&state, routes, context, app)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), app)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(timeout())
         .with_state(state.clone());
-    Router::new()
+    let app = Router::new()
         // Cost events set their own deadline: only before the hand-over to the committer.
-        .merge(rest::ingest_router().with_state(state.service.clone()))
-        .merge(rest::router().layer(timeout()).with_state(state.service.clone()))
+        .merge(
+            rest::ingest_router()
+                .layer(layers::no_store())
+                .with_state(state.service.clone()),
+        )
+        .merge(
+            rest::router()
+                .layer(timeout())
+                .layer(layers::no_store())
+                .with_state(state.service.clone()),
+        )
         .merge(dashboard)
+        // Once the caller is known: the API takes JSON bodies only (415).
+        .layer(middleware::from_fn(rest::extract::require_json_writes))
         // Every route, API and dashboard alike: who is calling, before anything else runs.
         .layer(middleware::from_fn_with_state(
             auth::middleware::Gate {
@@ -174,15 +178,8 @@ pub fn build_router(state: AppState, request_timeout: Duration) -> Router {
             },
             auth::middleware::authenticate,
         ))
-        .layer(middleware::from_fn(rest::refuse_control_characters))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &Request<_>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-                })
-                .on_request(())
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
+        .layer(middleware::from_fn(rest::refuse_control_characters));
+    layers::around(app)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -9,8 +9,9 @@
 //!   (their [`Actor`] extractor), server functions too, pages redirect to `/signin`.
 //! - Writes (POST, PUT, PATCH, DELETE) not made with a bearer token must come from our own
 //!   origin: an `Origin` (or, without one, `Referer`) naming another host is a 403, and with
-//!   a session cookie, or to `/auth/...`, one of the two must be there. Browsers always send
-//!   `Origin` on such requests; other sites cannot forge it.
+//!   a session cookie, to `/auth/...`, or to the dashboard in local mode, one of the two must
+//!   be there. Browsers always send `Origin` on such requests; other sites cannot forge it.
+//!   See [`super::origin`], which also keeps DNS-rebound pages out of local mode.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -21,7 +22,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-use super::{Actor, Auth, AuthMode, SESSION_COOKIE};
+use super::{
+    Actor, Auth, AuthMode, SESSION_COOKIE,
+    origin::{check_local_host, check_same_origin},
+};
 use crate::server::{error::AppError, service::Service};
 
 /// What the middleware needs, and only that: it runs on every request, and cloning the
@@ -41,9 +45,16 @@ pub async fn authenticate(State(state): State<Gate>, mut req: Request, next: Nex
         Err(err) => return err.into_response(),
     };
     let cookie = session_cookie(req.headers());
+    let local = auth.mode == AuthMode::LocalTrusted;
 
+    if local && let Err(err) = check_local_host(req.headers(), req.uri(), auth.address) {
+        return err.into_response();
+    }
     if writes && bearer.is_none() {
-        let must_vouch = cookie.is_some() || path.starts_with("/auth/");
+        // Only a browser posts to the dashboard; in local mode that post needs no credential,
+        // so it must prove where it comes from.
+        let must_vouch =
+            cookie.is_some() || path.starts_with("/auth/") || (local && !path.starts_with("/api/"));
         if let Err(err) = check_same_origin(req.headers(), auth.trust_proxy, must_vouch) {
             return err.into_response();
         }
@@ -97,7 +108,7 @@ pub async fn authenticate(State(state): State<Gate>, mut req: Request, next: Nex
 
 /// The dashboard pages that need a signed-in board user. `/signin` and the assets do not.
 fn is_dashboard_page(path: &str) -> bool {
-    path == "/" || path == "/companies" || path.starts_with("/companies/")
+    matches!(path, "/" | "/companies" | "/prices") || path.starts_with("/companies/")
 }
 
 /// The token of `Authorization: Bearer <token>`; a 401 for any other use of the header.
@@ -130,13 +141,21 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// The caller's address: the peer, or with `trust_proxy` the first `X-Forwarded-For`.
+/// The caller's address: the peer, or with `trust_proxy` the last `X-Forwarded-For` entry.
+/// The proxy appends the address it saw to whatever the client sent, so only the last entry
+/// is the proxy's word; the ones before it are the client's own.
 pub fn client_ip(req: &Request, trust_proxy: bool) -> IpAddr {
     let forwarded = trust_proxy
-        .then(|| req.headers().get("x-forwarded-for")?.to_str().ok())
+        .then(|| req.headers().get_all("x-forwarded-for").iter().next_back())
         .flatten()
-        .and_then(|v| v.split(',').next())
-        .and_then(|v| v.trim().parse().ok());
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| {
+            let v = v.trim();
+            v.parse()
+                .ok()
+                .or_else(|| v.parse::<SocketAddr>().ok().map(|a| a.ip()))
+        });
     forwarded.unwrap_or_else(|| {
         req.extensions()
             .get::<ConnectInfo<SocketAddr>>()
@@ -153,38 +172,6 @@ pub fn is_https(headers: &HeaderMap, trust_proxy: bool) -> bool {
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
-/// `host[:port]` of an `Origin` or `Referer` value (`scheme://host[:port][/...]`).
-fn authority(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    Some(&rest[..end]).filter(|a| !a.is_empty())
-}
-
-/// A 403 unless the request's `Origin` (else `Referer`) names the host it was sent to.
-/// Without either, `must_vouch` decides.
-fn check_same_origin(
-    headers: &HeaderMap,
-    trust_proxy: bool,
-    must_vouch: bool,
-) -> Result<(), AppError> {
-    let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let claimed = header_str("origin")
-        .filter(|o| *o != "null")
-        .map(authority)
-        .or_else(|| header_str("referer").map(authority));
-    let host = trust_proxy
-        .then(|| header_str("x-forwarded-host"))
-        .flatten()
-        .or_else(|| header_str("host"));
-    match (claimed, host) {
-        (None, _) if !must_vouch => Ok(()),
-        (Some(Some(from)), Some(host)) if from.eq_ignore_ascii_case(host.trim()) => Ok(()),
-        _ => Err(AppError::Forbidden(
-            "cross-site request refused: the Origin or Referer header must name this site".into(),
-        )),
-    }
-}
-
 /// Percent-encodes everything but unreserved characters and `/`, for a `next=` parameter.
 pub fn percent_encode(s: &str) -> String {
     use std::fmt::Write;
@@ -199,10 +186,23 @@ pub fn percent_encode(s: &str) -> String {
         })
 }
 
-/// Where to go after signing in: a path on this site, never another site.
+/// Where to go after signing in: a path on this site, never another site. Only plain path
+/// and query characters pass: browsers drop tabs and newlines from a URL and read `\` as
+/// `/`, so `/\t/evil.example` would otherwise lead to `//evil.example`.
 pub fn safe_next(next: Option<&str>) -> String {
+    let safe_char = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, '/' | '-' | '_' | '.' | '~' | '?' | '=' | '&' | '%' | '+')
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.len() <= 2048
+                && n.chars().all(safe_char) =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -227,43 +227,6 @@ mod tests {
     }
 
     #[test]
-    fn same_origin_writes_pass_and_cross_site_ones_do_not() {
-        let same = headers(&[
-            ("host", "10.0.0.5:3000"),
-            ("origin", "http://10.0.0.5:3000"),
-        ]);
-        assert!(check_same_origin(&same, false, true).is_ok());
-        let referer = headers(&[
-            ("host", "10.0.0.5:3000"),
-            ("referer", "http://10.0.0.5:3000/companies/x?month=2026-11"),
-        ]);
-        assert!(check_same_origin(&referer, false, true).is_ok());
-        let evil = headers(&[
-            ("host", "10.0.0.5:3000"),
-            ("origin", "https://evil.example"),
-        ]);
-        assert!(check_same_origin(&evil, false, false).is_err());
-        let null = headers(&[("host", "10.0.0.5:3000"), ("origin", "null")]);
-        assert!(check_same_origin(&null, false, true).is_err());
-        let none = headers(&[("host", "10.0.0.5:3000")]);
-        assert!(
-            check_same_origin(&none, false, false).is_ok(),
-            "curl, no cookie"
-        );
-        assert!(
-            check_same_origin(&none, false, true).is_err(),
-            "cookie, no origin"
-        );
-        let proxied = headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("x-forwarded-host", "costs.example.com"),
-            ("origin", "https://costs.example.com"),
-        ]);
-        assert!(check_same_origin(&proxied, true, true).is_ok());
-        assert!(check_same_origin(&proxied, false, true).is_err());
-    }
-
-    #[test]
     fn next_stays_on_this_site() {
         assert_eq!(
             safe_next(Some("/companies/a?month=2026-11")),
@@ -272,6 +235,15 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        for tricky in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /x",
+            "/x\"y",
+            "/<x>",
+        ] {
+            assert_eq!(safe_next(Some(tricky)), "/", "{tricky:?}");
+        }
         assert_eq!(safe_next(None), "/");
         assert_eq!(
             percent_encode("/companies/a?month=2026-11"),

@@ -8,11 +8,14 @@
 //!   the one place those rules live.
 //!
 //! Two modes. `local_trusted` (loopback and no board credential): everyone is
-//! [`Actor::Local`] and may do everything, as before auth existed. `authenticated` (a board
-//! credential exists; required for any other address): every route needs a credential.
+//! [`Actor::Local`] and may do everything, as before auth existed; only requests addressed
+//! to this machine by a loopback name are served (see [`origin`]). `authenticated` (a board
+//! credential exists; required for any other address and behind a proxy): every route
+//! needs a credential.
 
 pub mod limiter;
 pub mod middleware;
+pub mod origin;
 pub mod policy;
 pub mod secret;
 pub mod session;
@@ -20,8 +23,9 @@ pub mod session;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{extract::FromRequestParts, http::request::Parts};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::server::error::AppError;
+use crate::server::{clock::Clock, config::Settings, error::AppError};
 
 pub use policy::{Action, authorize};
 
@@ -44,11 +48,29 @@ impl AuthMode {
         }
     }
 
-    /// The mode for listening on `bind` when `board_credentials` exist; refuses a
-    /// non-loopback address without one.
-    pub fn decide(bind: SocketAddr, board_credentials: i64) -> anyhow::Result<Self> {
+    /// The mode for listening on `bind` (behind a proxy or not) when `board_credentials`
+    /// exist; refuses a non-loopback address, or a proxy, without one.
+    pub fn decide(
+        bind: SocketAddr,
+        trust_proxy: bool,
+        board_credentials: i64,
+    ) -> anyhow::Result<Self> {
         if board_credentials > 0 {
             return Ok(Self::Authenticated);
+        }
+        if trust_proxy {
+            // The proxy listens on loopback too, so the bind address says nothing: whoever
+            // reaches the proxy would be trusted.
+            anyhow::bail!(
+                "refusing to start behind a proxy (COSTLINE_TRUST_PROXY=true) without a board \
+                 credential: a proxy forwards requests from anywhere, and local mode would let \
+                 every one of them read and change every company's data.\n\
+                 Create one first, with the same DATABASE_URL as the server:\n  \
+                 costline board create-user --email you@example.com   (to sign in to the dashboard)\n  \
+                 costline board create-token                          (for scripts)\n\
+                 then start the server again; it will require sign-in. Or unset \
+                 COSTLINE_TRUST_PROXY to run on loopback without credentials."
+            );
         }
         if bind.ip().is_loopback() {
             return Ok(Self::LocalTrusted);
@@ -119,21 +141,45 @@ pub struct AuthInner {
     /// Believe `X-Forwarded-For` / `-Proto` / `-Host` (set when behind a reverse proxy).
     pub trust_proxy: bool,
     pub limiter: limiter::FailureLimiter,
+    /// The address the server listens on: in local mode, requests must name it.
+    pub address: SocketAddr,
+    password_checks: Arc<Semaphore>,
+}
+
+/// Password checks running at once, at most. Each takes argon2's 19 MiB for a moment; any
+/// more at once only queue for the same cores, and unbounded they exhaust memory.
+pub const PASSWORD_CHECKS: usize = 4;
+
+/// The right to check one password: held until the check is over, even if the request
+/// that asked for it is gone.
+#[derive(Debug)]
+pub struct PasswordSlot {
+    _permit: OwnedSemaphorePermit,
 }
 
 impl Auth {
     pub fn new(
         mode: AuthMode,
-        session_ttl: Duration,
-        trust_proxy: bool,
-        failure_limit: u32,
+        settings: &Settings,
+        address: SocketAddr,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self(Arc::new(AuthInner {
             mode,
-            session_ttl,
-            trust_proxy,
-            limiter: limiter::FailureLimiter::new(failure_limit),
+            session_ttl: settings.session_ttl(),
+            trust_proxy: settings.trust_proxy,
+            limiter: limiter::FailureLimiter::new(settings.auth_failure_limit, clock),
+            address,
+            password_checks: Arc::new(Semaphore::new(PASSWORD_CHECKS)),
         }))
+    }
+
+    /// A free password-check slot, or `None` when [`PASSWORD_CHECKS`] are running.
+    pub fn password_slot(&self) -> Option<PasswordSlot> {
+        Arc::clone(&self.password_checks)
+            .try_acquire_owned()
+            .ok()
+            .map(|permit| PasswordSlot { _permit: permit })
     }
 }
 
@@ -155,15 +201,30 @@ mod tests {
         let lo6: SocketAddr = "[::1]:3000".parse().expect("addr");
         let any: SocketAddr = "0.0.0.0:3000".parse().expect("addr");
         let lan: SocketAddr = "192.168.1.20:3000".parse().expect("addr");
-        assert_eq!(AuthMode::decide(lo, 0).ok(), Some(AuthMode::LocalTrusted));
-        assert_eq!(AuthMode::decide(lo6, 0).ok(), Some(AuthMode::LocalTrusted));
-        assert_eq!(AuthMode::decide(lo, 1).ok(), Some(AuthMode::Authenticated));
-        assert_eq!(AuthMode::decide(any, 2).ok(), Some(AuthMode::Authenticated));
+        let decide = |bind, credentials| AuthMode::decide(bind, false, credentials).ok();
+        assert_eq!(decide(lo, 0), Some(AuthMode::LocalTrusted));
+        assert_eq!(decide(lo6, 0), Some(AuthMode::LocalTrusted));
+        assert_eq!(decide(lo, 1), Some(AuthMode::Authenticated));
+        assert_eq!(decide(any, 2), Some(AuthMode::Authenticated));
         for public in [any, lan] {
-            let err = AuthMode::decide(public, 0)
+            let err = AuthMode::decide(public, false, 0)
                 .expect_err("refused")
                 .to_string();
             assert!(err.contains("costline board create-user"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_proxy_needs_a_board_credential_even_on_loopback() {
+        let lo: SocketAddr = "127.0.0.1:3000".parse().expect("addr");
+        let err = AuthMode::decide(lo, true, 0)
+            .expect_err("refused")
+            .to_string();
+        assert!(err.starts_with("refusing to start behind a proxy"), "{err}");
+        assert!(err.contains("costline board create-token"), "{err}");
+        assert_eq!(
+            AuthMode::decide(lo, true, 1).ok(),
+            Some(AuthMode::Authenticated)
+        );
     }
 }

@@ -4,15 +4,20 @@
 //! A session is a random id in a cookie (`HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure`
 //! when the browser came over https through a proxy that says so); the server keeps only
 //! its hash, with a fixed expiry, and forgets it on sign-out.
+//!
+//! A password check costs argon2's 19 MiB and tens of milliseconds, and needs no
+//! credential to ask for: at most [`super::PASSWORD_CHECKS`] run at once (more at once is
+//! a 503), and each counts against its address's limit before it runs.
 
 use axum::{
-    Form, Router,
+    Form, Json, Router,
     extract::{FromRequest, Request, State},
-    http::{HeaderValue, header},
-    response::Response,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
     routing::post,
 };
 use serde::Deserialize;
+use serde_json::json;
 
 use super::{
     AuthMode, SESSION_COOKIE,
@@ -65,16 +70,21 @@ async fn sign_in(State(state): State<AppState>, req: Request) -> Response {
     if state.auth.mode == AuthMode::LocalTrusted {
         return see_other(&next);
     }
-    if state.auth.limiter.check(ip).is_err() {
+    let Some(slot) = state.auth.password_slot() else {
+        tracing::info!(%ip, "refused a sign-in: all password checks are busy");
+        return busy();
+    };
+    if state.auth.limiter.attempt(ip).is_err() {
         return back_to_sign_in("throttled", &next);
     }
     let ttl = state.auth.session_ttl;
     match state
         .service
-        .sign_in(&form.email, &form.password, ttl)
+        .sign_in(&form.email, &form.password, ttl, slot)
         .await
     {
         Ok(Some(session)) => {
+            state.auth.limiter.forgive(ip);
             let mut response = see_other(&next);
             let max_age = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX);
             response
@@ -84,7 +94,6 @@ async fn sign_in(State(state): State<AppState>, req: Request) -> Response {
             response
         }
         Ok(None) => {
-            state.auth.limiter.fail(ip);
             tracing::info!(%ip, "refused a sign-in");
             back_to_sign_in("invalid", &next)
         }
@@ -93,6 +102,16 @@ async fn sign_in(State(state): State<AppState>, req: Request) -> Response {
             back_to_sign_in("unavailable", &next)
         }
     }
+}
+
+/// 503: every password-check slot is taken; nothing was checked or counted.
+fn busy() -> Response {
+    let body = json!({"error": "too many sign-ins are being checked right now; retry in a moment"});
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 /// `POST /auth/sign-out`: ends the session on the server and clears the cookie.

@@ -1,19 +1,26 @@
 //! Request extraction that answers in our error shape: a bad body or query string is a
-//! 400 JSON error naming the field, never axum's plain-text rejection.
+//! 400 JSON error naming the field, never axum's plain-text rejection; a body that is not
+//! declared JSON is a 415 before anyone reads it.
 
 use std::collections::HashMap;
 
 use axum::{
+    Json,
     body::Bytes,
     extract::{FromRequest, FromRequestParts, Query, Request},
-    http::{StatusCode, request::Parts},
+    http::{HeaderMap, Method, StatusCode, header, request::Parts},
+    middleware::Next,
+    response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::{
     model::FieldError,
-    server::error::{AppError, AppResult},
+    server::{
+        auth::Actor,
+        error::{AppError, AppResult},
+    },
 };
 
 /// Most bytes a request body may have.
@@ -21,6 +28,42 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// Most bytes a batch request body may have (1,000 events).
 pub const BATCH_BODY_LIMIT: usize = 1024 * 1024;
+
+/// Whether a write to the API declares its body JSON: `Content-Type: application/json`
+/// (parameters allowed), or no body and no content type at all (`POST .../keys`). Anything
+/// else is what an HTML form or a `no-cors` fetch from another site can send, and the API
+/// never takes it.
+fn declares_json(headers: &HeaderMap) -> bool {
+    match headers.get(header::CONTENT_TYPE) {
+        Some(value) => value.to_str().is_ok_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+        }),
+        None => {
+            !headers.contains_key(header::TRANSFER_ENCODING)
+                && headers
+                    .get(header::CONTENT_LENGTH)
+                    .is_none_or(|len| len.as_bytes() == b"0")
+        }
+    }
+}
+
+/// A 415 for a write under `/api` whose body is not declared JSON (see [`declares_json`]),
+/// in every auth mode. A caller without a credential is left to the route's 401: it learns
+/// nothing about what the route takes.
+pub async fn require_json_writes(req: Request, next: Next) -> Response {
+    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let anonymous = req.extensions().get::<Actor>().is_none();
+    if reads || anonymous || !req.uri().path().starts_with("/api/") || declares_json(req.headers())
+    {
+        return next.run(req).await;
+    }
+    let body = serde_json::json!({
+        "error": "the request body must be JSON, sent with `Content-Type: application/json`",
+    });
+    (StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response()
+}
 
 /// A JSON object body, read within `LIMIT` bytes (413 beyond).
 pub struct JsonObject<const LIMIT: usize = BODY_LIMIT>(pub Map<String, Value>);

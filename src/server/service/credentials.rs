@@ -13,13 +13,13 @@ use crate::{
     model::{AgentKey, FieldError, NewAgentKey, ScopeType},
     server::{
         auth::{
-            Actor, BoardCredential,
+            Actor, BoardCredential, PasswordSlot,
             secret::{self, TokenKind},
         },
         error::{AppError, AppResult},
         store::{
             Db,
-            auth::{self as store, KeyRow, UserRow},
+            auth::{self as store, BoardTokenListing, BoardUserListing, KeyRow, UserRow},
             entities,
         },
     },
@@ -164,6 +164,44 @@ pub async fn create_board_token(
     })
 }
 
+/// Every board user and board token, for `costline board list`.
+pub async fn list_board_credentials(
+    db: &Db,
+    now: DateTime<Utc>,
+) -> AppResult<(Vec<BoardUserListing>, Vec<BoardTokenListing>)> {
+    let mut conn = db.read_conn().await?;
+    let users = store::list_board_users(&mut conn, now.timestamp_millis()).await?;
+    let tokens = store::list_board_tokens(&mut conn).await?;
+    Ok((users, tokens))
+}
+
+/// Revokes a board token by prefix or id; 404 when there is none. The server looks tokens
+/// up on every request, so it refuses this one from the next request on.
+pub async fn revoke_board_token(
+    db: &Db,
+    now: DateTime<Utc>,
+    prefix_or_id: &str,
+) -> AppResult<BoardTokenListing> {
+    let mut tx = db.begin_write().await?;
+    let token = store::revoke_board_token(&mut tx, prefix_or_id.trim(), now.timestamp_millis())
+        .await?
+        .ok_or_else(|| AppError::NotFound("no board token has this prefix or id".into()))?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Deletes a board user and ends their sessions; 404 when there is no such user.
+pub async fn delete_board_user(db: &Db, email: &str) -> AppResult<()> {
+    let email = normalize_email(email)?;
+    let mut tx = db.begin_write().await?;
+    let user = store::find_user_by_email(&mut tx, &email)
+        .await?
+        .ok_or_else(|| AppError::NotFound("no board user has this email".into()))?;
+    store::delete_user(&mut tx, &user.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 impl Service {
     /// The caller a bearer token stands for, or `None` when it is not one of ours, unknown,
     /// revoked or wrong. The stored hash is compared in constant time.
@@ -228,12 +266,14 @@ impl Service {
     }
 
     /// Checks a board user's password and opens a session of `ttl`; `None` when the email
-    /// or the password is wrong (which one is not said).
+    /// or the password is wrong (which one is not said). The check holds `slot` until it is
+    /// over, even if the caller stops waiting for it.
     pub async fn sign_in(
         &self,
         email: &str,
         password: &str,
         ttl: Duration,
+        slot: PasswordSlot,
     ) -> AppResult<Option<NewSession>> {
         let email = email.trim().to_lowercase();
         let user = {
@@ -244,8 +284,11 @@ impl Service {
             password.to_owned(),
             user.as_ref().map(|u| u.password_hash.clone()),
         );
-        let matches =
-            blocking(move || secret::verify_password(&password, stored.as_deref())).await?;
+        let matches = blocking(move || {
+            let _slot = slot;
+            secret::verify_password(&password, stored.as_deref())
+        })
+        .await?;
         let Some(user) = user.filter(|_| matches) else {
             return Ok(None);
         };

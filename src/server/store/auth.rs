@@ -33,6 +33,26 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
+/// A board user as `costline board list` shows it: no password hash.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BoardUserListing {
+    pub email: String,
+    pub created_at: i64,
+    /// Unexpired sessions.
+    pub sessions: i64,
+}
+
+/// A board token as `costline board list` shows it: no secret hash.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BoardTokenListing {
+    pub id: String,
+    pub prefix: String,
+    pub name: Option<String>,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
 /// How many board credentials can sign in or call the API: users and unrevoked tokens.
 pub async fn count_board_credentials(conn: &mut Conn) -> Result<i64, sqlx::Error> {
     let (users,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM board_users")
@@ -245,4 +265,57 @@ pub async fn touch_agent_key(conn: &mut Conn, id: &str, now_ms: i64) -> Result<(
     let mut sql = Sql::new("UPDATE agent_keys SET last_used_at = ");
     sql.bind(now_ms).push(" WHERE id = ").bind(id);
     sql.execute(conn).await.map(|_| ())
+}
+
+/// Every board user, by email, with their unexpired sessions.
+pub async fn list_board_users(
+    conn: &mut Conn,
+    now_ms: i64,
+) -> Result<Vec<BoardUserListing>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT u.email, u.created_at, \
+         (SELECT COUNT(*) FROM board_sessions s WHERE s.user_id = u.id AND s.expires_at > ",
+    );
+    sql.bind(now_ms)
+        .push(") AS sessions FROM board_users u ORDER BY u.email");
+    sql.fetch_all(conn).await
+}
+
+/// Every board token, revoked ones too, oldest first.
+pub async fn list_board_tokens(conn: &mut Conn) -> Result<Vec<BoardTokenListing>, sqlx::Error> {
+    let sql = Sql::new(
+        "SELECT id, prefix, name, created_at, last_used_at, revoked_at FROM board_tokens \
+         ORDER BY created_at, id",
+    );
+    sql.fetch_all(conn).await
+}
+
+/// Revokes the board token with this prefix or id (again, if it was already); the token as
+/// it now stands, if there is one.
+pub async fn revoke_board_token(
+    conn: &mut Conn,
+    prefix_or_id: &str,
+    now_ms: i64,
+) -> Result<Option<BoardTokenListing>, sqlx::Error> {
+    let mut sql = Sql::new("UPDATE board_tokens SET revoked_at = COALESCE(revoked_at, ");
+    sql.bind(now_ms)
+        .push(") WHERE prefix = ")
+        .bind(prefix_or_id)
+        .push(" OR id = ")
+        .bind(prefix_or_id);
+    sql.execute(&mut *conn).await?;
+    let mut sql = Sql::new(
+        "SELECT id, prefix, name, created_at, last_used_at, revoked_at FROM board_tokens \
+         WHERE prefix = ",
+    );
+    sql.bind(prefix_or_id).push(" OR id = ").bind(prefix_or_id);
+    sql.fetch_optional(conn).await
+}
+
+/// Deletes a board user (their sessions first: they refer to the user).
+pub async fn delete_user(conn: &mut Conn, user_id: &str) -> Result<u64, sqlx::Error> {
+    delete_user_sessions(conn, user_id).await?;
+    let mut sql = Sql::new("DELETE FROM board_users WHERE id = ");
+    sql.bind(user_id);
+    sql.execute(conn).await
 }

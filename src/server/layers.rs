@@ -1,0 +1,181 @@
+//! What every answer carries, whatever route made it: a request id (kept from the request
+//! when it has one, and named in the request's log span), security headers, and a plain
+//! JSON 500 instead of a dropped connection when a handler panics. tower-http's layers do
+//! the work; this module only chooses them.
+//!
+//! HTML pages get a Content-Security-Policy. Leptos marks its inline scripts (hydration,
+//! resolved resources) with a fresh nonce per render, and [`provide_page_csp`] puts that
+//! nonce in the page's policy, so only those scripts run; `'wasm-unsafe-eval'` lets the
+//! dashboard's WASM start. `'unsafe-eval'` is there only because charming builds the
+//! charts' tooltip formatter with `new Function` (`JsFunction`); injected markup still
+//! cannot run a script without the nonce. Inline styles stay allowed: ECharts and a few
+//! views set them.
+//! Any other HTML (an error page rendered without a nonce) gets the policy without one.
+
+use std::any::Any;
+
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderName, HeaderValue, Request, Response, header},
+};
+use leptos::prelude::use_context;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultOnResponse, TraceLayer},
+};
+use tracing::Level;
+
+use crate::server::error::AppError;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The Content-Security-Policy of an HTML page whose inline scripts carry `nonce`.
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval' 'unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Called in every Leptos render's context: a page gets the policy naming its own nonce.
+/// Server functions render no page and have no nonce; they get nothing here.
+pub fn provide_page_csp() {
+    let options = use_context::<leptos_axum::ResponseOptions>();
+    if let (Some(nonce), Some(options)) = (leptos::nonce::use_nonce(), options)
+        && let Ok(value) = HeaderValue::from_str(&content_security_policy(Some(&nonce)))
+    {
+        options.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+fn is_html(response: &Response<Body>) -> bool {
+    response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
+/// `Cache-Control: no-store`, unless the route set its own: API answers are per caller and
+/// change with every event.
+pub fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    )
+}
+
+/// A panic in a handler: logged, and answered like any other fault, without its message.
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into());
+    axum::response::IntoResponse::into_response(AppError::internal(format!(
+        "a request handler panicked: {message}"
+    )))
+}
+
+/// `app` with every answer hardened, traced and given a request id.
+pub fn around(app: Router) -> Router {
+    let html_csp = |response: &Response<Body>| {
+        is_html(response).then(|| HeaderValue::from_str(&content_security_policy(None)).ok())?
+    };
+    app.layer(CatchPanicLayer::custom(panic_response))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            html_csp,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn call(app: Router, req: Request<Body>) -> (Response<Body>, String) {
+        let response = app.oneshot(req).await.expect("infallible");
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 20).await.expect("body");
+        (
+            Response::from_parts(parts, Body::empty()),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_a_plain_json_500_with_a_request_id() {
+        async fn boom() -> &'static str {
+            panic!("secret detail of the fault")
+        }
+        let app = around(Router::new().route("/boom", get(boom)));
+        let req = Request::get("/boom").body(Body::empty()).expect("request");
+        let (response, body) = call(app, req).await;
+        assert_eq!(response.status(), 500);
+        assert_eq!(body, r#"{"error":"internal server error"}"#);
+        assert!(response.headers().contains_key(&REQUEST_ID));
+        assert_eq!(
+            response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff"
+        );
+    }
+
+    #[tokio::test]
+    async fn request_ids_are_kept_or_made() {
+        let app = around(Router::new().route("/", get(|| async { "ok" })));
+        let req = Request::get("/")
+            .header(&REQUEST_ID, "abc-123")
+            .body(Body::empty())
+            .expect("request");
+        let (response, _) = call(app.clone(), req).await;
+        assert_eq!(response.headers()[&REQUEST_ID], "abc-123");
+        let req = Request::get("/").body(Body::empty()).expect("request");
+        let (response, _) = call(app, req).await;
+        let made = response.headers()[&REQUEST_ID].to_str().expect("ascii");
+        assert_eq!(made.len(), 36, "a UUID: {made}");
+    }
+
+    #[test]
+    fn the_policy_names_the_nonce_and_forbids_framing() {
+        let csp = content_security_policy(Some("n0nce"));
+        assert!(csp.contains("script-src 'self' 'nonce-n0nce' 'wasm-unsafe-eval' 'unsafe-eval';"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(!content_security_policy(None).contains("nonce"));
+        let scripts = csp.split(';').find(|d| d.trim().starts_with("script-src"));
+        assert!(
+            scripts.is_some_and(|d| !d.contains("unsafe-inline")),
+            "{csp}"
+        );
+    }
+}

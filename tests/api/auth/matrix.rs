@@ -1,0 +1,498 @@
+//! Every route, page and server function against every kind of caller: the exact status,
+//! the exact refusal, and nothing changed by a refused call.
+
+use std::collections::BTreeSet;
+
+use reqwest::header;
+use serde_json::{Value, json};
+
+use super::world::*;
+
+/// Every page of the dashboard (`src/app/mod.rs`), `{a}` standing for a company.
+pub const DASHBOARD_PAGES: [&str; 8] = [
+    "/",
+    "/prices",
+    "/companies/{a}",
+    "/companies/{a}/agents",
+    "/companies/{a}/projects",
+    "/companies/{a}/alerts",
+    "/companies/{a}/events",
+    "/companies/{a}/settings",
+];
+
+/// The endpoints of every `#[server]` function, read from `src/api.rs` itself, so a new
+/// one cannot be left out of the table.
+fn server_function_endpoints() -> BTreeSet<&'static str> {
+    let api = include_str!("../../../src/api.rs");
+    let endpoints: BTreeSet<&str> = api
+        .split("#[server(")
+        .skip(1)
+        .filter_map(|attr| attr.split("endpoint = \"").nth(1)?.split('"').next())
+        .collect();
+    assert_eq!(endpoints.len(), api.matches("#[server(").count());
+    endpoints
+}
+
+/// One route of the table: the request, and the exact status for each caller in
+/// [`CREDS`] order: none, bad key, revoked key, same-company key, other-company key, board
+/// token, board session.
+struct Row {
+    method: &'static str,
+    path: String,
+    body: Option<Value>,
+    expect: [u16; 7],
+}
+
+fn row(method: &'static str, path: String, body: Option<Value>, expect: [u16; 7]) -> Row {
+    Row {
+        method,
+        path,
+        body,
+        expect,
+    }
+}
+
+#[tokio::test]
+async fn every_route_against_every_caller() {
+    let w = World::new().await;
+    let (a, b, a1, a2, pa) = (&w.a, &w.b, &w.a1, &w.a2, &w.pa);
+    let unknown = "01900000-0000-7000-8000-000000000000";
+    let event = |agent: &str| {
+        Some(
+            json!({"agentId": agent, "provider": "anthropic", "model": "claude-sonnet-4",
+                    "inputTokens": 10, "outputTokens": 5, "costCents": 1}),
+        )
+    };
+    // Columns: none, bad key, revoked key, same-company key, other-company key, board
+    // token, board session.
+    const BOARD_ONLY_READ: [u16; 7] = [401, 401, 401, 403, 403, 200, 200];
+    const BOARD_ONLY_CREATE: [u16; 7] = [401, 401, 401, 403, 403, 201, 201];
+    const REPORT: [u16; 7] = [401, 401, 401, 200, 403, 200, 200];
+    const NOT_FOUND_FOR_BOARD: [u16; 7] = [401, 401, 401, 403, 403, 404, 404];
+    const PAGE: [u16; 7] = [303, 401, 401, 303, 303, 200, 200];
+    const PUBLIC: [u16; 7] = [200, 401, 401, 200, 200, 200, 200];
+    let mut rows = vec![
+        row(
+            "POST",
+            "/api/companies".into(),
+            Some(json!({"name": "Initech"})),
+            BOARD_ONLY_CREATE,
+        ),
+        row("GET", "/api/companies".into(), None, BOARD_ONLY_READ),
+        row("GET", format!("/api/companies/{a}"), None, BOARD_ONLY_READ),
+        row(
+            "GET",
+            format!("/api/companies/{unknown}"),
+            None,
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "PATCH",
+            format!("/api/companies/{a}"),
+            Some(json!({"name": "Acme"})),
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "PATCH",
+            format!("/api/companies/{a}"),
+            Some(json!({"status": "active"})),
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "PATCH",
+            format!("/api/companies/{a}/budgets"),
+            Some(json!({"budgetMonthlyCents": 100000})),
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "POST",
+            format!("/api/companies/{a}/agents"),
+            Some(json!({"name": "new"})),
+            BOARD_ONLY_CREATE,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/agents"),
+            None,
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "POST",
+            format!("/api/companies/{a}/projects"),
+            Some(json!({"name": "new"})),
+            BOARD_ONLY_CREATE,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/projects"),
+            None,
+            BOARD_ONLY_READ,
+        ),
+        // Its own costs: yes. Another agent's, in its own company or not: no.
+        row(
+            "POST",
+            format!("/api/companies/{a}/cost-events"),
+            event(a1),
+            [401, 401, 401, 201, 403, 201, 201],
+        ),
+        row(
+            "POST",
+            format!("/api/companies/{a}/cost-events"),
+            event(a2),
+            [401, 401, 401, 403, 403, 201, 201],
+        ),
+        row(
+            "POST",
+            format!("/api/companies/{a}/cost-events"),
+            event(unknown),
+            [401, 401, 401, 403, 403, 422, 422],
+        ),
+        row(
+            "POST",
+            format!("/api/companies/{b}/cost-events"),
+            event(a1),
+            [401, 401, 401, 403, 403, 422, 422],
+        ),
+        row(
+            "POST",
+            format!("/api/companies/{unknown}/cost-events"),
+            event(a1),
+            [401, 401, 401, 403, 403, 404, 404],
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/cost-events"),
+            None,
+            REPORT,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/cost-events?format=csv"),
+            None,
+            REPORT,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/costs/summary"),
+            None,
+            REPORT,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/costs/by-agent"),
+            None,
+            REPORT,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/costs/by-project"),
+            None,
+            REPORT,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/costs/by-model"),
+            None,
+            REPORT,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/costs/daily"),
+            None,
+            REPORT,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/budget-alerts"),
+            None,
+            REPORT,
+        ),
+        // Company B's reports: its own key reads them, company A's does not.
+        row(
+            "GET",
+            format!("/api/companies/{b}/costs/summary"),
+            None,
+            [401, 401, 401, 403, 200, 200, 200],
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{unknown}/costs/summary"),
+            None,
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row("GET", format!("/api/agents/{a1}"), None, REPORT),
+        row("GET", format!("/api/agents/{a2}"), None, BOARD_ONLY_READ),
+        row(
+            "GET",
+            format!("/api/agents/{unknown}"),
+            None,
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "PATCH",
+            format!("/api/agents/{a1}"),
+            Some(json!({"name": "writer"})),
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "PATCH",
+            format!("/api/agents/{a1}"),
+            Some(json!({"status": "active"})),
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "PATCH",
+            format!("/api/agents/{a1}/budgets"),
+            Some(json!({"budgetMonthlyCents": 0})),
+            BOARD_ONLY_READ,
+        ),
+        row("GET", format!("/api/projects/{pa}"), None, BOARD_ONLY_READ),
+        row(
+            "PATCH",
+            format!("/api/projects/{pa}"),
+            Some(json!({"name": "Launch"})),
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "PATCH",
+            format!("/api/projects/{pa}/budgets"),
+            Some(json!({"budgetMonthlyCents": 0})),
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "POST",
+            format!("/api/agents/{a1}/keys"),
+            None,
+            BOARD_ONLY_CREATE,
+        ),
+        row(
+            "GET",
+            format!("/api/agents/{a1}/keys"),
+            None,
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "GET",
+            format!("/api/agents/{unknown}/keys"),
+            None,
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "DELETE",
+            format!("/api/agents/{a1}/keys/{}", w.doomed_key_id),
+            None,
+            [401, 401, 401, 403, 403, 204, 204],
+        ),
+        row(
+            "DELETE",
+            format!("/api/agents/{a1}/keys/{unknown}"),
+            None,
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "GET",
+            "/api/no-such-route".into(),
+            None,
+            [404, 401, 401, 404, 404, 404, 404],
+        ),
+        row("GET", "/healthz".into(), None, PUBLIC),
+        row("GET", "/readyz".into(), None, PUBLIC),
+        // The batch route applies the single route's rule to every event.
+        row(
+            "POST",
+            format!("/api/companies/{a}/cost-events/batch"),
+            Some(json!({"events": [event(a1)]})),
+            [401, 401, 401, 200, 403, 200, 200],
+        ),
+        row(
+            "POST",
+            format!("/api/companies/{a}/cost-events/batch"),
+            Some(json!({"events": [event(a1), event(a2)]})),
+            [401, 401, 401, 403, 403, 200, 200],
+        ),
+        row(
+            "POST",
+            format!("/api/companies/{b}/cost-events/batch"),
+            Some(json!({"events": []})),
+            // Company B's key may post to B (nothing, here); A's may not.
+            [401, 401, 401, 403, 200, 200, 200],
+        ),
+        // The price book and repricing are the board's.
+        row("GET", "/api/model-prices".into(), None, BOARD_ONLY_READ),
+        row(
+            "PUT",
+            "/api/model-prices".into(),
+            Some(
+                json!({"provider": "acme", "model": "m-*", "effectiveFrom": "2026-01-01",
+                "inputMicroCentsPerMTok": 1, "outputMicroCentsPerMTok": 1}),
+            ),
+            [401, 401, 401, 403, 403, 201, 200],
+        ),
+        row(
+            "POST",
+            format!("/api/companies/{a}/reprice?apply=true"),
+            Some(json!({})),
+            BOARD_ONLY_READ,
+        ),
+    ];
+    // The dashboard: every page sends whoever is not the board to sign-in.
+    for page in DASHBOARD_PAGES {
+        rows.push(row("GET", page.replace("{a}", a), None, PAGE));
+    }
+    rows.push(row("GET", "/signin".into(), None, PUBLIC));
+    // Every server function, posted as the hydrated app posts it: they ask the same policy
+    // as the REST API.
+    for (endpoint, form, expect) in [
+        ("viewer", String::new(), PUBLIC),
+        ("directory", String::new(), BOARD_ONLY_READ),
+        ("companies", String::new(), BOARD_ONLY_READ),
+        ("company", format!("company_id={a}"), BOARD_ONLY_READ),
+        (
+            "company",
+            format!("company_id={unknown}"),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        ("overview", format!("company_id={a}"), BOARD_ONLY_READ),
+        ("agent_rows", format!("company_id={a}"), REPORT),
+        ("project_rows", format!("company_id={a}"), REPORT),
+        ("alerts", format!("company_id={a}"), REPORT),
+        ("events", format!("company_id={a}"), REPORT),
+        (
+            "events",
+            format!("company_id={b}"),
+            [401, 401, 401, 403, 200, 200, 200],
+        ),
+        ("filter_options", format!("company_id={a}"), BOARD_ONLY_READ),
+        ("prices", String::new(), BOARD_ONLY_READ),
+        (
+            "set_budget",
+            format!("scope=agent&id={a1}&budget=0"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "set_budget",
+            format!("scope=company&id={a}&budget=1000"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "set_status",
+            format!("scope=project&id={pa}&status=active"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "set_status",
+            format!("scope=agent&id={a2}&status=active"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "update_company",
+            format!("id={a}&name=Acme&budget=1000"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "put_price",
+            "provider=acme&model=m-%2A&effective_from=2026-01-01&input=1&cached_input=\
+             &cache_write=&output=1"
+                .into(),
+            BOARD_ONLY_READ,
+        ),
+    ] {
+        rows.push(row(
+            "POST",
+            format!("/rpc/{endpoint}"),
+            Some(json!(form)),
+            expect,
+        ));
+    }
+    let covered: BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|r| r.path.strip_prefix("/rpc/"))
+        .collect();
+    assert_eq!(
+        covered,
+        server_function_endpoints(),
+        "every server function has a row"
+    );
+
+    let mut failures = Vec::new();
+    for row in &rows {
+        for (i, cred) in CREDS.iter().enumerate() {
+            let expected = row.expect[i];
+            let write = row.method != "GET";
+            let before = if write && expected >= 400 {
+                Some(w.snapshot().await)
+            } else {
+                None
+            };
+            let r = w.send(*cred, row.method, &row.path, row.body.clone()).await;
+            let what = format!("{} {} as {cred:?}", row.method, row.path);
+            if r.status.as_u16() != expected {
+                failures.push(format!(
+                    "{what}: expected {expected}, got {} {}",
+                    r.status, r.text
+                ));
+                continue;
+            }
+            match expected {
+                401 => {
+                    let challenge = r
+                        .headers
+                        .get(header::WWW_AUTHENTICATE)
+                        .map(|v| v.to_str().unwrap());
+                    assert!(
+                        challenge.is_some_and(|c| c.starts_with("Bearer")),
+                        "{what}: {challenge:?}"
+                    );
+                    // REST errors say `error`; server functions' (ApiError) say `message`.
+                    let message = r.body["error"]
+                        .as_str()
+                        .or_else(|| r.body["message"].as_str());
+                    assert!(
+                        message.is_some_and(|e| e.starts_with("authentication required")
+                            || e.starts_with("the credential is not valid")),
+                        "{what}: {}",
+                        r.text
+                    );
+                }
+                403 => {
+                    let own_costs = row.path.contains("/cost-events")
+                        && matches!(cred, Cred::SameCompanyKey | Cred::OtherCompanyKey)
+                        && r.body["error"] == OWN_COSTS;
+                    let message = r.body["error"]
+                        .as_str()
+                        .or_else(|| r.body["message"].as_str());
+                    assert!(
+                        own_costs || message == Some(FORBIDDEN),
+                        "{what}: {}",
+                        r.text
+                    );
+                }
+                303 => {
+                    let to = r.headers[header::LOCATION].to_str().unwrap();
+                    assert!(to.starts_with("/signin?next=/"), "{what}: {to}");
+                }
+                _ => {}
+            }
+            if let Some(before) = before {
+                let after = w.snapshot().await;
+                let changed: Vec<&String> = after
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .filter(|(path, body)| before.get(path.as_str()) != Some(*body))
+                    .map(|(path, _)| path)
+                    .collect();
+                assert!(
+                    changed.is_empty(),
+                    "{what} was refused but changed {changed:?}"
+                );
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -149,7 +149,7 @@ async fn sigterm_during_concurrent_ingest_finishes_what_it_took_and_exits_cleanl
         .await
         .unwrap();
     let head = format!(
-        "POST /api/companies/{company}/cost-events HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+        "POST /api/companies/{company}/cost-events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );

@@ -105,10 +105,11 @@ fn the_service_does_not_reach_into_the_edges() {
             "server::rest",
             "crate::api",
             "crate::app",
+            "server::auth",
             "axum::",
             "leptos",
         ],
-        "src/server/service is called by the edges, never the other way round",
+        "src/server/service is called by the edges and by auth, never the other way round",
     );
 }
 

@@ -7,8 +7,8 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 
 use crate::server::{
+    auth::credentials::{self, MIN_PASSWORD_CHARS, UserOutcome},
     config::{BoardCommand, Settings},
-    service::credentials::{self, MIN_PASSWORD_CHARS, UserOutcome},
     store::{Db, PoolSettings},
 };
 

@@ -13,13 +13,13 @@ use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 use crate::{
     app::{App, shell},
     server::{
-        auth::{self, Auth, AuthMode, session},
+        auth::{self, Auth, AuthMode, credentials, session},
         clock::Clock,
         config::{Settings, SqliteSync},
         layers,
         rest::{self, extract::BODY_LIMIT},
         serve,
-        service::{Service, credentials, ingest::CommitterTask},
+        service::{Service, ingest::CommitterTask},
         state::AppState,
         store::{Db, PoolSettings},
     },

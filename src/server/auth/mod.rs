@@ -13,6 +13,7 @@
 //! credential exists; required for any other address and behind a proxy): every route
 //! needs a credential.
 
+pub mod credentials;
 pub mod limiter;
 pub mod middleware;
 pub mod origin;

@@ -2,7 +2,6 @@
 //! holds SQL or budget logic. Transactions begin and end here.
 
 mod budgets;
-pub mod credentials;
 mod effects;
 pub mod ingest;
 pub mod prices;

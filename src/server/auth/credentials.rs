@@ -7,16 +7,16 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::Service;
+use super::{
+    Actor, BoardCredential, PasswordSlot,
+    secret::{self, TokenKind},
+};
 use crate::domain::time::from_ms;
 use crate::{
     model::{AgentKey, FieldError, NewAgentKey, ScopeType},
     server::{
-        auth::{
-            Actor, BoardCredential, PasswordSlot,
-            secret::{self, TokenKind},
-        },
         error::{AppError, AppResult},
+        service::Service,
         store::{
             Db,
             auth::{self as store, BoardTokenListing, BoardUserListing, KeyRow, UserRow},
@@ -210,7 +210,7 @@ impl Service {
             return Ok(None);
         };
         let row = {
-            let mut conn = self.db.read_conn().await?;
+            let mut conn = self.db().read_conn().await?;
             match kind {
                 TokenKind::Board => store::find_board_token(&mut conn, prefix).await?,
                 TokenKind::Agent => store::find_agent_key(&mut conn, prefix).await?,
@@ -243,7 +243,7 @@ impl Service {
     }
 
     async fn touch(&self, kind: TokenKind, id: &str, now_ms: i64) -> Result<(), sqlx::Error> {
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.db().begin_write().await?;
         match kind {
             TokenKind::Board => store::touch_board_token(&mut tx, id, now_ms).await?,
             TokenKind::Agent => store::touch_agent_key(&mut tx, id, now_ms).await?,
@@ -254,7 +254,7 @@ impl Service {
     /// The board user of an unexpired session.
     pub async fn session_actor(&self, session_id: &str) -> AppResult<Option<Actor>> {
         let now_ms = self.now().timestamp_millis();
-        let mut conn = self.db.read_conn().await?;
+        let mut conn = self.db().read_conn().await?;
         let session =
             store::find_session(&mut conn, &secret::sha256_hex(session_id), now_ms).await?;
         Ok(session.map(|s| {
@@ -277,7 +277,7 @@ impl Service {
     ) -> AppResult<Option<NewSession>> {
         let email = email.trim().to_lowercase();
         let user = {
-            let mut conn = self.db.read_conn().await?;
+            let mut conn = self.db().read_conn().await?;
             store::find_user_by_email(&mut conn, &email).await?
         };
         let (password, stored) = (
@@ -296,7 +296,7 @@ impl Service {
         let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(12));
         let expires_at = now + ttl;
         let id = secret::new_session_id()?;
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.db().begin_write().await?;
         store::delete_expired_sessions(&mut tx, now.timestamp_millis()).await?;
         store::insert_session(
             &mut tx,
@@ -312,7 +312,7 @@ impl Service {
 
     /// Ends a session at once; unknown ones are ignored.
     pub async fn sign_out(&self, session_id: &str) -> AppResult<()> {
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.db().begin_write().await?;
         store::delete_session(&mut tx, &secret::sha256_hex(session_id)).await?;
         tx.commit().await?;
         Ok(())
@@ -338,7 +338,7 @@ impl Service {
     /// A new key for an agent, answered once with its secret; only the hash is kept.
     pub async fn create_agent_key(&self, agent_id: &str) -> AppResult<NewAgentKey> {
         let token = secret::issue_token(TokenKind::Agent)?;
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.db().begin_write().await?;
         let company_id = self.agent_company(&mut tx, agent_id).await?;
         let row = KeyRow {
             id: Uuid::now_v7().to_string(),
@@ -359,7 +359,7 @@ impl Service {
 
     /// The agent's keys that work, oldest first: prefixes and dates, never secrets.
     pub async fn list_agent_keys(&self, agent_id: &str) -> AppResult<Vec<AgentKey>> {
-        let mut conn = self.db.read_conn().await?;
+        let mut conn = self.db().read_conn().await?;
         self.agent_company(&mut conn, agent_id).await?;
         let rows = store::list_agent_keys(&mut conn, agent_id).await?;
         Ok(rows.into_iter().map(key_view).collect())
@@ -369,7 +369,7 @@ impl Service {
     /// revoked key again is fine; a key of another agent is a 404.
     pub async fn revoke_agent_key(&self, agent_id: &str, key_id: &str) -> AppResult<()> {
         let now_ms = self.now().timestamp_millis();
-        let mut tx = self.db.begin_write().await?;
+        let mut tx = self.db().begin_write().await?;
         self.agent_company(&mut tx, agent_id).await?;
         if store::revoke_agent_key(&mut tx, agent_id, key_id, now_ms).await? == 0 {
             return Err(AppError::NotFound("key not found".into()));

@@ -160,3 +160,17 @@ mod tests {
         );
     }
 }
+
+/// What a URL query value or path keeps unescaped: the unreserved characters and `/`.
+const URL_KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+/// Percent-encodes `s` for a query value (`next=`, `cursor=`, filters): everything but the
+/// unreserved characters and `/`, as UTF-8 bytes.
+pub fn url_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, URL_KEEP).to_string()
+}

@@ -10,6 +10,7 @@ use crate::{
         layout::use_company_route,
         widgets::{ErrorNote, Money},
     },
+    domain::url_encode,
 };
 
 /// The filters as the page's query string holds them.
@@ -36,7 +37,7 @@ impl Filters {
         let mut parts = Vec::new();
         let mut add = |k: &str, v: Option<String>| {
             if let Some(v) = v {
-                parts.push(format!("{k}={}", urlencode(&v)));
+                parts.push(format!("{k}={}", url_encode(&v)));
             }
         };
         add("agentId", self.agent_id.clone());
@@ -56,25 +57,14 @@ impl Filters {
             ("to", &self.to),
         ] {
             if let Some(v) = v {
-                parts.push(format!("{k}={}", urlencode(v)));
+                parts.push(format!("{k}={}", url_encode(v)));
             }
         }
         if let Some(c) = cursor {
-            parts.push(format!("cursor={}", urlencode(c)));
+            parts.push(format!("cursor={}", url_encode(c)));
         }
         parts.join("&")
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

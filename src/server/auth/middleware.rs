@@ -26,7 +26,10 @@ use super::{
     Actor, Auth, AuthMode, SESSION_COOKIE,
     origin::{check_local_host, check_same_origin},
 };
-use crate::server::{error::AppError, service::Service};
+use crate::{
+    domain::url_encode,
+    server::{error::AppError, service::Service},
+};
 
 /// What the middleware needs, and only that: it runs on every request, and cloning the
 /// whole application state (with its Leptos options) each time showed in the profile.
@@ -98,7 +101,7 @@ pub async fn authenticate(State(state): State<Gate>, mut req: Request, next: Nex
             .path_and_query()
             .map_or("/", |pq| pq.as_str())
             .to_owned();
-        return Redirect::to(&format!("/signin?next={}", percent_encode(&target))).into_response();
+        return Redirect::to(&format!("/signin?next={}", url_encode(&target))).into_response();
     }
     if let Some(actor) = actor {
         req.extensions_mut().insert(actor);
@@ -172,20 +175,6 @@ pub fn is_https(headers: &HeaderMap, trust_proxy: bool) -> bool {
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
-/// Percent-encodes everything but unreserved characters and `/`, for a `next=` parameter.
-pub fn percent_encode(s: &str) -> String {
-    use std::fmt::Write;
-    s.bytes()
-        .fold(String::with_capacity(s.len()), |mut out, b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
-                out.push(char::from(b));
-            } else {
-                let _ = write!(out, "%{b:02X}");
-            }
-            out
-        })
-}
-
 /// Where to go after signing in: a path on this site, never another site. Only plain path
 /// and query characters pass: browsers drop tabs and newlines from a URL and read `\` as
 /// `/`, so `/\t/evil.example` would otherwise lead to `//evil.example`.
@@ -246,7 +235,7 @@ mod tests {
         }
         assert_eq!(safe_next(None), "/");
         assert_eq!(
-            percent_encode("/companies/a?month=2026-11"),
+            url_encode("/companies/a?month=2026-11"),
             "/companies/a%3Fmonth%3D2026-11"
         );
     }

@@ -19,19 +19,9 @@ fn random_bytes<const N: usize>() -> AppResult<[u8; N]> {
     Ok(buf)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
 /// SHA-256 of `value`, as lower-case hex: how tokens, keys and session ids are stored.
 pub fn sha256_hex(value: &str) -> String {
-    hex(&Sha256::digest(value.as_bytes()))
+    hex::encode(Sha256::digest(value.as_bytes()))
 }
 
 /// Whether two strings are equal, in time that depends only on their lengths.
@@ -66,8 +56,8 @@ pub struct IssuedToken {
 }
 
 pub fn issue_token(kind: TokenKind) -> AppResult<IssuedToken> {
-    let prefix = format!("{}_{}", kind.tag(), hex(&random_bytes::<6>()?));
-    let value = format!("{prefix}_{}", hex(&random_bytes::<32>()?));
+    let prefix = format!("{}_{}", kind.tag(), hex::encode(random_bytes::<6>()?));
+    let value = format!("{prefix}_{}", hex::encode(random_bytes::<32>()?));
     let hash = sha256_hex(&value);
     Ok(IssuedToken {
         prefix,
@@ -91,7 +81,7 @@ pub fn parse_token(value: &str) -> Option<(TokenKind, &str)> {
 
 /// A new session id for a cookie (256 random bits, hex).
 pub fn new_session_id() -> AppResult<String> {
-    Ok(hex(&random_bytes::<32>()?))
+    Ok(hex::encode(random_bytes::<32>()?))
 }
 
 /// An argon2id PHC string (default parameters: 19 MiB, 2 passes) with a random salt.

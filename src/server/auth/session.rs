@@ -21,9 +21,9 @@ use serde_json::json;
 
 use super::{
     AuthMode, SESSION_COOKIE,
-    middleware::{client_ip, is_https, percent_encode, safe_next, see_other, session_cookie},
+    middleware::{client_ip, is_https, safe_next, see_other, session_cookie},
 };
-use crate::server::state::AppState;
+use crate::{domain::url_encode, server::state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,7 +44,7 @@ fn back_to_sign_in(error: &str, next: &str) -> Response {
     let mut url = format!("/signin?error={error}");
     if next != "/" {
         url.push_str("&next=");
-        url.push_str(&percent_encode(next));
+        url.push_str(&url_encode(next));
     }
     see_other(&url)
 }

@@ -14,8 +14,14 @@ use leptos_router::{
 
 use components::layout::{CompanyShell, ViewerBadge};
 use pages::{
-    agents::AgentsPage, alerts::AlertsPage, events::EventsPage, home::Home, overview::OverviewPage,
-    prices::PricesPage, projects::ProjectsPage, settings::SettingsPage, signin::SignInPage,
+    alerts::AlertsPage,
+    events::EventsPage,
+    home::Home,
+    overview::OverviewPage,
+    prices::PricesPage,
+    scopes::{AgentsPage, ProjectsPage},
+    settings::SettingsPage,
+    signin::SignInPage,
 };
 
 /// The document around the app, rendered on the server.

@@ -138,6 +138,20 @@ pub fn clean_text(raw: &str) -> Result<String, &'static str> {
     Ok(text.to_owned())
 }
 
+/// What a URL query value or path keeps unescaped: the unreserved characters and `/`.
+const URL_KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+/// Percent-encodes `s` for a query value (`next=`, `cursor=`, filters): everything but the
+/// unreserved characters and `/`, as UTF-8 bytes.
+pub fn url_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, URL_KEEP).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,18 +173,4 @@ mod tests {
             Ok(200)
         );
     }
-}
-
-/// What a URL query value or path keeps unescaped: the unreserved characters and `/`.
-const URL_KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~')
-    .remove(b'/');
-
-/// Percent-encodes `s` for a query value (`next=`, `cursor=`, filters): everything but the
-/// unreserved characters and `/`, as UTF-8 bytes.
-pub fn url_encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, URL_KEEP).to_string()
 }

@@ -10,7 +10,8 @@ use crate::{
 };
 
 /// One row: an agent, a project, or the "Unassigned" spend (no id, no controls).
-#[derive(Debug, Clone, PartialEq)]
+/// Serialized because the page's resource carries it from the server render to the browser.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScopeTableRow {
     pub id: Option<String>,
     pub name: String,

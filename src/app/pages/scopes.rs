@@ -1,0 +1,94 @@
+//! Agents and projects: status, spend and budget per row, with a budget form and
+//! pause/resume per row. Projects add the "Unassigned" spend without a project.
+
+use leptos::prelude::*;
+
+use crate::{
+    api::{SetBudget, SetStatus, get_agent_rows, get_project_rows},
+    app::components::{
+        layout::use_company_route,
+        scope_table::{ScopeTable, ScopeTableRow},
+        widgets::ErrorNote,
+    },
+    model::{ApiError, ScopeType},
+};
+
+#[component]
+pub fn AgentsPage() -> impl IntoView {
+    view! { <ScopesPage kind=ScopeType::Agent /> }
+}
+
+#[component]
+pub fn ProjectsPage() -> impl IntoView {
+    view! { <ScopesPage kind=ScopeType::Project /> }
+}
+
+/// The rows of one kind for a company's month, as the table shows them.
+async fn rows_of(
+    kind: ScopeType,
+    company: String,
+    month: Option<String>,
+) -> Result<Vec<ScopeTableRow>, ApiError> {
+    Ok(match kind {
+        ScopeType::Project => get_project_rows(company, month)
+            .await?
+            .into_iter()
+            .map(ScopeTableRow::from)
+            .collect(),
+        _ => get_agent_rows(company, month)
+            .await?
+            .into_iter()
+            .map(ScopeTableRow::from)
+            .collect(),
+    })
+}
+
+#[component]
+fn ScopesPage(kind: ScopeType) -> impl IntoView {
+    let route = use_company_route();
+    let set_budget = ServerAction::<SetBudget>::new();
+    let set_status = ServerAction::<SetStatus>::new();
+    let rows = Resource::new(
+        move || {
+            (
+                route.company_id.get(),
+                route.month.get(),
+                set_budget.version().get(),
+                set_status.version().get(),
+            )
+        },
+        move |(company, month, _, _)| rows_of(kind, company, month),
+    );
+    let (title, plural) = match kind {
+        ScopeType::Project => ("Projects", "projects"),
+        _ => ("Agents", "agents"),
+    };
+    view! {
+        <section class="card">
+            <h2>{title}</h2>
+            <Transition fallback=move || {
+                view! { <p class="muted">{format!("Loading {plural}…")}</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match rows.await {
+                        Err(e) => view! { <ErrorNote error=e /> }.into_any(),
+                        // Projects always have the "Unassigned" row; no agents is a first visit.
+                        Ok(rows) if rows.is_empty() => {
+                            view! {
+                                <p class="empty">
+                                    {format!(
+                                        "No {plural} yet. Create one with POST /api/companies/{{id}}/{plural}.",
+                                    )}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Ok(rows) => {
+                            view! { <ScopeTable kind rows set_budget set_status /> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

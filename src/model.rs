@@ -31,8 +31,6 @@ pub struct ScopeView {
 }
 
 pub type Company = ScopeView;
-pub type Agent = ScopeView;
-pub type Project = ScopeView;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

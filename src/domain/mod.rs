@@ -99,14 +99,6 @@ impl Problems {
         });
     }
 
-    pub fn extend(&mut self, invalid: Invalid) {
-        self.0.extend(invalid.problems);
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// `Ok(value)` when nothing was wrong.
     pub fn finish<T>(self, value: T) -> Result<T, Invalid> {
         if self.0.is_empty() {

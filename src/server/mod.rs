@@ -1,16 +1,23 @@
 //! Everything only the server has: configuration, the database, the rules, the REST API
 //! and startup. Compiled with the `ssr` feature only.
+//!
+//! Public are only what the binary and the integration tests use; everything else is
+//! `pub(crate)`, so the compiler flags what nothing uses.
 
-pub mod auth;
+pub(crate) mod auth;
 pub mod board;
 pub mod clock;
 pub mod config;
-pub mod error;
-pub mod layers;
-pub mod rest;
-pub mod serve;
-pub mod service;
+pub(crate) mod error;
+pub(crate) mod layers;
+pub(crate) mod rest;
+pub(crate) mod serve;
+pub(crate) mod service;
 pub mod startup;
-pub mod state;
-pub mod store;
+pub(crate) mod state;
+pub(crate) mod store;
 pub mod telemetry;
+
+pub use auth::AuthMode;
+pub use service::Service;
+pub use store::{Db, PoolSettings};

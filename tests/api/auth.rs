@@ -349,9 +349,7 @@ async fn local_mode_allows_everything_says_so_and_still_refuses_cross_site_write
 async fn refuses_a_public_address_without_a_board_credential() {
     use std::sync::Arc;
 
-    use costline::server::{
-        auth::AuthMode, clock::SystemClock, config::Settings, startup::Application,
-    };
+    use costline::server::{AuthMode, clock::SystemClock, config::Settings, startup::Application};
     let (database_url, _dir) = crate::helpers::fresh_database().await;
     let mut settings = Settings::for_database(database_url.clone());
     settings.bind = "0.0.0.0:0".parse().unwrap();

@@ -3,9 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use costline::server::{
-    clock::ShiftedClock, config::Settings, service::Service, startup::Application,
-};
+use costline::server::{Service, clock::ShiftedClock, config::Settings, startup::Application};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -78,10 +76,7 @@ pub async fn spawn_authenticated_app(tweak: impl FnOnce(&mut Settings)) -> (Test
 
 #[allow(dead_code)]
 pub async fn create_board_credentials(database_url: &str) -> Board {
-    use costline::server::{
-        board,
-        store::{Db, PoolSettings},
-    };
+    use costline::server::{Db, PoolSettings, board};
     let db = Db::connect(
         database_url,
         &PoolSettings {

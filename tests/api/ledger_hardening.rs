@@ -471,7 +471,7 @@ async fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
 /// transaction open, and every later commit answered success while committing nothing.
 #[tokio::test]
 async fn after_sqlite_rolls_back_by_itself_a_commit_that_answers_ok_is_stored() {
-    use costline::server::store::{Db, PoolSettings};
+    use costline::server::{Db, PoolSettings};
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("tx.db").display());
     let db = Db::connect(

@@ -30,7 +30,6 @@ pub struct KeyRow {
 pub struct SessionRow {
     pub user_id: String,
     pub email: String,
-    pub expires_at: i64,
 }
 
 /// A board user as `costline board list` shows it: no password hash.
@@ -136,7 +135,7 @@ pub async fn find_session(
     now_ms: i64,
 ) -> Result<Option<SessionRow>, sqlx::Error> {
     let mut sql = Sql::new(
-        "SELECT s.user_id, u.email, s.expires_at FROM board_sessions s \
+        "SELECT s.user_id, u.email FROM board_sessions s \
          JOIN board_users u ON u.id = s.user_id WHERE s.id_hash = ",
     );
     sql.bind(id_hash).push(" AND s.expires_at > ").bind(now_ms);

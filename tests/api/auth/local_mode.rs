@@ -4,9 +4,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use costline::server::{
-    auth::AuthMode, clock::SystemClock, config::Settings, startup::Application,
-};
+use costline::server::{AuthMode, clock::SystemClock, config::Settings, startup::Application};
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 

@@ -17,3 +17,4 @@ mod prices;
 mod reports;
 mod scopes;
 mod validation;
+mod write_faults;

@@ -203,17 +203,8 @@ pub fn see_other(to: &str) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
-
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.append(*k, HeaderValue::from_str(v).expect("header"));
-        }
-        h
-    }
+    use crate::server::auth::test_headers as headers;
 
     #[test]
     fn next_stays_on_this_site() {

@@ -192,6 +192,16 @@ impl std::ops::Deref for Auth {
     }
 }
 
+/// A header map from name/value pairs, for the auth modules' unit tests.
+#[cfg(test)]
+pub(crate) fn test_headers(pairs: &[(&'static str, &str)]) -> axum::http::HeaderMap {
+    let mut h = axum::http::HeaderMap::new();
+    for (k, v) in pairs {
+        h.append(*k, axum::http::HeaderValue::from_str(v).expect("header"));
+    }
+    h
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,17 +102,8 @@ fn names_this_machine(authority: &str, port: u16) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use axum::http::HeaderValue;
-
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (k, v) in pairs {
-            h.append(*k, HeaderValue::from_str(v).expect("header"));
-        }
-        h
-    }
+    use crate::server::auth::test_headers as headers;
 
     #[test]
     fn same_origin_writes_pass_and_cross_site_ones_do_not() {

@@ -343,3 +343,38 @@ pub struct Viewer {
     /// The signed-in board user, when signed in with a session.
     pub email: Option<String>,
 }
+
+/// Why a sign-in failed: the server names it in `/signin?error=`, the page explains it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInError {
+    Invalid,
+    Throttled,
+    /// The server could not check (the database, or too many checks at once).
+    Unavailable,
+}
+
+impl SignInError {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Invalid => "invalid",
+            Self::Throttled => "throttled",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Invalid, Self::Throttled, Self::Unavailable]
+            .into_iter()
+            .find(|e| e.code() == code)
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Invalid => "That email and password do not match a board user.",
+            Self::Throttled => {
+                "Too many failed attempts from your address; wait a minute and retry."
+            }
+            Self::Unavailable => "Signing in failed on the server; retry in a moment.",
+        }
+    }
+}

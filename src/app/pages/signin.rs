@@ -4,17 +4,17 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::get_viewer;
+use crate::{api::get_viewer, model::SignInError};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
     let error = move || {
-        query.read().get("error").map(|e| match e.as_str() {
-            "invalid" => "That email and password do not match a board user.",
-            "throttled" => "Too many failed attempts from your address; wait a minute and retry.",
-            _ => "Signing in failed on the server; retry in a moment.",
+        query.read().get("error").map(|code| {
+            SignInError::from_code(&code)
+                .unwrap_or(SignInError::Unavailable)
+                .message()
         })
     };
     let viewer = Resource::new(|| (), |_| get_viewer());

@@ -23,7 +23,7 @@ use super::{
     AuthMode, SESSION_COOKIE,
     middleware::{client_ip, is_https, safe_next, see_other, session_cookie},
 };
-use crate::{domain::url_encode, server::state::AppState};
+use crate::{domain::url_encode, model::SignInError, server::state::AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,8 +40,8 @@ struct SignInForm {
     next: Option<String>,
 }
 
-fn back_to_sign_in(error: &str, next: &str) -> Response {
-    let mut url = format!("/signin?error={error}");
+fn back_to_sign_in(error: SignInError, next: &str) -> Response {
+    let mut url = format!("/signin?error={}", error.code());
     if next != "/" {
         url.push_str("&next=");
         url.push_str(&url_encode(next));
@@ -64,7 +64,7 @@ async fn sign_in(State(state): State<AppState>, req: Request) -> Response {
     let secure = is_https(req.headers(), state.auth.trust_proxy);
     let form = match Form::<SignInForm>::from_request(req, &state).await {
         Ok(Form(form)) => form,
-        Err(_) => return back_to_sign_in("invalid", "/"),
+        Err(_) => return back_to_sign_in(SignInError::Invalid, "/"),
     };
     let next = safe_next(form.next.as_deref());
     if state.auth.mode == AuthMode::LocalTrusted {
@@ -75,7 +75,7 @@ async fn sign_in(State(state): State<AppState>, req: Request) -> Response {
         return busy();
     };
     if state.auth.limiter.attempt(ip).is_err() {
-        return back_to_sign_in("throttled", &next);
+        return back_to_sign_in(SignInError::Throttled, &next);
     }
     let ttl = state.auth.session_ttl;
     match state
@@ -95,11 +95,11 @@ async fn sign_in(State(state): State<AppState>, req: Request) -> Response {
         }
         Ok(None) => {
             tracing::info!(%ip, "refused a sign-in");
-            back_to_sign_in("invalid", &next)
+            back_to_sign_in(SignInError::Invalid, &next)
         }
         Err(err) => {
             tracing::warn!(error = %err, "sign-in failed");
-            back_to_sign_in("unavailable", &next)
+            back_to_sign_in(SignInError::Unavailable, &next)
         }
     }
 }

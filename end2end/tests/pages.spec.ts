@@ -24,14 +24,14 @@ test("settings: the form saves name and budget with one call", async ({ page, re
   const name = unique("Renamed");
   await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Monthly budget (dollars, empty for none)").fill("150");
-  // The page shows nothing new on success (the typed values stay), so the effect is the
-  // call's answer and what the API then says.
+  await expect(page.getByTestId("settings-saved")).toHaveCount(0);
   const [answer] = await Promise.all([
     page.waitForResponse((r) => new URL(r.url()).pathname === "/rpc/update_company"),
     page.getByRole("button", { name: "Save" }).click(),
   ]);
   expect(answer.status()).toBe(200);
   expect(calls).toEqual({ fetches: 1, posts: 0 });
+  await expect(page.getByTestId("settings-saved")).toHaveText("Saved.");
   const saved = await (await request.get(`/api/companies/${company.id}`)).json();
   expect([saved.name, saved.budgetMonthlyCents]).toEqual([name, 15000]);
 

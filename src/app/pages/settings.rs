@@ -64,6 +64,16 @@ pub fn SettingsPage() -> impl IntoView {
                                         />
                                         {move || field("budget").map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
                                         <button type="submit">"Save"</button>
+                                        {move || {
+                                            matches!(update.value().get(), Some(Ok(_)))
+                                                .then(|| {
+                                                    view! {
+                                                        <span class="saved" role="status" data-testid="settings-saved">
+                                                            "Saved."
+                                                        </span>
+                                                    }
+                                                })
+                                        }}
                                     </ActionForm>
                                     <div class="status-line">
                                         "Status: " <StatusBadge status=c.status reason=c.pause_reason />

@@ -4,6 +4,7 @@
 mod budgets;
 pub mod credentials;
 mod effects;
+pub mod holds;
 pub mod ingest;
 pub mod prices;
 mod reconcile;

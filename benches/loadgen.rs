@@ -4,6 +4,7 @@
 //!   loadgen batch   --url U --company C --agents A1,A2 --clients 4 --requests 50 --size 1000
 //!   loadgen seed-sql --database-url D --company C --agents ... --events 10000000
 //!   loadgen read    --url U --path /api/... --clients 4 --requests 2000
+//!   loadgen hold    --url U --company C --agents A --clients 64 --requests 20000 --cents 1
 //!   loadgen ceiling --bind 127.0.0.1:PORT      (a bare axum handler answering 201)
 //!
 //! Every answer is checked (201 per event, 200 per read) and counted; the result is one
@@ -79,6 +80,9 @@ enum Command {
         #[arg(long)]
         until: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// Budget holds of `--cents` each, agents round-robin: `events` counts the grants
+    /// (201); a 409 (no room) is a correct answer too, anything else an error.
+    Hold(Target),
     /// GETs of one path.
     Read {
         #[arg(long)]
@@ -243,6 +247,36 @@ async fn main() {
             )
             .await;
             report("batch", &mut stats, secs)
+        }
+        Command::Hold(t) => {
+            let url = format!("{}/api/companies/{}/budget-holds", t.url, t.company);
+            let (agents, cents) = (t.agents.clone(), t.cents);
+            let (mut stats, secs) = drive(
+                t.clients,
+                t.requests,
+                Duration::from_secs(t.timeout),
+                move |http, i| {
+                    let agent = &agents[(i as usize) % agents.len()];
+                    let body = json!({"agentId": agent, "amountCents": cents, "ttlSeconds": 3600});
+                    let req = http.post(&url).json(&body);
+                    async move {
+                        match req.send().await {
+                            Ok(r) => {
+                                let status = r.status();
+                                let _ = r.bytes().await;
+                                let granted = status == reqwest::StatusCode::CREATED;
+                                (
+                                    granted || status == reqwest::StatusCode::CONFLICT,
+                                    u64::from(granted),
+                                )
+                            }
+                            Err(_) => (false, 0),
+                        }
+                    }
+                },
+            )
+            .await;
+            report("hold", &mut stats, secs)
         }
         Command::Read {
             url,

@@ -230,6 +230,35 @@ def read_runs(base, company, agents, seeds):
     return out
 
 
+def status_runs(base, agent):
+    """budget-status of one agent at 64 clients: the call an adapter makes before every
+    heartbeat."""
+    runs = [loadgen("read", "--url", base, "--path", f"/api/agents/{agent}/budget-status",
+                    "--clients", 64, "--requests", 20000) for _ in range(REPEAT)]
+    if any(r["errors"] for r in runs):
+        raise SystemExit("budget-status: errors")
+    return runs
+
+
+HOLD_ROOM = 5000
+
+
+def hold_runs(base, company):
+    """64 clients holding 1 cent each against an agent with HOLD_ROOM cents: the grant rate,
+    and exactly HOLD_ROOM grants (a fresh agent per run: holds last an hour)."""
+    runs = []
+    for i in range(REPEAT):
+        agent = http("POST", f"{base}/api/companies/{company}/agents",
+                     {"name": f"holder-{i}", "budgetMonthlyCents": HOLD_ROOM})["id"]
+        r = loadgen("hold", *target_args(base, company, [agent]), "--clients", 64, "--requests", 4 * HOLD_ROOM)
+        if r["errors"] or r["events"] != HOLD_ROOM:
+            raise SystemExit(f"holds: {r['errors']} failed answers, {r['events']} granted of {HOLD_ROOM} cents")
+        s = http("GET", f"{base}/api/agents/{agent}/budget-status")
+        assert (s["mayRun"], s["scopes"][0]["heldCents"]) == (False, HOLD_ROOM), s
+        runs.append(r)
+    return runs
+
+
 SEED_MONTHS = 12
 
 
@@ -256,6 +285,8 @@ def bench_database(label, make_db, big, env=None, reads=True):
     res["rss_mb"] = server.peak_rss_mb()
     res["crossings"] = check_correctness(server.base, company, agents, [budget(i) for i in range(len(agents))], sent)
     res["sent"] = sum(sent)
+    log(f"[{label}] budget holds")
+    res["holds"] = hold_runs(server.base, company)
     server.stop()
     if not reads:
         return res
@@ -274,6 +305,8 @@ def bench_database(label, make_db, big, env=None, reads=True):
         seeds.append((size - have, SEED_MONTHS))
         have = size
         res["reads"][size] = read_runs(server.base, company, agents, seeds)
+    log(f"[{label}] budget-status at 64 clients")
+    res["status"] = status_runs(server.base, agents[0])
     server.stop()
     server = Server(make_db.last)
     res["cold_start_big"] = server.cold_start
@@ -364,6 +397,7 @@ def targets(results, ceil_rate):
         (f"summary p99 < 5 ms at {big:,} events", f"{p99(big, 'summary'):.2f} ms", p99(big, "summary") < 5),
         (f"by-agent p99 < 5 ms at {big:,} events", f"{p99(big, 'by-agent'):.2f} ms", p99(big, "by-agent") < 5),
         ("by-agent p50 at most 2x its 0-event figure", f"{p50(big, 'by-agent') / p50(0, 'by-agent'):.1f}x", p50(big, "by-agent") <= 2 * p50(0, "by-agent")),
+        (f"budget-status p99 < 2 ms at 64 clients, {big:,} events", f"{median_of(sq['status'], 'p99_ms'):.2f} ms", median_of(sq["status"], "p99_ms") < 2),
         ("Peak RSS during ingest < 100 MB", f"{sq['rss_mb']:.1f} MB", sq["rss_mb"] < 100),
         ("Cold start < 1 s", f"{sq['cold_start_empty'] * 1000:.0f} ms", sq["cold_start_empty"] < 1),
     ]
@@ -419,6 +453,18 @@ def report(results, ceil, started):
                 runs = reads[name]
                 cells.append(f"{fmt(median_of(runs, 'p50_ms'), 2)} / {fmt(median_of(runs, 'p99_ms'), 2)}")
             lines.append(f"| {res['label']} | {size:,} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Budget status and holds (64 clients)",
+        "",
+        "| Database | budget-status at the largest read dataset: p50 / p99 ms | requests/s | holds of 1 cent: answers/s | granted |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for res in results:
+        st = res.get("status")
+        cell = f"{fmt(median_of(st, 'p50_ms'), 2)} / {fmt(median_of(st, 'p99_ms'), 2)} ({res['big']:,} events)" if st else "n/a"
+        rate = fmt(median_of(st, "requests_per_sec"), 0) if st else "n/a"
+        lines.append(f"| {res['label']} | {cell} | {rate} | {fmt(median_of(res['holds'], 'requests_per_sec'), 0)} | exactly {HOLD_ROOM:,} of {4 * HOLD_ROOM:,} each run |")
     lines += ["", "## Process", "", "| Database | Peak RSS during ingest | Cold start, empty DB | Cold start, largest DB | Seeding (SQL, bench only) |", "|---|---:|---:|---:|---:|"]
     for res in results:
         if "reads" not in res:

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::domain::{
     budget::{BudgetLevel, Threshold},
     event::CostSource,
+    hold::{HoldOutcome, HoldState},
     scope::{PauseReason, ScopeType, Status},
 };
 
@@ -81,6 +82,69 @@ pub struct IngestedEvent {
     #[serde(flatten)]
     pub event: CostEvent,
     pub enforcement: Enforcement,
+    /// What the event's `holdId` came to; absent when it carried none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<HoldOutcome>,
+}
+
+/// Where one scope of an agent stands, for an adapter deciding whether to run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopeStanding {
+    pub scope_type: ScopeType,
+    pub scope_id: String,
+    /// 0: no budget.
+    pub budget_cents: i64,
+    /// This month's spend (UTC).
+    pub spent_cents: i64,
+    /// What active holds reserve.
+    pub held_cents: i64,
+    /// Budget - spent - held, rounded down, at least 0; `None` without a budget.
+    pub remaining_cents: Option<i64>,
+    pub utilization_percent: f64,
+    pub level: BudgetLevel,
+}
+
+/// `GET /api/agents/{agentId}/budget-status`: may this agent run, and why (not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetStatus {
+    pub agent_id: String,
+    pub status: Status,
+    pub pause_reason: Option<PauseReason>,
+    /// False when the agent, its company or the project is paused or has nothing left.
+    pub may_run: bool,
+    /// When the monthly windows reset: the 1st of next month, 00:00 UTC.
+    pub resets_at: DateTime<Utc>,
+    /// The agent, its company, and the project when asked for.
+    pub scopes: Vec<ScopeStanding>,
+}
+
+/// A budget hold: money reserved for a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetHold {
+    pub id: String,
+    pub company_id: String,
+    pub agent_id: String,
+    pub project_id: Option<String>,
+    pub amount_cents: i64,
+    pub status: HoldState,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub hold_key: Option<String>,
+    /// The cost event that settled it.
+    pub event_id: Option<String>,
+}
+
+/// A scope that had no room for a hold (the `details` of its 409).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HoldShortfall {
+    pub scope_type: ScopeType,
+    pub scope_id: String,
+    /// `None`: no budget (the scope is paused).
+    pub remaining_cents: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,6 +175,8 @@ pub struct CostSummary {
     pub window_start: DateTime<Utc>,
     pub window_end: DateTime<Utc>,
     pub spend_cents: i64,
+    /// What active holds reserve now (0 for a window that does not hold now).
+    pub held_cents: i64,
     pub budget_cents: i64,
     pub utilization_percent: f64,
     pub status: BudgetLevel,
@@ -131,6 +197,8 @@ pub struct AgentCostRow {
     pub pause_reason: Option<PauseReason>,
     #[serde(flatten)]
     pub totals: Totals,
+    /// What active holds reserve now (0 for a window that does not hold now).
+    pub held_cents: i64,
     pub budget_cents: i64,
     pub utilization_percent: f64,
 }
@@ -145,6 +213,8 @@ pub struct ProjectCostRow {
     pub pause_reason: Option<PauseReason>,
     #[serde(flatten)]
     pub totals: Totals,
+    /// What active holds reserve now (0 for a window that does not hold now).
+    pub held_cents: i64,
     pub budget_cents: i64,
     pub utilization_percent: f64,
 }

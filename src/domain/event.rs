@@ -73,6 +73,8 @@ pub struct NewCostEvent {
     pub occurred_at: Option<DateTime<Utc>>,
     /// From the `eventKey` field or the `Idempotency-Key` header.
     pub event_key: Option<String>,
+    /// A budget hold this event settles.
+    pub hold_id: Option<String>,
 }
 
 /// An event that passed every check of its own; whether its agent and project exist in its
@@ -88,6 +90,7 @@ pub struct ValidEvent {
     pub cost: Option<Cents>,
     pub occurred_at: Option<DateTime<Utc>>,
     pub event_key: Option<String>,
+    pub hold_id: Option<String>,
 }
 
 impl NewCostEvent {
@@ -113,6 +116,10 @@ impl NewCostEvent {
             .event_key
             .as_deref()
             .and_then(|k| text(Field::EventKey, k, false));
+        let hold_id = self
+            .hold_id
+            .as_deref()
+            .and_then(|h| text(Field::Hold, h, false));
 
         let mut count = |field: Field, value: Option<i64>, max: i64| -> i64 {
             let v = value.unwrap_or(0);
@@ -166,6 +173,7 @@ impl NewCostEvent {
             cost,
             occurred_at: self.occurred_at,
             event_key,
+            hold_id,
         })
     }
 }
@@ -198,7 +206,7 @@ impl ValidEvent {
     /// does not. The text is hashed and stored with keyed events; it must never change, or
     /// retries of events stored before the change would be refused.
     pub fn canonical(&self) -> String {
-        serde_json::json!([
+        let mut fields = serde_json::json!([
             self.agent_id,
             self.project_id,
             self.provider,
@@ -209,8 +217,12 @@ impl ValidEvent {
             self.tokens.output.get(),
             self.cost.map(Cents::get),
             self.occurred_at.map(|t| t.timestamp_millis()),
-        ])
-        .to_string()
+        ]);
+        // Appended only when present, so events stored before holds keep their fingerprint.
+        if let (Some(hold), Some(list)) = (&self.hold_id, fields.as_array_mut()) {
+            list.push(hold.as_str().into());
+        }
+        fields.to_string()
     }
 
     /// The reported cost in micro-cents (at most [`MAX_EVENT_COST`], so it fits).
@@ -258,6 +270,14 @@ mod tests {
         assert_eq!(
             valid.canonical(),
             r#"["a",null,"anthropic","claude-sonnet-4",15000,0,0,3000,12,null]"#
+        );
+        let held = NewCostEvent {
+            hold_id: Some("h1".into()),
+            ..event()
+        };
+        assert_eq!(
+            held.validate("c", now()).expect("valid").canonical(),
+            r#"["a",null,"anthropic","claude-sonnet-4",15000,0,0,3000,12,null,"h1"]"#
         );
     }
 

@@ -8,10 +8,12 @@
 
 pub mod budget;
 pub mod event;
+pub mod hold;
 pub mod ledger;
 pub mod money;
 pub mod rollup;
 pub mod scope;
+pub mod standing;
 pub mod time;
 
 use std::fmt;
@@ -46,6 +48,10 @@ pub enum Field {
     CacheWritePrice,
     OutputPrice,
     Source,
+    Amount,
+    Ttl,
+    HoldKey,
+    Hold,
 }
 
 /// One thing wrong with one field.

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::{
     domain::{Field, Invalid},
-    model::FieldError,
+    model::{FieldError, HoldShortfall},
 };
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -38,6 +38,10 @@ pub enum AppError {
     /// 409: the request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// 409: a budget hold that some scope has no room for (or is paused); `details` names
+    /// each such scope and what it has left.
+    #[error("{}", no_room_message(.0))]
+    NoRoom(Vec<HoldShortfall>),
     /// 413: the body is over the limit.
     #[error("the request body is larger than 64 KiB")]
     PayloadTooLarge,
@@ -95,6 +99,17 @@ pub fn refusal_message(invalid: &Invalid, name: fn(Field) -> &'static str) -> St
     }
 }
 
+fn no_room_message(short: &[HoldShortfall]) -> String {
+    let scopes: Vec<String> = short
+        .iter()
+        .map(|s| match s.remaining_cents {
+            Some(left) => format!("{} {} has {left} cents left", s.scope_type, s.scope_id),
+            None => format!("{} {} is paused", s.scope_type, s.scope_id),
+        })
+        .collect();
+    format!("no room for this hold: {}", scopes.join("; "))
+}
+
 /// The REST API's name for a field of a command: its JSON field.
 pub fn rest_name(field: Field) -> &'static str {
     match field {
@@ -124,6 +139,10 @@ pub fn rest_name(field: Field) -> &'static str {
         Field::CacheWritePrice => "cacheWriteMicroCentsPerMTok",
         Field::OutputPrice => "outputMicroCentsPerMTok",
         Field::Source => "source",
+        Field::Amount => "amountCents",
+        Field::Ttl => "ttlSeconds",
+        Field::HoldKey => "holdKey",
+        Field::Hold => "holdId",
     }
 }
 
@@ -183,7 +202,7 @@ impl AppError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::NoRoom(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Refused { refusal, .. } => match refusal {
@@ -259,10 +278,10 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
 }
 
 #[derive(Serialize)]
-struct ErrorBody {
+struct ErrorBody<D> {
     error: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    details: Vec<FieldError>,
+    details: Vec<D>,
 }
 
 impl IntoResponse for AppError {
@@ -273,11 +292,22 @@ impl IntoResponse for AppError {
             Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
             _ => {}
         }
-        let body = ErrorBody {
-            error: self.to_string(),
-            details: self.details(),
+        let mut response = match &self {
+            Self::NoRoom(short) => {
+                let body = ErrorBody {
+                    error: self.to_string(),
+                    details: short.clone(),
+                };
+                (status, Json(body)).into_response()
+            }
+            _ => {
+                let body = ErrorBody {
+                    error: self.to_string(),
+                    details: self.details(),
+                };
+                (status, Json(body)).into_response()
+            }
         };
-        let mut response = (status, Json(body)).into_response();
         match &self {
             Self::Unauthorized(_) => {
                 response.headers_mut().insert(

@@ -10,6 +10,7 @@ mod durability;
 mod enforcement;
 mod events;
 mod export;
+mod holds;
 mod ledger_hardening;
 mod months;
 mod postgres;

@@ -1,10 +1,11 @@
 """A Costline client for agent adapters, standard library only (Python 3.8+).
 
-The adapter loop: before each heartbeat, ask whether the agent may run; after it, report
-what it cost with an idempotency key; stop when the answer says so.
+The adapter loop: before each heartbeat, ask whether the agent may run (budget-status) and,
+optionally, hold what the run may cost; after it, report what it cost with an idempotency
+key (and the hold's id, which settles it); stop when the answer says so.
 
     client = Costline(base_url, company_id, agent_id, api_key=None)
-    summary = run_heartbeats(client, do_one_heartbeat, max_heartbeats=100)
+    summary = run_heartbeats(client, do_one_heartbeat, max_heartbeats=100, hold_cents=None)
 
 Copy this file into an adapter; it has no dependencies.
 """
@@ -92,21 +93,45 @@ class Costline:
         self.retries = 0  # how many requests were sent again, over the client's life
 
     def may_run(self) -> RunCheck:
-        """Whether the agent may start a heartbeat. The one place that asks; today it reads
-        the agent (`GET /api/agents/{id}`) and runs only while it is active."""
-        _, agent, _ = self._request("GET", f"/api/agents/{self.agent_id}")
+        """Whether the agent may start a heartbeat: `GET /api/agents/{id}/budget-status`,
+        false when the agent, its company or a budget with nothing left says no."""
+        _, status, _ = self._request("GET", f"/api/agents/{self.agent_id}/budget-status")
         return RunCheck(
-            may_run=agent["status"] == "active",
-            status=agent["status"],
-            pause_reason=agent.get("pauseReason"),
+            may_run=bool(status["mayRun"]),
+            status=status["status"],
+            pause_reason=status.get("pauseReason"),
         )
 
-    def report(self, usage: dict, key: Optional[str] = None) -> Verdict:
+    def hold(self, amount_cents: int, ttl_seconds: int = 600, key: Optional[str] = None) -> Optional[dict]:
+        """Reserves `amount_cents` for a run before it starts. Answers the hold, or None
+        when a budget has no room for it (409: do not run). Retried with the same
+        `holdKey`, so a lost answer never holds twice."""
+        body = {
+            "agentId": self.agent_id,
+            "amountCents": amount_cents,
+            "ttlSeconds": ttl_seconds,
+            "holdKey": key or f"hold-{uuid.uuid4()}",
+        }
+        try:
+            _, hold, _ = self._request("POST", f"/api/companies/{self.company_id}/budget-holds", body=body)
+        except CostlineError as err:
+            if err.status == 409:
+                return None
+            raise
+        return hold
+
+    def release(self, hold_id: str) -> None:
+        """Gives a hold back early (the run did not happen)."""
+        self._request("DELETE", f"/api/budget-holds/{hold_id}")
+
+    def report(self, usage: dict, key: Optional[str] = None, hold_id: Optional[str] = None) -> Verdict:
         """Reports one event (`provider`, `model`, token counts, optionally `costCents`,
         `projectId`, `occurredAt`). Retries network errors and 503s with the same key and
         the same body, so the event is stored exactly once."""
         event = dict(usage)
         event["agentId"] = self.agent_id
+        if hold_id:
+            event["holdId"] = hold_id
         # Fixed once, so every retry is the same body and the event keeps its month.
         event.setdefault("occurredAt", _now_rfc3339())
         key = key or f"hb-{uuid.uuid4()}"
@@ -177,9 +202,12 @@ def run_heartbeats(
     heartbeat: Callable[[int], dict],
     max_heartbeats: int,
     log: Callable[[str], None] = lambda line: None,
+    hold_cents: Optional[int] = None,
 ) -> RunSummary:
-    """The adapter loop: check, work, report, obey. `heartbeat(n)` does one unit of the
-    agent's work and answers its usage (`provider`, `model`, tokens, optional `costCents`)."""
+    """The adapter loop: check, hold, work, report, obey. `heartbeat(n)` does one unit of the
+    agent's work and answers its usage (`provider`, `model`, tokens, optional `costCents`).
+    With `hold_cents`, each heartbeat first reserves that much (its most likely cost) and
+    does not run when no budget has room for it."""
     summary = RunSummary()
     for n in range(max_heartbeats):
         check = client.may_run()
@@ -187,9 +215,22 @@ def run_heartbeats(
             log(f"agent is {check.status} ({check.pause_reason}); not running")
             summary.stopped = "paused"
             break
-        usage = heartbeat(n)
+        hold_id = None
+        if hold_cents:
+            hold = client.hold(hold_cents)
+            if hold is None:
+                log(f"no budget has room for {hold_cents} cents; not running")
+                summary.stopped = "no_room"
+                break
+            hold_id = hold["id"]
+        try:
+            usage = heartbeat(n)
+        except BaseException:
+            if hold_id:
+                client.release(hold_id)
+            raise
         summary.heartbeats += 1
-        verdict = client.report(usage)  # a fresh key for each heartbeat
+        verdict = client.report(usage, hold_id=hold_id)  # a fresh key for each heartbeat
         if verdict.replayed and verdict.attempts == 1:
             raise CostlineError("a new idempotency key was answered as a replay")
         if verdict.event["id"] in summary.event_ids:

@@ -5,7 +5,8 @@
         python3 docs/adapters/python/example.py
 
 Optional: COSTLINE_API_KEY (the agent's key, in authenticated mode), COSTLINE_HEARTBEATS
-(most heartbeats to run, default 20). Progress goes to stderr; one JSON summary line to
+(most heartbeats to run, default 20), COSTLINE_HOLD_CENTS (hold this much before each
+heartbeat; default: no holds). Progress goes to stderr; one JSON summary line to
 stdout. Exits 0 when it ran and stopped as told (or was not allowed to start), 1 when
 anything is off (a refusal, an answer that does not add up, Costline unreachable), 2 when
 the settings are missing.
@@ -46,6 +47,7 @@ def main() -> int:
             api_key=os.environ.get("COSTLINE_API_KEY") or None,
         )
         max_heartbeats = int(os.environ.get("COSTLINE_HEARTBEATS", "20"))
+        hold_cents = int(os.environ.get("COSTLINE_HOLD_CENTS") or 0) or None
         if max_heartbeats < 0:
             raise ValueError("COSTLINE_HEARTBEATS must not be negative")
     except (KeyError, ValueError) as err:
@@ -56,7 +58,7 @@ def main() -> int:
         print(f"[python adapter] {line}", file=sys.stderr)
 
     try:
-        summary = run_heartbeats(client, pretend_heartbeat, max_heartbeats, log)
+        summary = run_heartbeats(client, pretend_heartbeat, max_heartbeats, log, hold_cents)
         if summary.last_enforcement.get("agentStatus", "active") != "active":
             # The last answer paused the agent: the agent's own record must agree.
             check = client.may_run()

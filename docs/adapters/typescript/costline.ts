@@ -1,11 +1,12 @@
 // A Costline client for agent adapters: plain `fetch`, no dependencies (Node 20+, Deno,
 // Bun, browsers).
 //
-// The adapter loop: before each heartbeat, ask whether the agent may run; after it, report
-// what it cost with an idempotency key; stop when the answer says so.
+// The adapter loop: before each heartbeat, ask whether the agent may run (budget-status) and,
+// optionally, hold what the run may cost; after it, report what it cost with an idempotency
+// key (and the hold's id, which settles it); stop when the answer says so.
 //
 //   const client = new Costline({ baseUrl, companyId, agentId, apiKey });
-//   const summary = await runHeartbeats(client, doOneHeartbeat, 100);
+//   const summary = await runHeartbeats(client, doOneHeartbeat, 100, log, holdCents);
 //
 // Copy this file into an adapter.
 
@@ -121,19 +122,43 @@ export class Costline {
     this.backoffMs = o.backoffMs ?? 200;
   }
 
-  /** Whether the agent may start a heartbeat. The one place that asks; today it reads the
-   * agent (`GET /api/agents/{id}`) and runs only while it is active. */
+  /** Whether the agent may start a heartbeat: `GET /api/agents/{id}/budget-status`, false
+   * when the agent, its company or a budget with nothing left says no. */
   async mayRun(): Promise<RunCheck> {
-    const { body } = await this.request("GET", `/api/agents/${this.agentId}`);
-    const agent = body as { status: string; pauseReason: string | null };
-    return { mayRun: agent.status === "active", status: agent.status, pauseReason: agent.pauseReason };
+    const { body } = await this.request("GET", `/api/agents/${this.agentId}/budget-status`);
+    const status = body as { mayRun: boolean; status: string; pauseReason: string | null };
+    return { mayRun: status.mayRun === true, status: status.status, pauseReason: status.pauseReason };
   }
 
-  /** Reports one event. Retries network errors and 503s with the same key and the same
-   * body, so the event is stored exactly once. */
-  async report(usage: Usage, key: string = `hb-${crypto.randomUUID()}`): Promise<Verdict> {
+  /** Reserves `amountCents` for a run before it starts. Answers the hold's id, or null when
+   * a budget has no room for it (409: do not run). Retried with the same `holdKey`, so a
+   * lost answer never holds twice. */
+  async hold(amountCents: number, ttlSeconds = 600, key = `hold-${crypto.randomUUID()}`): Promise<string | null> {
+    const body = { agentId: this.agentId, amountCents, ttlSeconds, holdKey: key };
+    try {
+      const { body: hold } = await this.request("POST", `/api/companies/${this.companyId}/budget-holds`, body);
+      return (hold as { id: string }).id;
+    } catch (err) {
+      if (err instanceof CostlineError && err.status === 409) return null;
+      throw err;
+    }
+  }
+
+  /** Gives a hold back early (the run did not happen). */
+  async release(holdId: string): Promise<void> {
+    await this.request("DELETE", `/api/budget-holds/${holdId}`);
+  }
+
+  /** Reports one event, settling `holdId` if given. Retries network errors and 503s with
+   * the same key and the same body, so the event is stored exactly once. */
+  async report(usage: Usage, key: string = `hb-${crypto.randomUUID()}`, holdId?: string): Promise<Verdict> {
     // occurredAt is fixed once, so every retry is the same body and the event keeps its month.
-    const event = { occurredAt: new Date().toISOString(), ...usage, agentId: this.agentId };
+    const event = {
+      occurredAt: new Date().toISOString(),
+      ...usage,
+      agentId: this.agentId,
+      ...(holdId ? { holdId } : {}),
+    };
     const { status, body, attempts } = await this.request(
       "POST",
       `/api/companies/${this.companyId}/cost-events`,
@@ -212,13 +237,15 @@ export interface RunSummary {
   lastEnforcement: Enforcement | null;
 }
 
-/** The adapter loop: check, work, report, obey. `heartbeat(n)` does one unit of the
- * agent's work and answers its usage. */
+/** The adapter loop: check, hold, work, report, obey. `heartbeat(n)` does one unit of the
+ * agent's work and answers its usage. With `holdCents`, each heartbeat first reserves that
+ * much (its most likely cost) and does not run when no budget has room for it. */
 export async function runHeartbeats(
   client: Costline,
   heartbeat: (n: number) => Promise<Usage> | Usage,
   maxHeartbeats: number,
   log: (line: string) => void = () => {},
+  holdCents?: number,
 ): Promise<RunSummary> {
   const summary: RunSummary = {
     heartbeats: 0,
@@ -236,9 +263,25 @@ export async function runHeartbeats(
       summary.stopped = "paused";
       break;
     }
-    const usage = await heartbeat(n);
+    let holdId: string | undefined;
+    if (holdCents) {
+      const id = await client.hold(holdCents);
+      if (id === null) {
+        log(`no budget has room for ${holdCents} cents; not running`);
+        summary.stopped = "no_room";
+        break;
+      }
+      holdId = id;
+    }
+    let usage: Usage;
+    try {
+      usage = await heartbeat(n);
+    } catch (err) {
+      if (holdId) await client.release(holdId);
+      throw err;
+    }
     summary.heartbeats++;
-    const verdict = await client.report(usage); // a fresh key for each heartbeat
+    const verdict = await client.report(usage, undefined, holdId); // a fresh key for each heartbeat
     if (verdict.replayed && verdict.attempts === 1) {
       throw new CostlineError("a new idempotency key was answered as a replay");
     }

@@ -4,7 +4,8 @@
 //   COSTLINE_URL=http://127.0.0.1:3000 COSTLINE_COMPANY_ID=... COSTLINE_AGENT_ID=... node /tmp/example.mjs
 //
 // Optional: COSTLINE_API_KEY (the agent's key, in authenticated mode), COSTLINE_HEARTBEATS
-// (most heartbeats to run, default 20). Progress goes to stderr; one JSON summary line to
+// (most heartbeats to run, default 20), COSTLINE_HOLD_CENTS (hold this much before each
+// heartbeat; default: no holds). Progress goes to stderr; one JSON summary line to
 // stdout. Exits 0 when it ran and stopped as told (or was not allowed to start), 1 when
 // anything is off (a refusal, an answer that does not add up, Costline unreachable), 2 when
 // the settings are missing.
@@ -44,10 +45,11 @@ async function main(): Promise<number> {
     console.error("example: COSTLINE_HEARTBEATS must be a whole number");
     return 2;
   }
+  const holdCents = Number(process.env.COSTLINE_HOLD_CENTS || "0") || undefined;
   const log = (line: string) => console.error(`[typescript adapter] ${line}`);
 
   try {
-    const summary = await runHeartbeats(client, pretendHeartbeat, maxHeartbeats, log);
+    const summary = await runHeartbeats(client, pretendHeartbeat, maxHeartbeats, log, holdCents);
     if (summary.lastEnforcement && summary.lastEnforcement.agentStatus !== "active") {
       // The last answer paused the agent: the agent's own record must agree.
       const check = await client.mayRun();

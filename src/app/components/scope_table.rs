@@ -1,5 +1,6 @@
-//! The table of agents or of projects: status, spend, budget, utilization, events, and per
-//! row the budget form and pause/resume. One component for both kinds.
+//! The table of agents or of projects: status, spend, held (active budget holds), budget,
+//! utilization, events, and per row the budget form and pause/resume. One component for
+//! both kinds.
 
 use leptos::prelude::*;
 
@@ -18,6 +19,8 @@ pub struct ScopeTableRow {
     pub status: Option<Status>,
     pub pause_reason: Option<PauseReason>,
     pub totals: Totals,
+    /// Reserved by active budget holds, not yet spent.
+    pub held_cents: i64,
     pub budget_cents: i64,
     pub utilization_percent: f64,
 }
@@ -30,6 +33,7 @@ impl From<AgentCostRow> for ScopeTableRow {
             status: Some(a.agent_status),
             pause_reason: a.pause_reason,
             totals: a.totals,
+            held_cents: a.held_cents,
             budget_cents: a.budget_cents,
             utilization_percent: a.utilization_percent,
         }
@@ -44,6 +48,7 @@ impl From<ProjectCostRow> for ScopeTableRow {
             status: p.project_status,
             pause_reason: p.pause_reason,
             totals: p.totals,
+            held_cents: p.held_cents,
             budget_cents: p.budget_cents,
             utilization_percent: p.utilization_percent,
         }
@@ -68,6 +73,7 @@ pub fn ScopeTable(
                     <th scope="col">{noun}</th>
                     <th scope="col">"Status"</th>
                     <th scope="col" class="num">"Spend"</th>
+                    <th scope="col" class="num">"Held"</th>
                     <th scope="col" class="num">"Budget"</th>
                     <th scope="col">"Used"</th>
                     <th scope="col" class="num">"Events"</th>
@@ -113,6 +119,9 @@ pub fn ScopeTable(
                                 </td>
                                 <td class="num">
                                     <Money cents=row.totals.cost_cents />
+                                </td>
+                                <td class="num" data-testid="held">
+                                    <Money cents=row.held_cents />
                                 </td>
                                 <td class="num">
                                     {if row.budget_cents > 0 {

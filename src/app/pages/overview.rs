@@ -76,6 +76,13 @@ fn Tiles(o: Overview) -> impl IntoView {
                 <span class="tile-note">{format!("{} events", s.event_count)}</span>
             </div>
             <div class="tile">
+                <span class="tile-label">"Held"</span>
+                <span class="tile-value" data-testid="tile-held">
+                    <Money cents=s.held_cents />
+                </span>
+                <span class="tile-note">"reserved by active holds"</span>
+            </div>
+            <div class="tile">
                 <span class="tile-label">"Budget"</span>
                 <span class="tile-value" data-testid="tile-budget">
                     {if s.budget_cents > 0 {

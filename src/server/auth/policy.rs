@@ -3,14 +3,17 @@
 //!
 //! The board (and anyone in `local_trusted` mode) may do everything. An agent key may post
 //! cost events for its own agent, read its own agent, and read its own company's reports
-//! (summary, by-agent, by-project, by-model, daily, budget alerts, the event list). Anything
-//! else is a 403.
+//! (summary, by-agent, by-project, by-model, daily, budget alerts, the event list, active
+//! budget holds), and ask budget status and create, settle and release budget holds for its
+//! own agent. Anything else is a 403.
 //!
 //! 403 or 404? For an agent key the answer depends only on the ids in the request and the
 //! key's own agent and company, decided before anything is looked up: a route about any
 //! other company, agent or project is a 403 with the same sentence whether that thing
 //! exists or not, so a key learns nothing about what lies outside its company. A 404 is
 //! only ever answered to the board (or for the key's own company, which it knows exists).
+//! A hold is named by its id alone: the hold is looked up first, and a key gets the same 403
+//! for a hold that does not exist as for another agent's.
 
 use super::Actor;
 use crate::server::error::{AppError, AppResult};
@@ -41,6 +44,14 @@ pub enum Action<'a> {
         company: &'a str,
         agent: &'a str,
     },
+    /// Ask whether `agent` may run, or reserve money for it (budget status, budget holds).
+    HoldFor {
+        company: &'a str,
+        agent: &'a str,
+    },
+    /// Release a budget hold: of `(company, agent)`, or `None` when no such hold exists
+    /// (an agent key then gets the same 403 as for another agent's hold).
+    ChangeHold(Option<(&'a str, &'a str)>),
     /// Create, list or revoke the keys of an agent.
     ManageAgentKeys(&'a str),
     /// Read or change the price book.
@@ -62,6 +73,10 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> AppResult<()> {
     let allowed = match action {
         Action::ReadReports(company) | Action::ReportCosts(company) => company == own_company,
         Action::ReadAgent(agent) => agent == own_agent,
+        Action::HoldFor { company, agent } | Action::ChangeHold(Some((company, agent))) => {
+            company == own_company && agent == own_agent
+        }
+        Action::ChangeHold(None) => false,
         Action::ReportCost { company, agent } => {
             if company == own_company && agent != own_agent {
                 return Err(AppError::Forbidden(

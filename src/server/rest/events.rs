@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::extract::{BATCH_BODY_LIMIT, Fields, JsonObject, Params, read_body};
 use crate::{
-    model::{CostEvent, Enforcement, FieldError, IngestedEvent},
+    model::{CostEvent, Enforcement, FieldError, HoldOutcome, IngestedEvent},
     server::{
         auth::{Action, Actor, authorize},
         error::{AppError, AppResult},
@@ -82,6 +82,7 @@ fn new_cost_event(body: &Map<String, Value>) -> AppResult<NewCostEvent> {
         cost_cents: f.int("costCents"),
         occurred_at: f.instant("occurredAt"),
         event_key: f.string("eventKey"),
+        hold_id: f.string("holdId"),
     };
     f.finish()?;
     Ok(event)
@@ -101,6 +102,8 @@ pub struct BatchItem {
     cost_micro_cents: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cost_source: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hold: Option<HoldOutcome>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -199,6 +202,7 @@ pub async fn create_cost_events_batch(
                     cost_cents: None,
                     cost_micro_cents: None,
                     cost_source: None,
+                    hold: None,
                     details: e.details().to_vec(),
                     error: Some(e.to_string()),
                 }
@@ -259,6 +263,7 @@ fn event_item(
         cost_cents: Some(e.event.cost_cents),
         cost_micro_cents: Some(e.event.cost_micro_cents),
         cost_source: Some(e.event.cost_source.as_str()),
+        hold: e.hold,
         error: None,
         details: Vec::new(),
     }

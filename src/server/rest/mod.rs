@@ -6,6 +6,7 @@
 
 mod events;
 pub mod extract;
+mod holds;
 mod keys;
 mod prices;
 mod reports;
@@ -44,6 +45,7 @@ pub fn ingest_router() -> Router<Service> {
 /// clones a route's state for every request, and the whole application state is larger.
 pub fn router() -> Router<Service> {
     use events::*;
+    use holds::*;
     use keys::*;
     use prices::*;
     use reports::*;
@@ -85,6 +87,15 @@ pub fn router() -> Router<Service> {
             "/companies/{company_id}/budget-alerts",
             get(list_budget_alerts),
         )
+        .route(
+            "/companies/{company_id}/budget-holds",
+            get(list_budget_holds).post(create_budget_hold),
+        )
+        .route(
+            "/budget-holds/{hold_id}",
+            axum::routing::delete(release_budget_hold),
+        )
+        .route("/agents/{agent_id}/budget-status", get(get_budget_status))
         .route(
             "/companies/{company_id}/reprice",
             axum::routing::post(reprice_company),

@@ -3,6 +3,7 @@
 
 mod budgets;
 mod effects;
+pub mod holds;
 pub mod ingest;
 pub mod prices;
 mod reconcile;

@@ -11,6 +11,7 @@ use crate::{
         money::percent_of,
         rollup::Metrics,
         scope::{Scope, ScopeType, Status},
+        standing::Held,
         time::{Day, Month, Window, parse_instant},
     },
     model::{
@@ -22,6 +23,7 @@ use crate::{
         store::{
             Conn, alerts, entities,
             events::{self, EventQuery},
+            holds,
             reports::{self, Group, GroupRow, Source},
         },
     },
@@ -117,6 +119,17 @@ impl Service {
         Ok((conn, company))
     }
 
+    /// What the company's active holds reserve now, when `window` holds now; else nothing
+    /// (a hold reserves money of the current month only).
+    async fn held_in(&self, conn: &mut Conn, company_id: &str, window: &Window) -> AppResult<Held> {
+        let now = self.now();
+        if window.contains(now) {
+            Ok(holds::held(conn, company_id, now).await?)
+        } else {
+            Ok(Held::default())
+        }
+    }
+
     pub async fn list_events(&self, company_id: &str, filter: EventFilter) -> AppResult<EventPage> {
         let mut problems = Problems::default();
         let limit = filter.limit.unwrap_or(DEFAULT_PAGE);
@@ -164,7 +177,9 @@ impl Service {
         let window = self.window(q)?;
         let (mut conn, company) = self.company_for_read(company_id, &window).await?;
         let m = total(&mut conn, company_id, &window).await?;
+        let held = self.held_in(&mut conn, company_id, &window).await?;
         Ok(CostSummary {
+            held_cents: held.company.get(),
             company_id: company.id,
             window_start: window.start,
             window_end: window.end,
@@ -188,10 +203,12 @@ impl Service {
     ) -> AppResult<Vec<AgentCostRow>> {
         let window = self.window(q)?;
         let (mut conn, _company) = self.company_for_read(company_id, &window).await?;
+        let held = self.held_in(&mut conn, company_id, &window).await?;
         let mut rows = reports::agent_totals(&mut conn, company_id, source(&window))
             .await?
             .into_iter()
             .map(|a| AgentCostRow {
+                held_cents: held.agent(&a.id).get(),
                 totals: totals(&a.metrics),
                 utilization_percent: percent_of(a.metrics.cost, a.budget),
                 budget_cents: a.budget.get(),
@@ -226,11 +243,13 @@ impl Service {
         .await?;
         let spend =
             by_key(reports::grouped(&mut conn, company_id, source(&window), Group::Project).await?);
+        let held = self.held_in(&mut conn, company_id, &window).await?;
         let mut rows = projects
             .into_iter()
             .map(|project: Scope| {
                 let m = spend.get(&project.id).copied().unwrap_or_default();
                 ProjectCostRow {
+                    held_cents: held.project(&project.id).get(),
                     totals: totals(&m),
                     utilization_percent: percent_of(m.cost, project.budget),
                     budget_cents: project.budget.get(),
@@ -248,6 +267,7 @@ impl Service {
             project_status: None,
             pause_reason: None,
             totals: totals(&unassigned),
+            held_cents: held.unassigned.get(),
             budget_cents: 0,
             utilization_percent: 0.0,
         });

@@ -1,8 +1,15 @@
 //! The domain's values as the API shows them (`crate::model`): cents rounded once, here.
 
+use chrono::{DateTime, Utc};
+
 use crate::{
-    domain::{event::RecordedEvent, scope::Scope},
-    model::{BudgetAlert, CostEvent, ScopeView},
+    domain::{
+        event::RecordedEvent,
+        hold::Hold,
+        scope::Scope,
+        standing::{Shortfall, Standing},
+    },
+    model::{BudgetAlert, BudgetHold, CostEvent, HoldShortfall, ScopeStanding, ScopeView},
     server::store::alerts::StoredAlert,
 };
 
@@ -56,5 +63,41 @@ pub(crate) fn alert(a: StoredAlert) -> BudgetAlert {
         budget_cents: a.alert.budget.get(),
         observed_cents: a.alert.observed.to_cents().get(),
         created_at: a.created_at,
+    }
+}
+
+pub(crate) fn standing(s: &Standing) -> ScopeStanding {
+    ScopeStanding {
+        scope_type: s.kind,
+        scope_id: s.id.clone(),
+        budget_cents: s.budget.get(),
+        spent_cents: s.spent.to_cents().get(),
+        held_cents: s.held.get(),
+        remaining_cents: s.remaining().map(|c| c.get()),
+        utilization_percent: s.utilization(),
+        level: s.level(),
+    }
+}
+
+pub(crate) fn shortfall(s: &Shortfall) -> HoldShortfall {
+    HoldShortfall {
+        scope_type: s.kind,
+        scope_id: s.id.clone(),
+        remaining_cents: s.remaining.map(|c| c.get()),
+    }
+}
+
+pub(crate) fn hold(h: Hold, now: DateTime<Utc>) -> BudgetHold {
+    BudgetHold {
+        status: h.state(now),
+        amount_cents: h.amount.get(),
+        id: h.id,
+        company_id: h.company_id,
+        agent_id: h.agent_id,
+        project_id: h.project_id,
+        created_at: h.created_at,
+        expires_at: h.expires_at,
+        hold_key: h.hold_key,
+        event_id: h.event_id,
     }
 }

@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod auth;
 pub mod entities;
 pub mod events;
+pub mod holds;
 pub mod prices;
 pub mod reports;
 pub mod rollups;

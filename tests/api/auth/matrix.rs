@@ -71,6 +71,14 @@ async fn every_route_against_every_caller() {
     const NOT_FOUND_FOR_BOARD: [u16; 7] = [401, 401, 401, 403, 403, 404, 404];
     const PAGE: [u16; 7] = [303, 401, 401, 303, 303, 200, 200];
     const PUBLIC: [u16; 7] = [200, 401, 401, 200, 200, 200, 200];
+    let hold = |agent: &str| Some(json!({"agentId": agent, "amountCents": 1}));
+    let hold_path = format!("/api/companies/{a}/budget-holds");
+    let a1_hold = w
+        .ok(Cred::BoardToken, "POST", &hold_path, hold(a1).unwrap())
+        .await;
+    let a2_hold = w
+        .ok(Cred::BoardToken, "POST", &hold_path, hold(a2).unwrap())
+        .await;
     let mut rows = vec![
         row(
             "POST",
@@ -316,6 +324,62 @@ async fn every_route_against_every_caller() {
             Some(json!({"events": []})),
             // Company B's key may post to B (nothing, here); A's may not.
             [401, 401, 401, 403, 200, 200, 200],
+        ),
+        // Budget status and holds: an agent key asks and holds for its own agent only.
+        row(
+            "GET",
+            format!("/api/agents/{a1}/budget-status"),
+            None,
+            REPORT,
+        ),
+        row(
+            "GET",
+            format!("/api/agents/{a2}/budget-status"),
+            None,
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "GET",
+            format!("/api/agents/{unknown}/budget-status"),
+            None,
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "POST",
+            hold_path.clone(),
+            hold(a1),
+            [401, 401, 401, 201, 403, 201, 201],
+        ),
+        row(
+            "POST",
+            hold_path.clone(),
+            hold(a2),
+            [401, 401, 401, 403, 403, 201, 201],
+        ),
+        row(
+            "POST",
+            format!("/api/companies/{b}/budget-holds"),
+            hold(a1),
+            [401, 401, 401, 403, 403, 422, 422],
+        ),
+        row("GET", hold_path.clone(), None, REPORT),
+        row(
+            "DELETE",
+            format!("/api/budget-holds/{a1_hold}"),
+            None,
+            [401, 401, 401, 200, 403, 200, 200],
+        ),
+        row(
+            "DELETE",
+            format!("/api/budget-holds/{a2_hold}"),
+            None,
+            [401, 401, 401, 403, 403, 200, 200],
+        ),
+        row(
+            "DELETE",
+            format!("/api/budget-holds/{unknown}"),
+            None,
+            NOT_FOUND_FOR_BOARD,
         ),
         // The price book and repricing are the board's.
         row("GET", "/api/model-prices".into(), None, BOARD_ONLY_READ),

@@ -3,6 +3,7 @@
 //! companies in id order never deadlock (`lock_order.rs`). (The database outage is in
 //! `durability.rs`.)
 
+mod holds;
 mod lock_order;
 mod rollover;
 

@@ -14,6 +14,7 @@ use crate::{
         Field,
         budget::{self, BudgetLevel, Raised, Settlement},
         event::{CostSource, MAX_EVENT_COST, RecordedEvent},
+        hold::{Hold, HoldOutcome},
         ledger::{CompanyTotals, EventAmounts},
         money::MicroCents,
         rollup::{self, EventPlace, Metrics, RollupKey},
@@ -28,7 +29,7 @@ use crate::{
             prices::{PriceBook, Tokens as TokenCounts, cost_micros},
             views,
         },
-        store::{Conn, Dialect, entities, events, rollups},
+        store::{Conn, Dialect, entities, events, holds, rollups},
     },
 };
 
@@ -95,6 +96,10 @@ pub(super) async fn apply(
     if events.iter().any(|e| e.event.cost.is_none()) {
         batch.prices = PriceBook::load(conn).await?;
     }
+    let hold_ids = unique(|e| e.event.hold_id.as_ref());
+    for hold in holds::get_many(conn, &hold_ids).await? {
+        batch.holds.insert(hold.id.clone(), hold);
+    }
     let results = events.iter().map(|e| batch.apply(e)).collect();
     batch.write(conn).await?;
     Ok(results)
@@ -120,6 +125,9 @@ struct Batch {
     deltas: BTreeMap<RollupKey, Metrics>,
     /// Companies that paused or resumed: all their agents are settled before the commit.
     cascades: BTreeSet<String>,
+    /// The holds the batch's events name, and the ids of those they settled.
+    holds: HashMap<String, Hold>,
+    settled_holds: BTreeSet<String>,
 }
 
 impl Batch {
@@ -171,9 +179,19 @@ impl Batch {
                 &first.agent_id,
                 first.project_id.as_deref(),
             );
+            // What the first event did to its hold, changing nothing now.
+            let hold = e.hold_id.as_ref().map(|id| {
+                self.holds
+                    .get(id)
+                    .cloned()
+                    .map_or(HoldOutcome::Unknown, |mut h| {
+                        h.settle_by(&first.company_id, &first.agent_id, &first.id, self.now)
+                    })
+            });
             return Ok(IngestOutcome::Replayed(IngestedEvent {
                 event: views::event(first.clone()),
                 enforcement,
+                hold,
             }));
         }
 
@@ -253,10 +271,12 @@ impl Batch {
             &record.agent_id,
             record.project_id.as_deref(),
         );
+        let hold = e.hold_id.as_ref().map(|id| self.settle_hold(id, &record));
         self.new_events.push(record.clone());
         Ok(IngestOutcome::Created(IngestedEvent {
             event: views::event(record),
             enforcement,
+            hold,
         }))
     }
 
@@ -337,6 +357,20 @@ impl Batch {
         Ok(())
     }
 
+    /// The event settles the hold it names, if that still counts (a cost is a fact: the
+    /// event is stored whatever became of its hold).
+    fn settle_hold(&mut self, hold_id: &str, record: &RecordedEvent) -> HoldOutcome {
+        let Some(hold) = self.holds.get_mut(hold_id) else {
+            return HoldOutcome::Unknown;
+        };
+        let before = hold.status;
+        let outcome = hold.settle_by(&record.company_id, &record.agent_id, &record.id, self.now);
+        if hold.status != before {
+            self.settled_holds.insert(hold_id.to_owned());
+        }
+        outcome
+    }
+
     /// What an adapter learns from this event: may its agent keep working?
     fn enforcement(
         &self,
@@ -371,6 +405,11 @@ impl Batch {
             .ok_or_else(|| AppError::internal("a batch without a month"))?;
         events::insert_many(conn, &self.new_events).await?;
         rollups::add(conn, &self.deltas).await?;
+        for id in &self.settled_holds {
+            if let Some(hold) = self.holds.get(id) {
+                holds::update_state(conn, hold).await?;
+            }
+        }
         // Agents of a company that paused or resumed, beyond those this batch holds.
         let mut changed_elsewhere = Vec::new();
         for company_id in &self.cascades {

@@ -10,6 +10,8 @@ pub mod budget;
 pub mod event;
 pub mod ledger;
 pub mod money;
+pub mod price_import;
+pub mod pricing;
 pub mod rollup;
 pub mod scope;
 pub mod time;

@@ -12,15 +12,17 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Field,
+    Field, event,
     money::{MicroCents, Tokens},
 };
 
 /// The largest price per million tokens: $100,000.
 pub const MAX_PRICE: MicroCents = MicroCents::new(100_000 * 100 * MicroCents::PER_CENT);
 
-/// The most one event may cost, reported or computed: $1,000,000.
-pub const MAX_EVENT_COST: MicroCents = MicroCents::new(100_000_000 * MicroCents::PER_CENT);
+/// The most one event may cost, reported or computed ([`event::MAX_EVENT_COST`], $1,000,000),
+/// in micro-cents.
+pub const MAX_EVENT_COST: MicroCents =
+    MicroCents::new(event::MAX_EVENT_COST.get() * MicroCents::PER_CENT);
 
 /// What each kind of token costs, per million tokens.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,15 +75,9 @@ impl Price {
     }
 }
 
-/// The token counts of one event, as the book charges them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Usage {
-    /// Every input token, cache reads and cache writes included.
-    pub input: Tokens,
-    pub cached_input: Tokens,
-    pub cache_write: Tokens,
-    pub output: Tokens,
-}
+/// The token counts of one event, as the book charges them (every input token in `input`,
+/// cache reads and cache writes included).
+pub type Usage = event::TokenCounts;
 
 /// A computed cost the rules refuse: more than [`MAX_EVENT_COST`], or past 128 bits on the
 /// way. `field` is the token count that contributes most to it.

@@ -4,9 +4,11 @@
 mod budgets;
 mod effects;
 pub mod ingest;
+pub mod price_import;
 pub mod prices;
 mod reconcile;
 pub mod reports;
+mod reprice;
 pub mod scopes;
 mod views;
 

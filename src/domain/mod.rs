@@ -48,6 +48,8 @@ pub enum Field {
     CacheWritePrice,
     OutputPrice,
     Source,
+    /// Applying a change (a reprice, an import) as a whole.
+    Apply,
 }
 
 /// One thing wrong with one field.

@@ -124,6 +124,7 @@ pub fn rest_name(field: Field) -> &'static str {
         Field::CacheWritePrice => "cacheWriteMicroCentsPerMTok",
         Field::OutputPrice => "outputMicroCentsPerMTok",
         Field::Source => "source",
+        Field::Apply => "apply",
     }
 }
 

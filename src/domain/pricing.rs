@@ -194,6 +194,19 @@ fn is_date(tail: &str, form: &str) -> bool {
     (1..=12).contains(&month) && (1..=31).contains(&day)
 }
 
+/// Every entry name, exact or pattern, that can price `model`: the name itself and, for a
+/// dated snapshot, a pattern for each prefix that covers its whole release. A book of
+/// only these entries answers [`PriceBook::find`] for `model` as the whole book does.
+pub fn names_matching(model: &str) -> Vec<String> {
+    let mut names = vec![model.to_owned()];
+    if let Some(base) = snapshot_base(model) {
+        names.extend(
+            (base.len()..=model.len()).filter_map(|end| Some(format!("{}*", model.get(..end)?))),
+        );
+    }
+    names
+}
+
 /// The whole price book, for lookups.
 #[derive(Debug, Clone, Default)]
 pub struct PriceBook {
@@ -406,6 +419,60 @@ mod tests {
         }
         assert_eq!(id("gpt-4o-2024-08-06").as_deref(), Some("gpt-4o-2024-*@0"));
         assert_eq!(id("gpt-4o-2025-01-01"), None);
+    }
+
+    #[test]
+    fn the_names_matching_a_model_are_all_a_lookup_needs() {
+        assert_eq!(
+            names_matching("gpt-4o-2024-08-06"),
+            [
+                "gpt-4o-2024-08-06",
+                "gpt-4o*",
+                "gpt-4o-*",
+                "gpt-4o-2*",
+                "gpt-4o-20*",
+                "gpt-4o-202*",
+                "gpt-4o-2024*",
+                "gpt-4o-2024-*",
+                "gpt-4o-2024-0*",
+                "gpt-4o-2024-08*",
+                "gpt-4o-2024-08-*",
+                "gpt-4o-2024-08-0*",
+                "gpt-4o-2024-08-06*",
+            ]
+        );
+        assert_eq!(names_matching("claude-opus-4-5"), ["claude-opus-4-5"]);
+        let book = PriceBook::new(vec![
+            price("claude-opus-4-*", 0, 1),
+            price("claude-opus-4-1-*", 0, 2),
+            price("CLAUDE-OPUS-4-1-2025*", 0, 3),
+            price("claude-opus-4-1", 0, 4),
+            price("claude-opus-4-5", 0, 5),
+            price("claude-*", 0, 6),
+            price("gpt-4o-2024-*", 0, 7),
+        ]);
+        for model in [
+            "claude-opus-4-20250514",
+            "claude-opus-4-1-20250805",
+            "Claude-Opus-4-1",
+            "claude-opus-4-5",
+            "claude-opus-4-5-20251101",
+            "gpt-4o-2024-08-06",
+        ] {
+            let names = names_matching(model);
+            let part = PriceBook::new(
+                book.prices()
+                    .iter()
+                    .filter(|p| names.iter().any(|n| n.eq_ignore_ascii_case(&p.model)))
+                    .cloned()
+                    .collect(),
+            );
+            assert_eq!(
+                part.find("anthropic", model, at(1)).map(|p| &p.id),
+                book.find("anthropic", model, at(1)).map(|p| &p.id),
+                "{model}"
+            );
+        }
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! are `domain::pricing`; here are the conversions between its types, the rows and the
 //! wire.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -12,7 +14,7 @@ use crate::{
         clean_text,
         event::MAX_TOKENS,
         money::{MicroCents, Tokens},
-        pricing::{MAX_PRICE, Price, PriceBook, Rates, Tier},
+        pricing::{MAX_PRICE, Price, PriceBook, Rates, Tier, names_matching},
         time::{Month, from_ms, parse_instant},
     },
     model::{FieldError, LongContextPrice, ModelPrice, UnpricedModel},
@@ -31,6 +33,30 @@ const MAX_THRESHOLD: i64 = MAX_TOKENS.get();
 /// The whole book, for lookups.
 pub async fn load_book(conn: &mut Conn) -> AppResult<PriceBook> {
     let rows = prices::list(conn).await?;
+    rows.iter()
+        .map(price_of)
+        .collect::<AppResult<Vec<_>>>()
+        .map(PriceBook::new)
+}
+
+/// The part of the book that can price these (provider, model) pairs: for them, the same
+/// answers as the whole book, without reading every price on ingest's hot path.
+pub async fn load_book_for<'a>(
+    conn: &mut Conn,
+    wanted: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> AppResult<PriceBook> {
+    let mut providers = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for (provider, model) in wanted {
+        providers.insert(provider);
+        names.extend(names_matching(model));
+    }
+    if providers.is_empty() {
+        return Ok(PriceBook::default());
+    }
+    let providers: Vec<&str> = providers.into_iter().collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let rows = prices::for_names(conn, &providers, &names).await?;
     rows.iter()
         .map(price_of)
         .collect::<AppResult<Vec<_>>>()

@@ -43,6 +43,31 @@ pub async fn list(conn: &mut Conn) -> Result<Vec<PriceRow>, sqlx::Error> {
     .await
 }
 
+/// The prices of any of `providers` whose model is any of `names`, both compared as the
+/// database lowercases them (the book matches names case-insensitively).
+pub async fn for_names(
+    conn: &mut Conn,
+    providers: &[&str],
+    names: &[&str],
+) -> Result<Vec<PriceRow>, sqlx::Error> {
+    let lowered = |sql: &mut Sql, values: &[&str]| {
+        sql.push("(");
+        for (i, v) in values.iter().enumerate() {
+            sql.push(if i == 0 { "lower(" } else { ", lower(" })
+                .bind(*v)
+                .push(")");
+        }
+        sql.push(")");
+    };
+    let mut sql = Sql::new(format!(
+        "SELECT {COLUMNS} FROM model_prices WHERE lower(provider) IN "
+    ));
+    lowered(&mut sql, providers);
+    sql.push(" AND lower(model) IN ");
+    lowered(&mut sql, names);
+    sql.fetch_all(conn).await
+}
+
 /// The price of one provider, model and effective date.
 pub async fn get(
     conn: &mut Conn,

@@ -24,7 +24,7 @@ use crate::{
     model::{Enforcement, IngestedEvent},
     server::{
         error::{AppError, AppResult},
-        service::{effects, prices::load_book, views},
+        service::{effects, prices::load_book_for, views},
         store::{Conn, Dialect, entities, events, rollups},
     },
 };
@@ -88,10 +88,13 @@ pub(super) async fn apply(
         .await?
         .into_iter()
         .collect();
-    // The price book is small; read it in the transaction only when some event needs it.
-    if events.iter().any(|e| e.event.cost.is_none()) {
-        batch.prices = load_book(conn).await?;
-    }
+    // Only the prices that can match an event without a cost, read in the transaction.
+    let unpriced = events.iter().filter(|e| e.event.cost.is_none());
+    batch.prices = load_book_for(
+        conn,
+        unpriced.map(|e| (e.event.provider.as_str(), e.event.model.as_str())),
+    )
+    .await?;
     let results = events.iter().map(|e| batch.apply(e)).collect();
     batch.write(conn).await?;
     Ok(results)

@@ -87,7 +87,7 @@ pub async fn put_model_price(
             ..input
         },
         (Err(a), Err(b)) => {
-            let details = a.details().iter().chain(b.details()).cloned().collect();
+            let details = a.details().into_iter().chain(b.details()).collect();
             return Err(AppError::invalid_fields(details));
         }
         (Err(e), _) | (_, Err(e)) => return Err(e),

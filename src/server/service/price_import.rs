@@ -12,14 +12,13 @@ use uuid::Uuid;
 use super::{
     Service,
     prices::{load_book, long_context_model, price_model, row_of},
-    window,
 };
 use crate::{
     domain::{
         clean_text,
         price_import::{self, Candidate, DEFAULT_PROVIDERS, Diff, Parsed, diff},
         pricing::Price,
-        time::Day,
+        time::{Day, from_ms, parse_instant},
     },
     model::{FieldError, ImportedPrice, PriceChange, PriceImportReport, SkippedEntry},
     server::{
@@ -75,8 +74,11 @@ fn plan(text: &str, options: ImportOptions, now: DateTime<Utc>) -> AppResult<Pla
     }
     let effective_from = match options.effective_from.as_deref().map(str::trim) {
         None | Some("") => Day::of(now).start(),
-        Some(s) => window::parse_instant("effectiveFrom", s).unwrap_or_else(|e| {
-            errors.extend(e.details().iter().cloned());
+        Some(s) => parse_instant(s).unwrap_or_else(|| {
+            errors.push(FieldError::new(
+                "effectiveFrom",
+                "must be an RFC 3339 timestamp or a YYYY-MM-DD date",
+            ));
             now
         }),
     };
@@ -202,7 +204,7 @@ fn draft_plan(row: DraftRow) -> AppResult<Plan> {
     Ok(Plan {
         parsed,
         providers: row.providers.split(',').map(str::to_owned).collect(),
-        effective_from: window::from_ms(row.effective_from),
+        effective_from: from_ms(row.effective_from),
         source: row.source,
         file_name: row.file_name,
     })

@@ -19,5 +19,6 @@ mod prices;
 mod reports;
 mod reprice;
 mod scopes;
+mod upgrade;
 mod validation;
 mod write_faults;

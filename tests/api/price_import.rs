@@ -251,9 +251,10 @@ async fn only_the_board_imports() {
     let r = send(client.post(&url).body(SMALL)).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // Refused before the body is read: even a broken map is a 403, not a 400.
-    let r = send(client.post(&url).bearer_auth(&key).body("{broken")).await;
+    let json = |b: reqwest::RequestBuilder| b.header(header::CONTENT_TYPE, "application/json");
+    let r = send(json(client.post(&url).bearer_auth(&key)).body("{broken")).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
-    let r = send(client.post(&url).bearer_auth(&board.token).body(SMALL)).await;
+    let r = send(json(client.post(&url).bearer_auth(&board.token)).body(SMALL)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 }
 
@@ -278,6 +279,7 @@ async fn the_dashboard_shows_an_uploaded_maps_diff_before_applying_it() {
     let (content_type, body) = upload_form(SMALL);
     let r = browser
         .post(format!("{}/prices/import", app.base))
+        .header(header::ORIGIN, &app.base)
         .header(header::CONTENT_TYPE, content_type)
         .body(body)
         .send()
@@ -313,6 +315,7 @@ async fn the_dashboard_shows_an_uploaded_maps_diff_before_applying_it() {
     // Applying, as a plain form post does it without JavaScript.
     let r = browser
         .post(format!("{}/rpc/apply_price_import", app.base))
+        .header(header::ORIGIN, &app.base)
         .header(header::ACCEPT, "text/html")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(format!("draft_id={draft}"))
@@ -339,6 +342,7 @@ async fn the_dashboard_shows_an_uploaded_maps_diff_before_applying_it() {
     // The draft is gone once applied.
     let gone = browser
         .post(format!("{}/rpc/price_import", app.base))
+        .header(header::ORIGIN, &app.base)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(format!("id={draft}"))
         .send()
@@ -352,6 +356,7 @@ async fn the_dashboard_shows_an_uploaded_maps_diff_before_applying_it() {
     );
     let r = browser
         .post(format!("{}/prices/import", app.base))
+        .header(header::ORIGIN, &app.base)
         .header(header::CONTENT_TYPE, content_type)
         .body(body)
         .send()

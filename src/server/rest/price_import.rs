@@ -14,12 +14,10 @@ use super::{
     prices::apply_flag,
 };
 use crate::{
+    domain::url_encode,
     model::{FieldError, PriceImportReport},
     server::{
-        auth::{
-            Action, Actor, authorize,
-            middleware::{percent_encode, see_other},
-        },
+        auth::{Action, Actor, authorize, middleware::see_other},
         error::{AppError, AppResult},
         service::{Service, price_import::ImportOptions},
     },
@@ -119,7 +117,7 @@ pub async fn upload_price_map(
         Err(err @ (AppError::Internal(_) | AppError::Unavailable(_))) => err.into_response(),
         Err(err) => see_other(&format!(
             "/prices?importError={}#import",
-            percent_encode(&one_line(&err))
+            url_encode(&one_line(&err))
         )),
     }
 }

@@ -366,6 +366,7 @@ pub async fn put_price(
         cached_input: cached,
         cache_write: write,
         output: output_price,
+        long_context: None,
         source: Some("set in the dashboard".into()),
     };
     ctx::allowed(crate::server::auth::Action::ManagePrices)?
@@ -385,4 +386,36 @@ pub async fn put_price(
             }
             e
         })
+}
+
+/// The models events named this month (UTC) that the book did not price, and the first
+/// day of this month (`YYYY-MM-DD`), from which a price for them would cover those events.
+#[server(prefix = "/rpc", endpoint = "unpriced_models")]
+pub async fn get_unpriced_models() -> Result<(String, Vec<crate::model::UnpricedModel>), ApiError> {
+    let service = ctx::allowed(Action::ManagePrices)?;
+    let month = crate::domain::time::Month::of(service.now()).first_day();
+    let models = service.unpriced_models().await.map_err(ctx::fail)?;
+    Ok((month.to_string(), models))
+}
+
+/// The diff of a price map uploaded in the dashboard, against the book as it is now.
+#[server(prefix = "/rpc", endpoint = "price_import")]
+pub async fn get_price_import(id: String) -> Result<crate::model::PriceImportReport, ApiError> {
+    ctx::allowed(Action::ManagePrices)?
+        .price_import_draft(&id)
+        .await
+        .map_err(ctx::fail)
+}
+
+/// Applies an uploaded price map, then goes back to the price book saying how many prices
+/// it added.
+#[server(prefix = "/rpc", endpoint = "apply_price_import")]
+pub async fn apply_price_import(draft_id: String) -> Result<(), ApiError> {
+    let report = ctx::allowed(Action::ManagePrices)?
+        .apply_price_import(&draft_id)
+        .await
+        .map_err(ctx::fail)?;
+    let added = report.new.len() + report.changed.len();
+    leptos_axum::redirect(&format!("/prices?imported={added}#import"));
+    Ok(())
 }

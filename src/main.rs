@@ -1,5 +1,6 @@
 //! The Costline server: configuration, logging, then the application until a signal. Or,
-//! with `costline board ...`, an operator's command on the same database.
+//! with `costline board ...` or `costline prices ...`, an operator's command on the same
+//! database.
 
 use std::sync::Arc;
 
@@ -8,6 +9,7 @@ use costline::server::{
     board,
     clock::{Clock, ShiftedClock, SystemClock},
     config::{Command, Settings},
+    prices_cli,
     startup::{Application, shutdown_signal},
     telemetry,
 };
@@ -18,6 +20,10 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::Board(command)) = settings.command.clone() {
         telemetry::init("warn");
         return board::run(&settings, command).await;
+    }
+    if let Some(Command::Prices(command)) = settings.command.clone() {
+        telemetry::init("warn");
+        return prices_cli::run(&settings, command).await;
     }
     telemetry::init(&settings.log);
     let clock: Arc<dyn Clock> = match settings.clock_start {

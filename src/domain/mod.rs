@@ -11,6 +11,8 @@ pub mod event;
 pub mod hold;
 pub mod ledger;
 pub mod money;
+pub mod price_import;
+pub mod pricing;
 pub mod rollup;
 pub mod scope;
 pub mod standing;
@@ -52,6 +54,8 @@ pub enum Field {
     Ttl,
     HoldKey,
     Hold,
+    /// Applying a change (a reprice, an import) as a whole.
+    Apply,
 }
 
 /// One thing wrong with one field.

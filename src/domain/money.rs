@@ -167,6 +167,12 @@ pub fn format_dollars(cents: impl Into<Cents>) -> String {
     format!("{sign}${}.{:02}", group_thousands(abs / 100), abs % 100)
 }
 
+/// A count with thousands separators: `12,345,678`.
+pub fn format_count(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "" };
+    format!("{sign}{}", group_thousands(n.unsigned_abs()))
+}
+
 fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
@@ -318,6 +324,8 @@ mod tests {
         assert_eq!(format_dollars(Cents::new(5)), "$0.05");
         assert_eq!(format_dollars(Cents::new(-5)), "-$0.05");
         assert_eq!(dollars_input(Cents::new(125_050)), "1250.50");
+        assert_eq!(format_count(12_345_678), "12,345,678");
+        assert_eq!(format_count(999), "999");
     }
 
     #[test]

@@ -141,7 +141,8 @@ pub async fn delete_user(db: &Db, email: &str) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}: {}", email.trim()))
 }
 
-async fn open(settings: &Settings) -> anyhow::Result<Db> {
+/// The server's database, migrated, for a command run beside it.
+pub(crate) async fn open(settings: &Settings) -> anyhow::Result<Db> {
     let db = Db::connect(
         &settings.database_url,
         &PoolSettings {

@@ -145,6 +145,36 @@ pub enum Command {
     /// start of the server.
     #[command(subcommand)]
     Board(BoardCommand),
+    /// The price book: import LiteLLM's price map.
+    #[command(subcommand)]
+    Prices(PricesCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum PricesCommand {
+    /// Compare a LiteLLM price map (`model_prices_and_context_window.json`, as shipped in
+    /// the `litellm` package) with the price book and print the diff: new, changed,
+    /// unchanged, and skipped entries with the reason. Nothing changes unless `--apply` is
+    /// given; then the new and changed prices are added from `--effective-from` on. A
+    /// price already in the book is never rewritten, and importing the same map again adds
+    /// nothing.
+    Import {
+        /// The map, a JSON file.
+        file: std::path::PathBuf,
+        /// Add the new and changed prices (without it: a dry run).
+        #[arg(long)]
+        apply: bool,
+        /// The day (YYYY-MM-DD, UTC) the added prices hold from; default: today.
+        #[arg(long)]
+        effective_from: Option<String>,
+        /// The providers to import, comma-separated, as adapters name them (LiteLLM's
+        /// `gemini` is `google`); default: anthropic,openai,google.
+        #[arg(long)]
+        providers: Option<String>,
+        /// Recorded as each added price's source; default: the file's name and today.
+        #[arg(long)]
+        source: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -143,6 +143,7 @@ pub fn rest_name(field: Field) -> &'static str {
         Field::Ttl => "ttlSeconds",
         Field::HoldKey => "holdKey",
         Field::Hold => "holdId",
+        Field::Apply => "apply",
     }
 }
 

@@ -1,65 +1,176 @@
-//! The price book: computed costs, exact sub-cent arithmetic, patterns, effective dates,
-//! cached tokens, and repricing unpriced events.
+//! The price book: the shipped prices (LiteLLM's map), exact sub-cent arithmetic, snapshot
+//! patterns, effective dates, cached tokens and long-context tiers.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{Reply, TestApp, spawn_app};
 
-async fn event(app: &TestApp, company: &str, body: Value) -> crate::helpers::Reply {
+pub async fn event(app: &TestApp, company: &str, body: Value) -> Reply {
     app.post(&format!("/api/companies/{company}/cost-events"), body)
         .await
 }
 
-async fn put_price(app: &TestApp, body: Value) -> crate::helpers::Reply {
+pub async fn put_price(app: &TestApp, body: Value) -> Reply {
     app.request(Method::PUT, "/api/model-prices", Some(body))
         .await
 }
 
+/// Micro-cents of an event of `model` with these tokens, asserting it was computed.
+async fn computed(
+    app: &TestApp,
+    company: &str,
+    agent: &str,
+    (provider, model): (&str, &str),
+    tokens: Value,
+) -> i64 {
+    let mut body = json!({"agentId": agent, "provider": provider, "model": model});
+    for (k, v) in tokens.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let r = event(app, company, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["costSource"], "computed", "{model}: {}", r.text);
+    r.body["costMicroCents"].as_i64().unwrap()
+}
+
 #[tokio::test]
-async fn costs_are_computed_from_the_seeded_list_prices() {
+async fn the_shipped_book_prices_the_named_models_at_the_maps_list_prices() {
     let app = spawn_app().await;
     let company = app.company("Acme", 0).await;
     let agent = app.agent(&company, "a", 0).await;
-    // The seed example without its cost: Sonnet 4 at $3 / $15 per million tokens.
-    let r = event(
-        &app,
-        &company,
-        json!({
-            "agentId": agent, "provider": "anthropic", "model": "claude-sonnet-4-20250514",
-            "inputTokens": 15000, "outputTokens": 3000,
-        }),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    assert_eq!(r.body["costSource"], "computed");
-    assert_eq!(r.body["costCents"], 9);
-    assert_eq!(r.body["costMicroCents"], 9_000_000);
+    // 50,000 tokens of each kind (input counts cache reads and writes): 1/20 of the sum
+    // of the four rates per million, in micro-cents.
+    let tokens = json!({"inputTokens": 150_000, "cachedInputTokens": 50_000,
+        "cacheWriteTokens": 50_000, "outputTokens": 50_000});
+    let opus = [500_000_000, 50_000_000, 625_000_000, 2_500_000_000];
+    for (provider, model, rates) in [
+        ("anthropic", "claude-opus-4-5", opus),
+        ("anthropic", "claude-opus-4-5-20251101", opus),
+        ("anthropic", "claude-opus-4-6", opus),
+        ("anthropic", "claude-opus-4-7", opus),
+        ("anthropic", "claude-opus-5", opus),
+        (
+            "anthropic",
+            "claude-haiku-4-5",
+            [100_000_000, 10_000_000, 125_000_000, 500_000_000],
+        ),
+        (
+            "anthropic",
+            "claude-sonnet-5",
+            [200_000_000, 20_000_000, 250_000_000, 1_000_000_000],
+        ),
+        (
+            "openai",
+            "gpt-5.1",
+            [125_000_000, 12_500_000, 125_000_000, 1_000_000_000],
+        ),
+        (
+            "openai",
+            "gpt-5.2",
+            [175_000_000, 17_500_000, 175_000_000, 1_400_000_000],
+        ),
+        (
+            "google",
+            "gemini-2.5-pro",
+            [125_000_000, 12_500_000, 125_000_000, 1_000_000_000],
+        ),
+        (
+            "google",
+            "gemini-2.5-flash",
+            [30_000_000, 3_000_000, 30_000_000, 250_000_000],
+        ),
+        (
+            "google",
+            "gemini-2.5-flash-lite",
+            [10_000_000, 1_000_000, 10_000_000, 40_000_000],
+        ),
+    ] {
+        let expected: i64 = rates.iter().sum::<i64>() / 20;
+        let got = computed(&app, &company, &agent, (provider, model), tokens.clone()).await;
+        assert_eq!(got, expected, "{provider}/{model}");
+    }
+    // Unknown releases are unpriced, not priced like an older one.
+    for model in ["claude-opus-4-20250514", "claude-opus-4-9", "gpt-5.9"] {
+        let r = event(
+            &app,
+            &company,
+            json!({"agentId": agent, "provider": if model.starts_with("gpt") { "openai" } else { "anthropic" },
+                   "model": model, "inputTokens": 1000}),
+        )
+        .await;
+        assert_eq!(r.body["costSource"], "unpriced", "{model}");
+    }
+    let prices = app.get("/api/model-prices").await;
+    let list = prices.body.as_array().unwrap();
+    let opus = list
+        .iter()
+        .find(|p| p["model"] == "claude-opus-4-5" && p["provider"] == "anthropic")
+        .unwrap();
+    assert_eq!(opus["id"], "litellm-1.110.2:anthropic/claude-opus-4-5");
+    assert_eq!(opus["effectiveFrom"], "1970-01-01T00:00:00Z");
     assert_eq!(
-        r.body["priceId"], "seed-004",
-        "the dated-suffix family pattern claude-sonnet-4-*"
+        opus["source"],
+        "LiteLLM price map, litellm 1.110.2 on PyPI (uploaded 2026-11-20)"
     );
+    assert!(
+        list.iter()
+            .all(|p| !p["source"].as_str().unwrap().contains("as of 2025-09-01")),
+        "the old seed is gone"
+    );
+}
+
+#[tokio::test]
+async fn dated_snapshots_use_their_releases_pattern() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let agent = app.agent(&company, "a", 0).await;
+    // Sonnet 4.5 at $3 / $15 per million: 15,000 + 3,000 tokens are 9 cents.
+    let tokens = json!({"inputTokens": 15000, "outputTokens": 3000});
     let r = event(
         &app,
         &company,
-        json!({
-            "agentId": agent, "provider": "anthropic", "model": "claude-sonnet-4",
-            "inputTokens": 15000, "outputTokens": 3000,
-        }),
+        json!({"agentId": agent, "provider": "anthropic", "model": "claude-sonnet-4-5-20250929",
+               "inputTokens": 15000, "outputTokens": 3000}),
     )
     .await;
     assert_eq!(
         (r.body["costCents"].as_i64(), r.body["priceId"].as_str()),
-        (Some(9), Some("seed-003"))
+        (
+            Some(9),
+            Some("litellm-1.110.2:anthropic/claude-sonnet-4-5-20250929")
+        )
     );
+    // A snapshot the map does not list: its release's pattern.
+    let r = event(
+        &app,
+        &company,
+        json!({"agentId": agent, "provider": "anthropic", "model": "claude-sonnet-4-6-20261201",
+               "inputTokens": 15000, "outputTokens": 3000}),
+    )
+    .await;
+    assert_eq!(
+        (r.body["costCents"].as_i64(), r.body["priceId"].as_str()),
+        (
+            Some(9),
+            Some("litellm-1.110.2:anthropic/claude-sonnet-4-6-*")
+        )
+    );
+    let micros = computed(
+        &app,
+        &company,
+        &agent,
+        ("openai", "gpt-5.1-2025-11-13"),
+        tokens.clone(),
+    )
+    .await;
+    assert_eq!(micros, 15_000 * 125 + 3_000 * 1_000);
     // The adapter's figure wins when it sends one.
     let r = event(
         &app,
         &company,
-        json!({
-            "agentId": agent, "provider": "anthropic", "model": "claude-sonnet-4",
-            "inputTokens": 15000, "outputTokens": 3000, "costCents": 11,
-        }),
+        json!({"agentId": agent, "provider": "anthropic", "model": "claude-sonnet-4-5",
+               "inputTokens": 15000, "outputTokens": 3000, "costCents": 11}),
     )
     .await;
     assert_eq!(
@@ -67,15 +178,6 @@ async fn costs_are_computed_from_the_seeded_list_prices() {
         (Some(11), Some("reported"))
     );
     assert_eq!(r.body["priceId"], Value::Null);
-
-    let prices = app.get("/api/model-prices").await;
-    assert_eq!(prices.status, StatusCode::OK);
-    let list = prices.body.as_array().unwrap();
-    assert!(list.len() >= 30);
-    let sonnet = list.iter().find(|p| p["id"] == "seed-003").unwrap();
-    assert_eq!(sonnet["inputMicroCentsPerMTok"], 300_000_000);
-    assert_eq!(sonnet["outputMicroCentsPerMTok"], 1_500_000_000);
-    assert!(sonnet["source"].as_str().unwrap().contains("2025-09-01"));
 }
 
 #[tokio::test]
@@ -83,21 +185,20 @@ async fn sub_cent_costs_are_kept_exactly_and_rounded_only_for_display() {
     let app = spawn_app().await;
     let company = app.company("Acme", 0).await;
     let agent = app.agent(&company, "a", 0).await;
-    // Haiku 3.5 input at $0.80 per million: 1,000 tokens are 0.08 cents.
+    // Haiku 4.5 input at $1 per million: 1,000 tokens are 0.1 cents.
     for _ in 0..10 {
         let r = event(&app, &company, json!({
-            "agentId": agent, "provider": "anthropic", "model": "claude-3-5-haiku-20241022", "inputTokens": 1000,
+            "agentId": agent, "provider": "anthropic", "model": "claude-haiku-4-5", "inputTokens": 1000,
         })).await;
         assert_eq!(
             (
                 r.body["costCents"].as_i64(),
                 r.body["costMicroCents"].as_i64()
             ),
-            (Some(0), Some(80_000))
+            (Some(0), Some(100_000))
         );
     }
-    // Ten events of 0 cents each add up to 0.8 cents, shown as 1: rounding happens once, at
-    // display, never per event.
+    // Ten events of 0 cents each add up to 1 cent: rounding happens once, at display.
     let s = app
         .get(&format!("/api/companies/{company}/costs/summary"))
         .await;
@@ -105,19 +206,15 @@ async fn sub_cent_costs_are_kept_exactly_and_rounded_only_for_display() {
     let a = app.get(&format!("/api/agents/{agent}")).await;
     assert_eq!(a.body["spentMonthlyCents"], 1);
     // $0.075 per million (gpt-4o-mini cached input): 7.5 micro-cents a token.
-    let r = event(
+    let micros = computed(
         &app,
         &company,
-        json!({
-            "agentId": agent, "provider": "openai", "model": "gpt-4o-mini",
-            "inputTokens": 1001, "cachedInputTokens": 1001,
-        }),
+        &agent,
+        ("openai", "gpt-4o-mini"),
+        json!({"inputTokens": 1001, "cachedInputTokens": 1001}),
     )
     .await;
-    assert_eq!(
-        r.body["costMicroCents"], 7_508,
-        "7507.5 rounded half up to the micro-cent"
-    );
+    assert_eq!(micros, 7_508, "7507.5 rounded half up to the micro-cent");
 }
 
 #[tokio::test]
@@ -129,7 +226,7 @@ async fn cached_tokens_are_priced_at_the_cached_rate_and_never_counted_twice() {
         &app,
         &company,
         json!({
-            "agentId": agent, "provider": "anthropic", "model": "claude-sonnet-4",
+            "agentId": agent, "provider": "anthropic", "model": "claude-sonnet-4-5",
             "inputTokens": 10000, "cachedInputTokens": 8000, "cacheWriteTokens": 1000,
         }),
     )
@@ -142,7 +239,7 @@ async fn cached_tokens_are_priced_at_the_cached_rate_and_never_counted_twice() {
         &app,
         &company,
         json!({
-            "agentId": agent, "provider": "anthropic", "model": "claude-sonnet-4",
+            "agentId": agent, "provider": "anthropic", "model": "claude-sonnet-4-5",
             "inputTokens": 100, "cachedInputTokens": 80, "cacheWriteTokens": 30,
         }),
     )
@@ -153,6 +250,71 @@ async fn cached_tokens_are_priced_at_the_cached_rate_and_never_counted_twice() {
 }
 
 #[tokio::test]
+async fn above_200k_input_tokens_the_whole_event_pays_the_long_context_rates() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let agent = app.agent(&company, "a", 0).await;
+    let pro = ("google", "gemini-2.5-pro");
+    // At the threshold: $1.25 in, $0.125 cached, $10 out per million.
+    let at = computed(
+        &app,
+        &company,
+        &agent,
+        pro,
+        json!({"inputTokens": 200_000, "cachedInputTokens": 50_000, "outputTokens": 10_000}),
+    )
+    .await;
+    assert_eq!(
+        at,
+        150_000 * 125 + 50_000 * 12 + 50_000 / 2 + 10_000 * 1_000
+    );
+    // One input token more (cache reads count): $2.50 in, $0.25 cached, $15 out.
+    let above = computed(
+        &app,
+        &company,
+        &agent,
+        pro,
+        json!({"inputTokens": 200_001, "cachedInputTokens": 50_000, "outputTokens": 10_000}),
+    )
+    .await;
+    assert_eq!(above, 150_001 * 250 + 50_000 * 25 + 10_000 * 1_500);
+    let list = app.get("/api/model-prices").await;
+    let tier = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["model"] == "gemini-2.5-pro")
+        .unwrap()["longContext"]
+        .clone();
+    assert_eq!(
+        tier,
+        json!({"aboveInputTokens": 200_000, "inputMicroCentsPerMTok": 250_000_000,
+               "cachedInputMicroCentsPerMTok": 25_000_000, "cacheWriteMicroCentsPerMTok": 250_000_000,
+               "outputMicroCentsPerMTok": 1_500_000_000})
+    );
+
+    // An operator's own tier, through the API.
+    let r = put_price(
+        &app,
+        json!({"provider": "acme", "model": "long", "effectiveFrom": "2026-11-01",
+               "inputMicroCentsPerMTok": 100_000_000, "outputMicroCentsPerMTok": 0,
+               "longContext": {"aboveInputTokens": 1000, "inputMicroCentsPerMTok": 300_000_000}}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(
+        r.body["longContext"]["cachedInputMicroCentsPerMTok"],
+        100_000_000
+    );
+    let long = ("acme", "long");
+    let small = json!({"inputTokens": 1000});
+    assert_eq!(computed(&app, &company, &agent, long, small).await, 100_000);
+    let big = json!({"inputTokens": 1001});
+    assert_eq!(computed(&app, &company, &agent, long, big).await, 300_300);
+}
+
+#[tokio::test]
 async fn effective_dates_patterns_and_precedence() {
     let app = spawn_app().await;
     let company = app.company("Acme", 0).await;
@@ -160,7 +322,7 @@ async fn effective_dates_patterns_and_precedence() {
     let r = put_price(
         &app,
         json!({
-            "provider": "acme", "model": "llm-*", "effectiveFrom": "2026-11-10",
+            "provider": "acme", "model": "llm-2-*", "effectiveFrom": "2026-11-10",
             "inputMicroCentsPerMTok": 500_000_000, "outputMicroCentsPerMTok": 0,
         }),
     )
@@ -171,10 +333,11 @@ async fn effective_dates_patterns_and_precedence() {
         r.body["cachedInputMicroCentsPerMTok"], 500_000_000,
         "defaults to the input price"
     );
+    assert_eq!(r.body["longContext"], Value::Null);
     let exact = put_price(
         &app,
         json!({
-            "provider": "acme", "model": "llm-2", "effectiveFrom": "2026-11-10",
+            "provider": "acme", "model": "llm-2-20261101", "effectiveFrom": "2026-11-10",
             "inputMicroCentsPerMTok": 100_000_000, "outputMicroCentsPerMTok": 0,
         }),
     )
@@ -182,42 +345,50 @@ async fn effective_dates_patterns_and_precedence() {
     assert_eq!(exact.status, StatusCode::CREATED);
     let at = |model: &str, when: &str| json!({"agentId": agent, "provider": "acme", "model": model, "inputTokens": 1_000_000, "occurredAt": when});
     // The last millisecond before the price takes effect: no price yet.
-    let r = event(&app, &company, at("llm-2", "2026-11-09T23:59:59.999Z")).await;
+    let r = event(
+        &app,
+        &company,
+        at("llm-2-20261101", "2026-11-09T23:59:59.999Z"),
+    )
+    .await;
     assert_eq!(r.body["costSource"], "unpriced");
     // The first instant it is in force, and the exact name beats the pattern.
-    let r = event(&app, &company, at("llm-2", "2026-11-10T00:00:00Z")).await;
+    let r = event(&app, &company, at("llm-2-20261101", "2026-11-10T00:00:00Z")).await;
     assert_eq!(
         (r.body["costCents"].as_i64(), r.body["costSource"].as_str()),
         (Some(100), Some("computed"))
     );
-    let r = event(&app, &company, at("llm-3", "2026-11-10T00:00:00Z")).await;
+    let r = event(&app, &company, at("llm-2-20261105", "2026-11-10T00:00:00Z")).await;
     assert_eq!(
         r.body["costCents"], 500,
-        "the pattern prices what has no exact entry"
+        "the pattern prices the release's other snapshots"
     );
     let before_change = r.body["id"].clone();
+    // ... and nothing else: not the release itself, not a later release.
+    for other in ["llm-2", "llm-3", "llm-2-5", "llm-2-mini-20261105"] {
+        let r = event(&app, &company, at(other, "2026-11-10T00:00:00Z")).await;
+        assert_eq!(r.body["costSource"], "unpriced", "{other}");
+    }
 
     // A new price from the 12th does not rewrite the past.
     let r = put_price(
         &app,
         json!({
-            "provider": "acme", "model": "llm-*", "effectiveFrom": "2026-11-12T00:00:00Z",
+            "provider": "acme", "model": "llm-2-*", "effectiveFrom": "2026-11-12T00:00:00Z",
             "inputMicroCentsPerMTok": 700_000_000, "outputMicroCentsPerMTok": 0,
         }),
     )
     .await;
     assert_eq!(r.status, StatusCode::CREATED);
+    let snap = "llm-2-20261105";
+    let cents = |r: Reply| r.body["costCents"].as_i64();
     assert_eq!(
-        event(&app, &company, at("llm-3", "2026-11-11T23:00:00Z"))
-            .await
-            .body["costCents"],
-        500
+        cents(event(&app, &company, at(snap, "2026-11-11T23:00:00Z")).await),
+        Some(500)
     );
     assert_eq!(
-        event(&app, &company, at("llm-3", "2026-11-12T00:00:00Z"))
-            .await
-            .body["costCents"],
-        700
+        cents(event(&app, &company, at(snap, "2026-11-12T00:00:00Z")).await),
+        Some(700)
     );
     let listed = app
         .get(&format!("/api/companies/{company}/cost-events?limit=100"))
@@ -234,7 +405,7 @@ async fn effective_dates_patterns_and_precedence() {
     let r = put_price(
         &app,
         json!({
-            "provider": "acme", "model": "llm-*", "effectiveFrom": "2026-11-12",
+            "provider": "acme", "model": "llm-2-*", "effectiveFrom": "2026-11-12",
             "inputMicroCentsPerMTok": 600_000_000, "outputMicroCentsPerMTok": 0,
         }),
     )
@@ -244,232 +415,7 @@ async fn effective_dates_patterns_and_precedence() {
         (StatusCode::OK, Some(600_000_000))
     );
     assert_eq!(
-        event(&app, &company, at("llm-3", "2026-11-13T00:00:00Z"))
-            .await
-            .body["costCents"],
-        600
+        cents(event(&app, &company, at(snap, "2026-11-13T00:00:00Z")).await),
+        Some(600)
     );
-}
-
-#[tokio::test]
-async fn bad_prices_are_refused() {
-    let app = spawn_app().await;
-    let before = app
-        .get("/api/model-prices")
-        .await
-        .body
-        .as_array()
-        .unwrap()
-        .len();
-    let good = json!({"provider": "acme", "model": "m", "effectiveFrom": "2026-01-01",
-        "inputMicroCentsPerMTok": 1, "outputMicroCentsPerMTok": 1});
-    let with = |k: &str, v: Value| {
-        let mut b = good.clone();
-        b[k] = v;
-        b
-    };
-    for (body, field) in [
-        (with("model", json!("ll*m")), "model"),
-        (with("model", json!("*")), "model"),
-        (with("provider", json!("")), "provider"),
-        (with("effectiveFrom", json!("soon")), "effectiveFrom"),
-        (
-            with("inputMicroCentsPerMTok", json!(-1)),
-            "inputMicroCentsPerMTok",
-        ),
-        (
-            with("outputMicroCentsPerMTok", json!(1.5)),
-            "outputMicroCentsPerMTok",
-        ),
-        (
-            with("cachedInputMicroCentsPerMTok", json!(-2)),
-            "cachedInputMicroCentsPerMTok",
-        ),
-        (
-            json!({"provider": "acme", "model": "m", "effectiveFrom": "2026-01-01"}),
-            "inputMicroCentsPerMTok",
-        ),
-    ] {
-        let r = put_price(&app, body.clone()).await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.text);
-        assert!(r.fields().contains(&field.to_owned()), "{body}: {}", r.text);
-    }
-    assert_eq!(
-        app.get("/api/model-prices")
-            .await
-            .body
-            .as_array()
-            .unwrap()
-            .len(),
-        before
-    );
-}
-
-#[tokio::test]
-async fn reprice_dry_run_changes_nothing_and_apply_does_exactly_that() {
-    let app = spawn_app().await;
-    let company = app.company("Acme", 0).await;
-    let agent = app.agent(&company, "a", 1000).await;
-    let other = app.agent(&company, "b", 0).await;
-    // Unpriced spend the budget cannot see: a model with no price yet.
-    for (who, tokens) in [(&agent, 2_000_000), (&agent, 1_000_000), (&other, 500_000)] {
-        let r = event(
-            &app,
-            &company,
-            json!({
-                "agentId": who, "provider": "acme", "model": "new-model", "inputTokens": tokens,
-            }),
-        )
-        .await;
-        assert_eq!(r.body["costSource"], "unpriced");
-    }
-    // And one unknown to any price even after.
-    event(
-        &app,
-        &company,
-        json!({"agentId": other, "provider": "acme", "model": "other", "inputTokens": 5}),
-    )
-    .await;
-    let s = app
-        .get(&format!("/api/companies/{company}/costs/summary"))
-        .await;
-    assert_eq!(
-        (
-            s.body["spendCents"].as_i64(),
-            s.body["unpricedEventCount"].as_i64()
-        ),
-        (Some(0), Some(4))
-    );
-    assert_eq!(s.body["unpricedTokens"], 3_500_005);
-
-    // $4 per million input tokens from the start of the month.
-    put_price(
-        &app,
-        json!({"provider": "acme", "model": "new-model", "effectiveFrom": "2026-11-01",
-        "inputMicroCentsPerMTok": 400_000_000, "outputMicroCentsPerMTok": 0}),
-    )
-    .await;
-
-    let path = format!("/api/companies/{company}/reprice?month=2026-11");
-    let dry = app.post(&path, json!({})).await;
-    assert_eq!(dry.status, StatusCode::OK, "{}", dry.text);
-    assert_eq!(dry.body["applied"], false);
-    assert_eq!(dry.body["unpricedEvents"], 4);
-    assert_eq!(dry.body["repricedEvents"], 3);
-    assert_eq!(dry.body["stillUnpricedEvents"], 1);
-    assert_eq!(dry.body["addedCents"], 1400); // 3.5M tokens x $4 per million
-    let s2 = app
-        .get(&format!("/api/companies/{company}/costs/summary"))
-        .await;
-    assert_eq!(s2.body, s.body, "a dry run changes nothing");
-    assert_eq!(
-        app.get(&format!("/api/agents/{agent}")).await.body["status"],
-        "active"
-    );
-
-    let applied = app.post(&format!("{path}&apply=true"), json!({})).await;
-    assert_eq!(applied.status, StatusCode::OK);
-    assert_eq!(applied.body["applied"], true);
-    for k in [
-        "unpricedEvents",
-        "repricedEvents",
-        "stillUnpricedEvents",
-        "addedCents",
-        "addedMicroCents",
-    ] {
-        assert_eq!(
-            applied.body[k], dry.body[k],
-            "{k}: applied exactly what the dry run said"
-        );
-    }
-    let s3 = app
-        .get(&format!("/api/companies/{company}/costs/summary"))
-        .await;
-    assert_eq!(
-        (
-            s3.body["spendCents"].as_i64(),
-            s3.body["unpricedEventCount"].as_i64()
-        ),
-        (Some(1400), Some(1))
-    );
-    assert_eq!(s3.body["unpricedTokens"], 5);
-    let by_agent = app
-        .get(&format!("/api/companies/{company}/costs/by-agent"))
-        .await;
-    let a = by_agent
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["agentId"] == agent.as_str())
-        .unwrap();
-    assert_eq!(a["costCents"], 1200);
-    // ... which pushed the agent over its $10 budget: a hard stop, in the same transaction.
-    let a = app.get(&format!("/api/agents/{agent}")).await;
-    assert_eq!(
-        (a.body["status"].as_str(), a.body["pauseReason"].as_str()),
-        (Some("paused"), Some("budget"))
-    );
-    let mut kinds: Vec<(String, String)> = app
-        .alerts(&company)
-        .await
-        .iter()
-        .map(|x| {
-            (
-                x["scopeId"].as_str().unwrap().to_owned(),
-                x["threshold"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    kinds.sort();
-    assert_eq!(
-        kinds,
-        vec![
-            (agent.clone(), "hard".into()),
-            (agent.clone(), "soft".into())
-        ]
-    );
-    let events = app
-        .get(&format!(
-            "/api/companies/{company}/cost-events?agentId={agent}"
-        ))
-        .await;
-    let mut priced: Vec<(i64, &str, bool)> = events.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["costCents"].as_i64().unwrap(),
-                e["costSource"].as_str().unwrap(),
-                e["priceId"].is_string(),
-            )
-        })
-        .collect();
-    priced.sort();
-    assert_eq!(
-        priced,
-        vec![(400, "computed", true), (800, "computed", true)],
-        "both of the agent's events were priced"
-    );
-
-    // Nothing left to do: a second apply changes nothing.
-    let again = app.post(&format!("{path}&apply=true"), json!({})).await;
-    assert_eq!(
-        (
-            again.body["repricedEvents"].as_i64(),
-            again.body["addedCents"].as_i64()
-        ),
-        (Some(0), Some(0))
-    );
-    assert_eq!(
-        app.get(&format!("/api/companies/{company}/costs/summary"))
-            .await
-            .body["spendCents"],
-        1400
-    );
-    let r = app.post(&format!("{path}&apply=maybe"), json!({})).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    let r = app.post("/api/companies/nope/reprice", json!({})).await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }

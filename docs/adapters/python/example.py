@@ -25,7 +25,7 @@ def pretend_heartbeat(n: int) -> dict:
     1,000 tokens a heartbeat so that costs have sub-cent parts (9, 9.3, 9.6 cents ...)."""
     return {
         "provider": "anthropic",
-        "model": "claude-sonnet-4-20250514",
+        "model": "claude-sonnet-4-5-20250929",
         "inputTokens": 15_000 + 1_000 * n,
         "outputTokens": 3_000,
     }

@@ -18,7 +18,7 @@ import { Costline, CostlineError, runHeartbeats, type Usage } from "./costline";
 function pretendHeartbeat(n: number): Usage {
   return {
     provider: "anthropic",
-    model: "claude-sonnet-4-20250514",
+    model: "claude-sonnet-4-5-20250929",
     inputTokens: 15_000 + 1_000 * n,
     outputTokens: 3_000,
   };

@@ -8,6 +8,7 @@ mod events;
 pub mod extract;
 mod holds;
 mod keys;
+mod price_import;
 mod prices;
 mod reports;
 mod scopes;
@@ -47,6 +48,7 @@ pub fn router() -> Router<Service> {
     use events::*;
     use holds::*;
     use keys::*;
+    use price_import::*;
     use prices::*;
     use reports::*;
     use scopes::*;
@@ -101,6 +103,11 @@ pub fn router() -> Router<Service> {
             axum::routing::post(reprice_company),
         )
         .route("/model-prices", get(list_model_prices).put(put_model_price))
+        .route(
+            "/model-prices/import",
+            axum::routing::post(import_model_prices)
+                .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        )
         .route("/agents/{agent_id}", get(get_agent).patch(update_agent))
         .route(
             "/agents/{agent_id}/budgets",
@@ -127,6 +134,11 @@ pub fn router() -> Router<Service> {
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT));
     Router::new()
         .nest("/api", api)
+        // The dashboard's upload of a price map: a form post, larger than its other forms.
+        .route(
+            "/prices/import",
+            axum::routing::post(upload_price_map).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
 }

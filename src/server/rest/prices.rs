@@ -5,6 +5,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
+use serde_json::Value;
 
 use super::extract::{Fields, JsonObject, Params, window_query};
 use crate::{
@@ -12,7 +13,10 @@ use crate::{
     server::{
         auth::{Action, Actor, authorize},
         error::{AppError, AppResult},
-        service::{Service, prices::PriceInput},
+        service::{
+            Service,
+            prices::{LongContextInput, PriceInput},
+        },
     },
 };
 
@@ -23,6 +27,37 @@ pub async fn list_model_prices(
 ) -> AppResult<Json<Vec<ModelPrice>>> {
     authorize(&actor, Action::ManagePrices)?;
     Ok(Json(service.list_prices().await?))
+}
+
+/// The optional `longContext` object of a price, its fields named `longContext.<name>`.
+fn long_context(body: &JsonObject) -> AppResult<Option<LongContextInput>> {
+    let object = match body.0.get("longContext") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(object)) => object,
+        Some(_) => {
+            return Err(AppError::invalid_fields(vec![FieldError::new(
+                "longContext",
+                "must be an object (or null)",
+            )]));
+        }
+    };
+    let mut f = Fields::of(object);
+    let tier = LongContextInput {
+        above_input_tokens: f.required_int("aboveInputTokens"),
+        input: f.required_int("inputMicroCentsPerMTok"),
+        cached_input: f.int("cachedInputMicroCentsPerMTok"),
+        cache_write: f.int("cacheWriteMicroCentsPerMTok"),
+        output: f.int("outputMicroCentsPerMTok"),
+    };
+    f.finish().map_err(|e| {
+        let details = e
+            .details()
+            .iter()
+            .map(|d| FieldError::new(format!("longContext.{}", d.field), d.message.clone()))
+            .collect();
+        AppError::invalid_fields(details)
+    })?;
+    Ok(Some(tier))
 }
 
 /// `PUT /api/model-prices`: adds a price (201) or changes the one with the same provider,
@@ -42,9 +77,21 @@ pub async fn put_model_price(
         cached_input: f.int("cachedInputMicroCentsPerMTok"),
         cache_write: f.int("cacheWriteMicroCentsPerMTok"),
         output: f.required_int("outputMicroCentsPerMTok"),
+        long_context: None,
         source: f.string("source"),
     };
-    f.finish()?;
+    // Every bad field at once, top level and long-context alike.
+    let input = match (f.finish(), long_context(&body)) {
+        (Ok(()), Ok(long_context)) => PriceInput {
+            long_context,
+            ..input
+        },
+        (Err(a), Err(b)) => {
+            let details = a.details().into_iter().chain(b.details()).collect();
+            return Err(AppError::invalid_fields(details));
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
     let (price, created) = service.put_price(input).await?;
     let status = if created {
         StatusCode::CREATED
@@ -52,6 +99,18 @@ pub async fn put_model_price(
         StatusCode::OK
     };
     Ok((status, Json(price)))
+}
+
+/// The `apply` query parameter: absent or `false` is a dry run.
+pub(super) fn apply_flag(params: &Params) -> AppResult<bool> {
+    match params.get("apply").as_deref() {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(AppError::invalid_fields(vec![FieldError::new(
+            "apply",
+            "must be true or false",
+        )])),
+    }
 }
 
 /// `POST /api/companies/{companyId}/reprice?month=|from=&to=[&apply=true]`: a dry run
@@ -63,16 +122,7 @@ pub async fn reprice_company(
     params: Params,
 ) -> AppResult<Json<RepriceReport>> {
     authorize(&actor, Action::RepriceCompany(&company_id))?;
-    let apply = match params.get("apply").as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            return Err(AppError::invalid_fields(vec![FieldError::new(
-                "apply",
-                "must be true or false",
-            )]));
-        }
-    };
+    let apply = apply_flag(&params)?;
     Ok(Json(
         service
             .reprice(&company_id, &window_query(&params), apply)

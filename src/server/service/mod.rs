@@ -5,9 +5,11 @@ mod budgets;
 mod effects;
 pub mod holds;
 pub mod ingest;
+pub mod price_import;
 pub mod prices;
 mod reconcile;
 pub mod reports;
+mod reprice;
 pub mod scopes;
 mod views;
 

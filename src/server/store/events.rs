@@ -223,20 +223,36 @@ pub async fn unpriced_in(
     decode_all(sql.fetch_all(conn).await?)
 }
 
-/// Records a computed cost on an event that had none. Answers whether it was still
-/// unpriced (a concurrent reprice may have priced it first).
-pub async fn set_computed_cost(
+/// Records computed costs (`(id, cost, price id)`) on events that are still unpriced;
+/// answers the ids it changed, so an event priced meanwhile is never priced twice.
+pub async fn set_computed_costs(
     conn: &mut Conn,
-    id: &str,
-    cost: MicroCents,
-    price_id: &str,
-) -> Result<bool, sqlx::Error> {
-    let mut sql = Sql::new("UPDATE cost_events SET cost_source = 'computed', cost_micros = ");
-    sql.bind(cost.get())
-        .push(", price_id = ")
-        .bind(price_id)
-        .push(" WHERE id = ")
-        .bind(id)
-        .push(" AND cost_source = 'unpriced'");
-    Ok(sql.execute(conn).await? > 0)
+    costs: &[(String, MicroCents, String)],
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut changed = Vec::with_capacity(costs.len());
+    // Five values per event: within both dialects' parameter limits.
+    for chunk in costs.chunks(INSERT_CHUNK) {
+        let mut sql =
+            Sql::new("UPDATE cost_events SET cost_source = 'computed', cost_micros = CASE id");
+        for (id, cost, _) in chunk {
+            sql.push(" WHEN ")
+                .bind(id.as_str())
+                .push(" THEN ")
+                .bind(cost.get());
+        }
+        sql.push(" END, price_id = CASE id");
+        for (id, _, price) in chunk {
+            sql.push(" WHEN ")
+                .bind(id.as_str())
+                .push(" THEN ")
+                .bind(price.as_str());
+        }
+        let ids: Vec<&str> = chunk.iter().map(|(id, _, _)| id.as_str()).collect();
+        sql.push(" END WHERE cost_source = 'unpriced' AND id IN ")
+            .bind_list(&ids)
+            .push(" RETURNING id");
+        let rows: Vec<(String,)> = sql.fetch_all(conn).await?;
+        changed.extend(rows.into_iter().map(|(id,)| id));
+    }
+    Ok(changed)
 }

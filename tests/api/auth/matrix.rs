@@ -398,6 +398,13 @@ async fn every_route_against_every_caller() {
             Some(json!({})),
             BOARD_ONLY_READ,
         ),
+        // An empty price map: nothing to import, a dry run.
+        row(
+            "POST",
+            "/api/model-prices/import".into(),
+            Some(json!({})),
+            BOARD_ONLY_READ,
+        ),
     ];
     // The dashboard: every page sends whoever is not the board to sign-in.
     for page in DASHBOARD_PAGES {
@@ -428,6 +435,13 @@ async fn every_route_against_every_caller() {
         ),
         ("filter_options", format!("company_id={a}"), BOARD_ONLY_READ),
         ("prices", String::new(), BOARD_ONLY_READ),
+        ("unpriced_models", String::new(), BOARD_ONLY_READ),
+        ("price_import", format!("id={unknown}"), NOT_FOUND_FOR_BOARD),
+        (
+            "apply_price_import",
+            format!("draft_id={unknown}"),
+            NOT_FOUND_FOR_BOARD,
+        ),
         (
             "set_budget",
             format!("scope=agent&id={a1}&budget=0"),

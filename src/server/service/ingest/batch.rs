@@ -13,10 +13,11 @@ use crate::{
     domain::{
         Field,
         budget::{self, BudgetLevel, Raised, Settlement},
-        event::{CostSource, MAX_EVENT_COST, RecordedEvent},
+        event::{CostSource, RecordedEvent},
         hold::{Hold, HoldOutcome},
         ledger::{CompanyTotals, EventAmounts},
         money::MicroCents,
+        pricing::{self, CostRefused, PriceBook},
         rollup::{self, EventPlace, Metrics, RollupKey},
         scope::{Scope, ScopeType, Status},
         time::{Day, Month},
@@ -24,11 +25,7 @@ use crate::{
     model::{Enforcement, IngestedEvent},
     server::{
         error::{AppError, AppResult},
-        service::{
-            effects,
-            prices::{PriceBook, Tokens as TokenCounts, cost_micros},
-            views,
-        },
+        service::{effects, prices::load_book_for, views},
         store::{Conn, Dialect, entities, events, holds, rollups},
     },
 };
@@ -92,10 +89,13 @@ pub(super) async fn apply(
         .await?
         .into_iter()
         .collect();
-    // The price book is small; read it in the transaction only when some event needs it.
-    if events.iter().any(|e| e.event.cost.is_none()) {
-        batch.prices = PriceBook::load(conn).await?;
-    }
+    // Only the prices that can match an event without a cost, read in the transaction.
+    let unpriced = events.iter().filter(|e| e.event.cost.is_none());
+    batch.prices = load_book_for(
+        conn,
+        unpriced.map(|e| (e.event.provider.as_str(), e.event.model.as_str())),
+    )
+    .await?;
     let hold_ids = unique(|e| e.event.hold_id.as_ref());
     for hold in holds::get_many(conn, &hold_ids).await? {
         batch.holds.insert(hold.id.clone(), hold);
@@ -281,7 +281,8 @@ impl Batch {
     }
 
     /// The adapter's figure wins; else the price in force when the event occurred; else 0,
-    /// unpriced.
+    /// unpriced. A computed cost past the cap is refused, naming the token field that
+    /// contributes most.
     fn cost_of(
         &self,
         e: &crate::domain::event::ValidEvent,
@@ -290,29 +291,11 @@ impl Batch {
         if let Some(reported) = e.reported_cost() {
             return Ok((reported, CostSource::Reported, None));
         }
-        let Some(price) = self
-            .prices
-            .find(&e.provider, &e.model, occurred_at.timestamp_millis())
-        else {
+        let Some(price) = self.prices.find(&e.provider, &e.model, occurred_at) else {
             return Ok((MicroCents::ZERO, CostSource::Unpriced, None));
         };
-        let tokens = TokenCounts {
-            input: e.tokens.input.get(),
-            cached_input: e.tokens.cached_input.get(),
-            cache_write: e.tokens.cache_write.get(),
-            output: e.tokens.output.get(),
-        };
-        let cost = MicroCents::new(cost_micros(price, tokens));
-        let cap = MAX_EVENT_COST
-            .to_micros()
-            .map_err(|_| AppError::internal("the cost cap does not fit"))?;
-        if cost > cap {
-            return Err(AppError::unresolved(
-                Field::InputTokens,
-                "at the listed price these tokens would cost more than $1,000,000, the most \
-                 one event may cost",
-            ));
-        }
+        let cost = pricing::cost(price, &e.tokens)
+            .map_err(|r| AppError::unresolved(r.field, CostRefused::MESSAGE))?;
         Ok((cost, CostSource::Computed, Some(price.id.clone())))
     }
 

@@ -62,7 +62,12 @@ mod ctx {
     /// status; a plain form post keeps the redirect back to its page, with the error in it.
     /// `name` spells the rules' fields as the form names its inputs.
     pub fn fail_as(err: AppError, name: fn(crate::domain::Field) -> &'static str) -> ApiError {
-        let err = err.for_dashboard(name);
+        answer(err.for_dashboard(name))
+    }
+
+    /// Gives a refusal its real status for the hydrated app (a server function's error is a
+    /// 500 otherwise); a plain form post keeps the redirect back to its page.
+    pub fn answer(err: ApiError) -> ApiError {
         let form_post = use_context::<Parts>()
             .and_then(|p| {
                 p.headers
@@ -211,14 +216,14 @@ pub async fn get_events(
 /// A budget typed in dollars, as cents; a bad amount is a 400 naming the `budget` field.
 #[cfg(feature = "ssr")]
 fn budget_cents(budget: &str, target: &str) -> Result<i64, ApiError> {
-    parse_dollars(budget)
-        .map(|c| c.get())
-        .map_err(|message| ApiError {
+    parse_dollars(budget).map(|c| c.get()).map_err(|message| {
+        ctx::answer(ApiError {
             status: 400,
             message: format!("The budget {message}."),
             details: vec![FieldError::new("budget", message)],
             target: Some(target.to_owned()),
         })
+    })
 }
 
 /// The dashboard forms' names for the rules' fields: the inputs they are typed in.
@@ -351,12 +356,12 @@ pub async fn put_price(
     let write = amount("cacheWrite", &cache_write, false);
     let output_price = amount("output", &output, true);
     if !details.is_empty() {
-        return Err(ApiError {
+        return Err(ctx::answer(ApiError {
             status: 400,
             message: "Some prices are not valid amounts.".into(),
             details,
             target: None,
-        });
+        }));
     }
     let price = PriceInput {
         provider,

@@ -90,7 +90,7 @@ test("settings: name and budget, and pausing the company", async ({ page, reques
 test("the price book form adds a price", async ({ page, request }) => {
   const model = unique("nojs-model").replace(/\s/g, "-");
   await page.goto("/prices");
-  await page.getByLabel("Provider").fill("acme");
+  await page.getByLabel("Provider", { exact: true }).fill("acme");
   await page.getByLabel("Model or pattern").fill(model);
   await page.getByLabel("From (UTC)").fill(day(1));
   await page.getByLabel("Input $/M", { exact: true }).fill("0.075");

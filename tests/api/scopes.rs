@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{NOW, at, spawn_app};
+use crate::helpers::{NOW, TestApp, at, spawn_app};
 
 #[tokio::test]
 async fn company_lifecycle() {
@@ -201,5 +201,64 @@ async fn health_and_readiness() {
     assert_eq!(
         (r.status, r.body["status"].as_str()),
         (StatusCode::OK, Some("ready"))
+    );
+}
+
+/// The hydrated dashboard calls server functions with `fetch`: a refusal must come back with
+/// its real status (a 400 naming the field), never the 500 a server function's error is by
+/// default, and change nothing.
+#[tokio::test]
+async fn dashboard_calls_refused_for_bad_amounts_are_400_not_500() {
+    let app = spawn_app().await;
+    let company = app.company("Forms", 100_000).await;
+    let call = |endpoint: &'static str, form: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            TestApp::reply(
+                app.client
+                    .post(format!("{}/rpc/{endpoint}", app.base))
+                    .header("origin", &app.base)
+                    .header("accept", "application/json")
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let r = call(
+        "set_budget",
+        vec![
+            ("scope", "company".into()),
+            ("id", company.clone()),
+            ("budget", "abc".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains("budget"), "{}", r.text);
+    let r = call(
+        "put_price",
+        vec![
+            ("provider", "acme".into()),
+            ("model", "acme-1".into()),
+            ("effective_from", "2026-11-01".into()),
+            ("input", "abc".into()),
+            ("cached_input", String::new()),
+            ("cache_write", String::new()),
+            ("output", "1".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(r.text.contains("input"), "{}", r.text);
+    let c = app.get(&format!("/api/companies/{company}")).await;
+    assert_eq!(c.body["budgetMonthlyCents"], 100_000);
+    let prices = app.get("/api/model-prices").await;
+    assert!(
+        !prices.text.contains("acme-1"),
+        "a refused price was stored: {}",
+        prices.text
     );
 }

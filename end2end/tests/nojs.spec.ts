@@ -91,10 +91,10 @@ test("the price book form adds a price", async ({ page, request }) => {
   const model = unique("nojs-model").replace(/\s/g, "-");
   await page.goto("/prices");
   await page.getByLabel("Provider", { exact: true }).fill("acme");
-  await page.getByLabel("Model or pattern").fill(model);
-  await page.getByLabel("From (UTC)").fill(day(1));
+  await page.getByLabel("Model or pattern", { exact: true }).fill(model);
+  await page.getByLabel("From (UTC)", { exact: true }).fill(day(1));
   await page.getByLabel("Input $/M", { exact: true }).fill("0.075");
-  await page.getByLabel("Output $/M").fill("2.5");
+  await page.getByLabel("Output $/M", { exact: true }).fill("2.5");
   await submitWithoutJs(page, "put_price", () => page.getByRole("button", { name: "Save price" }).click());
   const row = page.getByTestId("price-row").filter({ hasText: model });
   await expect(row).toHaveCount(1);

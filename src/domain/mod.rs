@@ -10,6 +10,7 @@ pub mod budget;
 pub mod event;
 pub mod ledger;
 pub mod money;
+pub mod notify;
 pub mod rollup;
 pub mod scope;
 pub mod time;
@@ -46,6 +47,9 @@ pub enum Field {
     CacheWritePrice,
     OutputPrice,
     Source,
+    Url,
+    Format,
+    Enabled,
 }
 
 /// One thing wrong with one field.

@@ -124,6 +124,9 @@ pub fn rest_name(field: Field) -> &'static str {
         Field::CacheWritePrice => "cacheWriteMicroCentsPerMTok",
         Field::OutputPrice => "outputMicroCentsPerMTok",
         Field::Source => "source",
+        Field::Url => "url",
+        Field::Format => "format",
+        Field::Enabled => "enabled",
     }
 }
 

@@ -10,6 +10,7 @@ mod keys;
 mod prices;
 mod reports;
 mod scopes;
+mod webhooks;
 
 use axum::{
     Json, Router,
@@ -48,6 +49,7 @@ pub fn router() -> Router<Service> {
     use prices::*;
     use reports::*;
     use scopes::*;
+    use webhooks::*;
     let api = Router::new()
         .route("/companies", get(list_companies).post(create_company))
         .route(
@@ -88,6 +90,22 @@ pub fn router() -> Router<Service> {
         .route(
             "/companies/{company_id}/reprice",
             axum::routing::post(reprice_company),
+        )
+        .route(
+            "/companies/{company_id}/webhooks",
+            get(list_webhooks).post(create_webhook),
+        )
+        .route(
+            "/webhooks/{webhook_id}",
+            axum::routing::patch(update_webhook).delete(delete_webhook),
+        )
+        .route(
+            "/webhooks/{webhook_id}/deliveries",
+            get(list_webhook_deliveries),
+        )
+        .route(
+            "/webhooks/{webhook_id}/test",
+            axum::routing::post(test_webhook),
         )
         .route("/model-prices", get(list_model_prices).put(put_model_price))
         .route("/agents/{agent_id}", get(get_agent).patch(update_agent))

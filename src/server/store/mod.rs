@@ -10,9 +10,11 @@ pub mod alerts;
 pub mod auth;
 pub mod entities;
 pub mod events;
+pub mod outbox;
 pub mod prices;
 pub mod reports;
 pub mod rollups;
+pub mod webhooks;
 
 use std::{path::Path, str::FromStr, time::Duration};
 

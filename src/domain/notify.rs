@@ -237,7 +237,10 @@ mod tests {
             AfterFailure::RetryAt(at("2026-11-15T12:00:02.500Z"))
         );
         let late = queued + Duration::hours(23) + Duration::minutes(50);
-        assert_eq!(after_failure(queued, late, 20, base, 0.0), AfterFailure::GiveUp);
+        assert_eq!(
+            after_failure(queued, late, 20, base, 0.0),
+            AfterFailure::GiveUp
+        );
         assert_eq!(
             after_failure(queued, late, 1, base, 0.0),
             AfterFailure::RetryAt(late + Duration::milliseconds(2_500))
@@ -251,8 +254,8 @@ mod tests {
             parse_events(&names(&["alert.hard", "alert.soft", "alert.hard"])),
             Ok(vec![EventType::AlertHard, EventType::AlertSoft])
         );
-        let err = parse_events(&names(&["alert.soft", "webhook.test", "nope"]))
-            .expect_err("refused");
+        let err =
+            parse_events(&names(&["alert.soft", "webhook.test", "nope"])).expect_err("refused");
         assert_eq!(err.problems.len(), 2);
         assert!(err.problems[0].message.contains("\"webhook.test\""));
         assert!(parse_events(&[]).is_err());

@@ -17,4 +17,5 @@ mod prices;
 mod reports;
 mod scopes;
 mod validation;
+mod webhooks;
 mod write_faults;

@@ -174,7 +174,12 @@ impl Outbound {
 
     /// POSTs `body` with `headers` to `url`, if the policy lets it; reads at most
     /// [`ANSWER_LIMIT`] bytes of the answer.
-    pub(crate) async fn post(&self, url: &str, headers: &[(&str, String)], body: Vec<u8>) -> Answer {
+    pub(crate) async fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Answer {
         let url = match self.policy.check(url) {
             Ok(url) => url,
             Err(why) => return Answer::failed(format!("refused: the URL {why}")),

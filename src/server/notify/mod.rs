@@ -112,7 +112,9 @@ impl Sender {
         }
         // On error the lease runs out by itself.
         if let Ok(mut tx) = self.db.begin_write().await
-            && outbox::release(&mut tx, endpoint_id, &self.owner).await.is_ok()
+            && outbox::release(&mut tx, endpoint_id, &self.owner)
+                .await
+                .is_ok()
         {
             let _ = tx.commit().await;
         }
@@ -176,7 +178,12 @@ impl Sender {
     }
 
     /// Logs the attempt and what follows from it, in one transaction.
-    async fn record(&self, endpoint_id: &str, head: &Due, answer: Answer) -> Result<(), sqlx::Error> {
+    async fn record(
+        &self,
+        endpoint_id: &str,
+        head: &Due,
+        answer: Answer,
+    ) -> Result<(), sqlx::Error> {
         let now = self.clock.now();
         let attempts = head.attempts + 1;
         let delivered = answer.delivered();

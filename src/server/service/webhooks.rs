@@ -15,7 +15,10 @@ use crate::{
     server::{
         error::{AppError, AppResult},
         notify::sign,
-        store::{entities, outbox as queue, webhooks::{self, Endpoint}},
+        store::{
+            entities, outbox as queue,
+            webhooks::{self, Endpoint},
+        },
     },
 };
 
@@ -65,7 +68,10 @@ fn not_found() -> AppError {
 fn check_format(raw: &str, problems: &mut Problems) -> Format {
     Format::parse(raw).unwrap_or_else(|| {
         let known: Vec<&str> = Format::ALL.iter().map(|f| f.as_str()).collect();
-        problems.add(Field::Format, format!("must be one of {}", known.join(", ")));
+        problems.add(
+            Field::Format,
+            format!("must be one of {}", known.join(", ")),
+        );
         Format::Json
     })
 }
@@ -152,8 +158,14 @@ impl Service {
     /// `PATCH /api/webhooks/{id}`
     pub async fn update_webhook(&self, id: &str, patch: WebhookPatch) -> AppResult<Webhook> {
         let mut problems = Problems::default();
-        let url = patch.url.as_deref().map(|u| self.check_url(u, &mut problems));
-        let format = patch.format.as_deref().map(|f| check_format(f, &mut problems));
+        let url = patch
+            .url
+            .as_deref()
+            .map(|u| self.check_url(u, &mut problems));
+        let format = patch
+            .format
+            .as_deref()
+            .map(|f| check_format(f, &mut problems));
         let events = match patch.events.as_deref().map(notify::parse_events) {
             Some(Err(Invalid { problems: found })) => {
                 for p in found {
@@ -237,8 +249,7 @@ impl Service {
                 "this webhook is disabled; enable it to send a test".into(),
             ));
         }
-        entities::lock_companies(&mut tx, self.db.dialect, &[endpoint.company_id.clone()])
-            .await?;
+        entities::lock_companies(&mut tx, self.db.dialect, &[endpoint.company_id.clone()]).await?;
         let event =
             outbox::record_test(&mut tx, &endpoint.company_id, id, Month::of(now), now).await?;
         tx.commit().await?;

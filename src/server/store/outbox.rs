@@ -42,9 +42,8 @@ pub async fn insert(
     only: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let mut sql = Sql::new(
-        "INSERT INTO notifications (id, company_id, type, payload, created_at) VALUES (",
-    );
+    let mut sql =
+        Sql::new("INSERT INTO notifications (id, company_id, type, payload, created_at) VALUES (");
     sql.bind(id)
         .push(", ")
         .bind(company_id)
@@ -82,9 +81,8 @@ pub async fn due(
     limit: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
     let now = to_ms(now);
-    let mut sql = Sql::new(
-        "SELECT e.id FROM webhook_endpoints e WHERE e.enabled = 1 AND e.lease_until <= ",
-    );
+    let mut sql =
+        Sql::new("SELECT e.id FROM webhook_endpoints e WHERE e.enabled = 1 AND e.lease_until <= ");
     sql.bind(now)
         .push(
             " AND (SELECT d.next_attempt_at FROM webhook_deliveries d WHERE d.endpoint_id = e.id \
@@ -298,9 +296,7 @@ pub async fn deliveries(
         "SELECT delivery_id, attempted_at, response_code, error FROM webhook_attempts \
          WHERE delivery_id IN ",
     );
-    attempts
-        .bind_list(&ids)
-        .push(" ORDER BY attempted_at, id");
+    attempts.bind_list(&ids).push(" ORDER BY attempted_at, id");
     let attempts: Vec<AttemptRow> = attempts.fetch_all(conn).await?;
     rows.into_iter()
         .map(|r| {

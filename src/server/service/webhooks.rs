@@ -249,7 +249,12 @@ impl Service {
                 "this webhook is disabled; enable it to send a test".into(),
             ));
         }
-        entities::lock_companies(&mut tx, self.db.dialect, &[endpoint.company_id.clone()]).await?;
+        entities::lock_companies(
+            &mut tx,
+            self.db.dialect,
+            std::slice::from_ref(&endpoint.company_id),
+        )
+        .await?;
         let event =
             outbox::record_test(&mut tx, &endpoint.company_id, id, Month::of(now), now).await?;
         tx.commit().await?;

@@ -160,6 +160,13 @@ async fn fifty_failures_in_a_row_disable_an_endpoint_until_it_is_enabled() {
     // Each delivery is retried for a day: the clock moves an hour at a time, and a new test
     // event is queued whenever the previous one was given up.
     let mut now = at("2026-11-15T12:00:00Z");
+    // Attempts recorded, not only received: the next wait is counted from the clock read.
+    let recorded = |q: &[serde_json::Value]| -> usize {
+        q.iter()
+            .map(|d| d["attempts"].as_array().unwrap().len())
+            .sum()
+    };
+    let mut seen = 0;
     for _ in 0..200 {
         let state = listed(&app.get(&format!("/api/companies/{company}/webhooks")).await);
         if state["enabled"] == false {
@@ -172,21 +179,15 @@ async fn fifty_failures_in_a_row_disable_an_endpoint_until_it_is_enabled() {
                 .await;
             assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
         }
-        // Recorded, not only received: the next wait is counted from the clock it read.
-        let recorded = |q: &[serde_json::Value]| -> usize {
-            q.iter()
-                .map(|d| d["attempts"].as_array().unwrap().len())
-                .sum()
-        };
-        let before = recorded(&deliveries(&app, &id).await);
+        now += chrono::Duration::hours(1);
+        app.clock.set(now);
         let mut waited = 0;
-        while recorded(&deliveries(&app, &id).await) == before {
+        while recorded(&deliveries(&app, &id).await) == seen {
             waited += 1;
             assert!(waited < 1500, "no attempt was made");
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        now += chrono::Duration::hours(1);
-        app.clock.set(now);
+        seen = recorded(&deliveries(&app, &id).await);
     }
     let state = listed(&app.get(&format!("/api/companies/{company}/webhooks")).await);
     assert_eq!(state["enabled"], false);

@@ -11,6 +11,7 @@ pub mod event;
 pub mod hold;
 pub mod ledger;
 pub mod money;
+pub mod notify;
 pub mod price_import;
 pub mod pricing;
 pub mod rollup;
@@ -56,6 +57,9 @@ pub enum Field {
     Hold,
     /// Applying a change (a reprice, an import) as a whole.
     Apply,
+    Url,
+    Format,
+    Enabled,
 }
 
 /// One thing wrong with one field.

@@ -119,6 +119,43 @@ pub struct Settings {
     #[arg(long, env = "COSTLINE_MAX_CONNECTIONS", default_value_t = 4_096)]
     pub max_connections: usize,
 
+    /// Where people reach the dashboard (`https://costline.example.com`), for the links in
+    /// notifications. Unset: `http://` and the bind address.
+    #[arg(long, env = "COSTLINE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Hosts webhooks may be sent to, comma-separated; `*.example.com` matches its
+    /// subdomains, `*` any host. Loopback only by default: set it (e.g. `hooks.slack.com`)
+    /// before adding endpoints elsewhere.
+    #[arg(
+        long,
+        env = "COSTLINE_WEBHOOK_ALLOW_HOSTS",
+        default_value = "localhost,127.0.0.1,::1"
+    )]
+    pub webhook_allow_hosts: String,
+
+    /// Let webhooks reach link-local and cloud-metadata addresses (169.254.0.0/16, fe80::/10,
+    /// fd00:ec2::254), refused by default.
+    #[arg(long, env = "COSTLINE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+    pub webhook_allow_private: bool,
+
+    /// Let webhooks use plain http to hosts other than loopback (https is required).
+    #[arg(long, env = "COSTLINE_WEBHOOK_ALLOW_HTTP", default_value_t = false)]
+    pub webhook_allow_http: bool,
+
+    /// How long one webhook attempt may take, answer included.
+    #[arg(long, env = "COSTLINE_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub webhook_timeout_ms: u64,
+
+    /// The first wait before a failed webhook is retried; it doubles per attempt (with
+    /// jitter, at most an hour) for up to 24 hours.
+    #[arg(long, env = "COSTLINE_WEBHOOK_RETRY_BASE_MS", default_value_t = 5_000)]
+    pub webhook_retry_base_ms: u64,
+
+    /// How often the webhook sender looks for due deliveries.
+    #[arg(long, env = "COSTLINE_WEBHOOK_POLL_MS", default_value_t = 1_000)]
+    pub webhook_poll_ms: u64,
+
     /// Folder holding the built dashboard (`pkg/`, styles, scripts), as cargo-leptos
     /// writes it.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]

@@ -144,6 +144,9 @@ pub fn rest_name(field: Field) -> &'static str {
         Field::HoldKey => "holdKey",
         Field::Hold => "holdId",
         Field::Apply => "apply",
+        Field::Url => "url",
+        Field::Format => "format",
+        Field::Enabled => "enabled",
     }
 }
 

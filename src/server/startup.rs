@@ -17,6 +17,10 @@ use crate::{
         clock::Clock,
         config::{Settings, SqliteSync},
         layers,
+        notify::{
+            Sender,
+            client::{Outbound, UrlPolicy},
+        },
         rest::{self, extract::BODY_LIMIT},
         serve,
         service::{Service, ingest::CommitterTask},
@@ -31,6 +35,7 @@ pub struct Application {
     service: Service,
     committer: CommitterTask,
     reconciler: tokio::task::JoinHandle<()>,
+    sender: tokio::task::JoinHandle<()>,
     address: SocketAddr,
     auth_mode: AuthMode,
     limits: serve::Limits,
@@ -56,11 +61,18 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("could not read the board credentials: {e}"))?;
         let auth_mode = AuthMode::decide(settings.bind, settings.trust_proxy, board_credentials)?;
+        let webhook_policy = UrlPolicy::from_settings(settings);
+        let outbound = Outbound::new(
+            webhook_policy.clone(),
+            Duration::from_millis(settings.webhook_timeout_ms.max(1)),
+        )
+        .context("could not build the webhook client")?;
         let (service, committer) = Service::start(
-            db,
+            db.clone(),
             Arc::clone(&clock),
             settings.ingest_batch_max,
             settings.request_timeout(),
+            webhook_policy,
         );
         let reconciler = service.spawn_reconciler(settings.reconcile_interval());
 
@@ -68,6 +80,11 @@ impl Application {
             .await
             .with_context(|| format!("could not listen on {}", settings.bind))?;
         let address = listener.local_addr()?;
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
+        let sender = Sender::new(db, Arc::clone(&clock), outbound, settings, public_url).spawn();
         let leptos_options = LeptosOptions::builder()
             .output_name(settings.output_name.as_str())
             .site_root(settings.site_root.to_string_lossy().as_ref())
@@ -89,6 +106,7 @@ impl Application {
             service,
             committer,
             reconciler,
+            sender,
             address,
             auth_mode,
             limits: serve::Limits::from_settings(settings),
@@ -121,6 +139,8 @@ impl Application {
         self.service.close_ingest();
         let _ = self.committer.await;
         self.reconciler.abort();
+        // What it was sending is sent again after the restart (at least once).
+        self.sender.abort();
         self.service.db().close().await;
         tracing::info!("stopped cleanly");
         Ok(())

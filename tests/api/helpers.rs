@@ -134,6 +134,10 @@ async fn spawn_on(
     let mut settings = Settings::for_database(database_url.clone());
     settings.reconcile_interval_ms = 50;
     settings.log = "warn".into();
+    // These machines may reach loopback only: every test says so, whatever the default.
+    settings.webhook_allow_hosts = "127.0.0.1,localhost,::1".into();
+    settings.webhook_poll_ms = 20;
+    settings.webhook_retry_base_ms = 50;
     tweak(&mut settings);
     costline::server::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()));
     let clock = ShiftedClock::starting_at(at(NOW));
@@ -420,6 +424,8 @@ pub async fn start_binary_with(db: &str, port: u16, env: &[(&str, &str)]) -> tok
         .env("COSTLINE_BIND", format!("127.0.0.1:{port}"))
         .env("COSTLINE_LOG", "warn")
         .env("COSTLINE_CLOCK_START", NOW)
+        .env("COSTLINE_WEBHOOK_ALLOW_HOSTS", "127.0.0.1,localhost,::1")
+        .env("COSTLINE_WEBHOOK_POLL_MS", "20")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true);

@@ -22,4 +22,5 @@ mod reprice;
 mod scopes;
 mod upgrade;
 mod validation;
+mod webhooks;
 mod write_faults;

@@ -58,6 +58,10 @@ pub enum Action<'a> {
     ManagePrices,
     /// Reprice the unpriced events of a company.
     RepriceCompany(&'a str),
+    /// Add or list the webhook endpoints of a company.
+    ManageWebhooks(&'a str),
+    /// Change, delete, test or read the deliveries of one webhook endpoint.
+    ManageWebhook(&'a str),
 }
 
 /// `Ok` when `actor` may do `action`, else the 403 to answer.
@@ -96,7 +100,9 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> AppResult<()> {
         | Action::ChangeProject(_)
         | Action::ManageAgentKeys(_)
         | Action::ManagePrices
-        | Action::RepriceCompany(_) => false,
+        | Action::RepriceCompany(_)
+        | Action::ManageWebhooks(_)
+        | Action::ManageWebhook(_) => false,
     };
     if allowed {
         Ok(())
@@ -165,6 +171,8 @@ mod tests {
             Action::ReadProject("p1"),
             Action::ChangeProject("p1"),
             Action::ManageAgentKeys("a1"),
+            Action::ManageWebhooks("c1"),
+            Action::ManageWebhook("w1"),
         ];
         for action in refused {
             let err = authorize(&a, action).expect_err("refused");

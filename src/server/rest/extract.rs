@@ -208,6 +208,36 @@ impl<'a> Fields<'a> {
         self.int(name)
     }
 
+    /// An optional boolean; `null` counts as absent.
+    pub fn bool(&mut self, name: &str) -> Option<bool> {
+        match self.present(name)? {
+            Value::Bool(b) => Some(*b),
+            _ => {
+                self.wrong(name, "must be true or false");
+                None
+            }
+        }
+    }
+
+    /// An optional list of strings, at most `max` of them; `null` counts as absent.
+    pub fn strings(&mut self, name: &str, max: usize) -> Option<Vec<String>> {
+        let list = match self.present(name)? {
+            Value::Array(items) if items.len() <= max => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>(),
+            Value::Array(_) => {
+                self.wrong(name, &format!("must have at most {max} items"));
+                return None;
+            }
+            _ => None,
+        };
+        if list.is_none() {
+            self.wrong(name, "must be a list of strings");
+        }
+        list
+    }
+
     /// An optional RFC 3339 instant with any offset.
     pub fn instant(&mut self, name: &str) -> Option<DateTime<Utc>> {
         let raw = self.string(name)?;

@@ -12,6 +12,7 @@ mod price_import;
 mod prices;
 mod reports;
 mod scopes;
+mod webhooks;
 
 use axum::{
     Json, Router,
@@ -52,6 +53,7 @@ pub fn router() -> Router<Service> {
     use prices::*;
     use reports::*;
     use scopes::*;
+    use webhooks::*;
     let api = Router::new()
         .route("/companies", get(list_companies).post(create_company))
         .route(
@@ -101,6 +103,22 @@ pub fn router() -> Router<Service> {
         .route(
             "/companies/{company_id}/reprice",
             axum::routing::post(reprice_company),
+        )
+        .route(
+            "/companies/{company_id}/webhooks",
+            get(list_webhooks).post(create_webhook),
+        )
+        .route(
+            "/webhooks/{webhook_id}",
+            axum::routing::patch(update_webhook).delete(delete_webhook),
+        )
+        .route(
+            "/webhooks/{webhook_id}/deliveries",
+            get(list_webhook_deliveries),
+        )
+        .route(
+            "/webhooks/{webhook_id}/test",
+            axum::routing::post(test_webhook),
         )
         .route("/model-prices", get(list_model_prices).put(put_model_price))
         .route(

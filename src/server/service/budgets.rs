@@ -79,7 +79,6 @@ impl CompanyState {
         month: Month,
         now: DateTime<Utc>,
     ) -> Result<Scope, sqlx::Error> {
-        effects::record(conn, settled, month, now).await?;
         let current = std::iter::once(&self.company)
             .chain(self.agents.iter())
             .chain(self.projects.iter());
@@ -92,6 +91,8 @@ impl CompanyState {
                 entities::update(conn, scope).await?;
             }
         }
+        // After the scopes: the announcements read their new budgets.
+        effects::record(conn, settled, month, now).await?;
         Ok(self.company)
     }
 }

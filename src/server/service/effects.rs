@@ -1,20 +1,25 @@
 //! What a settled change leaves behind besides the scopes themselves, written in the same
-//! transaction as the change: the alerts it raised. Every path that runs the budget rule
-//! (ingest, budget and status changes, repricing, the month rollover) records through here,
-//! so whatever else must follow an alert or a pause is added in one place.
+//! transaction as the change: the alerts it raised, and an outbox row announcing each new
+//! alert and each pause or resume (`outbox`). Every path that runs the budget rule (ingest,
+//! budget and status changes, repricing, the month rollover) records through here, so
+//! whatever else must follow an alert or a pause is added in one place.
 
 use chrono::{DateTime, Utc};
 
+use super::outbox;
 use crate::{
     domain::{budget::Settlement, time::Month},
     server::store::{Conn, alerts},
 };
 
+/// Call it once the spend of the change is written: the announcements read it.
 pub(crate) async fn record(
     conn: &mut Conn,
     settled: &Settlement,
     month: Month,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    alerts::insert_many(conn, &settled.alerts, month, now).await
+    // An alert already raised this month is skipped by the store and not announced again.
+    let new = alerts::insert_many(conn, &settled.alerts, month, now).await?;
+    outbox::record(conn, settled, &new, month, now).await
 }

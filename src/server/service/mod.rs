@@ -5,6 +5,7 @@ mod budgets;
 mod effects;
 pub mod holds;
 pub mod ingest;
+mod outbox;
 pub mod price_import;
 pub mod prices;
 mod reconcile;
@@ -12,16 +13,18 @@ pub mod reports;
 mod reprice;
 pub mod scopes;
 mod views;
+pub mod webhooks;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::server::{clock::Clock, store::Db};
+use crate::server::{clock::Clock, notify::client::UrlPolicy, store::Db};
 
 pub use crate::domain::event::NewCostEvent;
 pub use ingest::IngestOutcome;
 pub use scopes::{NewScope, ScopePatch};
+pub use webhooks::{NewWebhook, WebhookPatch};
 
 /// Cheap to clone: everything inside is shared.
 #[derive(Clone)]
@@ -29,15 +32,18 @@ pub struct Service {
     db: Db,
     clock: Arc<dyn Clock>,
     ingestor: ingest::Ingestor,
+    /// Where webhook endpoints may point; checked when one is added or changed.
+    webhook_policy: Arc<UrlPolicy>,
 }
 
 impl Service {
     /// Starts the ingest committer on the current runtime.
-    pub fn start(
+    pub(crate) fn start(
         db: Db,
         clock: Arc<dyn Clock>,
         ingest_batch_max: usize,
         queue_wait: std::time::Duration,
+        webhook_policy: UrlPolicy,
     ) -> (Self, ingest::CommitterTask) {
         let (ingestor, task) =
             ingest::Ingestor::start(db.clone(), clock.clone(), ingest_batch_max, queue_wait);
@@ -46,6 +52,7 @@ impl Service {
                 db,
                 clock,
                 ingestor,
+                webhook_policy: Arc::new(webhook_policy),
             },
             task,
         )

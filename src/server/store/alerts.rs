@@ -22,13 +22,15 @@ pub struct StoredAlert {
 }
 
 /// Inserts the alerts `month` raised at `now`; one that exists already for its scope,
-/// threshold and month is skipped (the first observation stands).
-pub async fn insert_many(
+/// threshold and month is skipped (the first observation stands). Answers the ones that
+/// are new, so only those are announced.
+pub async fn insert_many<'a>(
     conn: &mut Conn,
-    alerts: &[Alert],
+    alerts: &'a [Alert],
     month: Month,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<&'a Alert>, sqlx::Error> {
+    let mut new = Vec::new();
     for a in alerts {
         let mut sql = Sql::new(
             "INSERT INTO budget_alerts (id, company_id, scope_type, scope_id, threshold, \
@@ -52,9 +54,11 @@ pub async fn insert_many(
             .push(", ")
             .bind(to_ms(now))
             .push(") ON CONFLICT (scope_type, scope_id, threshold, window_start) DO NOTHING");
-        sql.execute(conn).await?;
+        if sql.execute(conn).await? == 1 {
+            new.push(a);
+        }
     }
-    Ok(())
+    Ok(new)
 }
 
 /// A company's alerts whose month starts in `window`, newest first, with the name of the

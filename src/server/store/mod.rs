@@ -11,9 +11,11 @@ pub mod auth;
 pub mod entities;
 pub mod events;
 pub mod holds;
+pub mod outbox;
 pub mod prices;
 pub mod reports;
 pub mod rollups;
+pub mod webhooks;
 
 use std::{path::Path, str::FromStr, time::Duration};
 

@@ -325,6 +325,55 @@ async fn every_route_against_every_caller() {
             // Company B's key may post to B (nothing, here); A's may not.
             [401, 401, 401, 403, 200, 200, 200],
         ),
+        // Webhooks are the board's.
+        row(
+            "POST",
+            format!("/api/companies/{a}/webhooks"),
+            Some(json!({"url": "http://127.0.0.1:9/new", "events": ["alert.soft"]})),
+            BOARD_ONLY_CREATE,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/webhooks"),
+            None,
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{unknown}/webhooks"),
+            None,
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "PATCH",
+            format!("/api/webhooks/{}", w.hook),
+            Some(json!({"enabled": true})),
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "GET",
+            format!("/api/webhooks/{}/deliveries", w.hook),
+            None,
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "GET",
+            format!("/api/webhooks/{unknown}/deliveries"),
+            None,
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "POST",
+            format!("/api/webhooks/{}/test", w.hook),
+            Some(json!({})),
+            [401, 401, 401, 403, 403, 202, 202],
+        ),
+        row(
+            "DELETE",
+            format!("/api/webhooks/{}", w.doomed_hook),
+            None,
+            [401, 401, 401, 403, 403, 204, 404],
+        ),
         // Budget status and holds: an agent key asks and holds for its own agent only.
         row(
             "GET",

@@ -92,6 +92,9 @@ pub struct World {
     pub revoked_key: String,
     /// A key of a1 that the board revokes in the DELETE row.
     pub doomed_key_id: String,
+    /// A webhook endpoint of company A, and one the board deletes in the DELETE row.
+    pub hook: String,
+    pub doomed_hook: String,
     pub cookie: String,
 }
 
@@ -112,6 +115,8 @@ impl World {
             other_key: String::new(),
             revoked_key: String::new(),
             doomed_key_id: String::new(),
+            hook: String::new(),
+            doomed_hook: String::new(),
             cookie: String::new(),
         };
         let t = Cred::BoardToken;
@@ -172,6 +177,10 @@ impl World {
             .await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
         w.doomed_key_id = w.key(&w.a1.clone()).await.1;
+        let hook = json!({"url": "http://127.0.0.1:9/hook", "events": ["alert.hard"]});
+        let hooks = format!("/api/companies/{}/webhooks", w.a);
+        w.hook = w.ok(t, "POST", &hooks, hook.clone()).await;
+        w.doomed_hook = w.ok(t, "POST", &hooks, hook).await;
         w.cookie = sign_in(&w.app, &w.board.email, &w.board.password).await.0;
         w
     }

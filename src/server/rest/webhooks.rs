@@ -1,0 +1,127 @@
+//! Webhook endpoints (board only): create (the secret answered once), list, change,
+//! delete, their deliveries, and a test event.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+
+use super::extract::{Fields, JsonObject};
+use crate::{
+    domain::notify::EventType,
+    model::{Webhook, WebhookDelivery},
+    server::{
+        auth::{Action, Actor, authorize},
+        error::AppResult,
+        service::{NewWebhook, Service, WebhookPatch},
+    },
+};
+
+fn max_events() -> usize {
+    EventType::ALL.len() * 2
+}
+
+fn new_webhook(body: &JsonObject) -> AppResult<NewWebhook> {
+    let mut f = Fields::new(body);
+    let url = f.required_string("url");
+    let events = f.strings("events", max_events());
+    if events.is_none() && !body.0.contains_key("events") {
+        f.reject("events", "is required");
+    }
+    let input = NewWebhook {
+        url,
+        events: events.unwrap_or_default(),
+        format: f.string("format"),
+        enabled: f.bool("enabled"),
+    };
+    f.finish()?;
+    Ok(input)
+}
+
+fn patch(body: &JsonObject) -> AppResult<WebhookPatch> {
+    let mut f = Fields::new(body);
+    let input = WebhookPatch {
+        url: f.string("url"),
+        events: f.strings("events", max_events()),
+        format: f.string("format"),
+        enabled: f.bool("enabled"),
+    };
+    f.finish()?;
+    Ok(input)
+}
+
+/// `POST /api/companies/{companyId}/webhooks`: 201 with the secret, the only time it is
+/// shown.
+pub async fn create_webhook(
+    State(service): State<Service>,
+    actor: Actor,
+    Path(company_id): Path<String>,
+    body: JsonObject,
+) -> AppResult<Response> {
+    authorize(&actor, Action::ManageWebhooks(&company_id))?;
+    let created = service
+        .create_webhook(&company_id, new_webhook(&body)?)
+        .await?;
+    let mut response = (StatusCode::CREATED, Json(created)).into_response();
+    // A secret: no cache may keep a copy.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `GET /api/companies/{companyId}/webhooks`: the endpoints, never a secret.
+pub async fn list_webhooks(
+    State(service): State<Service>,
+    actor: Actor,
+    Path(company_id): Path<String>,
+) -> AppResult<Json<Vec<Webhook>>> {
+    authorize(&actor, Action::ManageWebhooks(&company_id))?;
+    Ok(Json(service.list_webhooks(&company_id).await?))
+}
+
+/// `PATCH /api/webhooks/{id}`: url, events, format, enabled (enabling clears failures).
+pub async fn update_webhook(
+    State(service): State<Service>,
+    actor: Actor,
+    Path(id): Path<String>,
+    body: JsonObject,
+) -> AppResult<Json<Webhook>> {
+    authorize(&actor, Action::ManageWebhook(&id))?;
+    Ok(Json(service.update_webhook(&id, patch(&body)?).await?))
+}
+
+/// `DELETE /api/webhooks/{id}`: 204; nothing more is sent to it.
+pub async fn delete_webhook(
+    State(service): State<Service>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    authorize(&actor, Action::ManageWebhook(&id))?;
+    service.delete_webhook(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/webhooks/{id}/deliveries`: the newest 100, each with its attempts.
+pub async fn list_webhook_deliveries(
+    State(service): State<Service>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<Json<Vec<WebhookDelivery>>> {
+    authorize(&actor, Action::ManageWebhook(&id))?;
+    Ok(Json(service.webhook_deliveries(&id).await?))
+}
+
+/// `POST /api/webhooks/{id}/test`: 202; a `webhook.test` event is queued for this endpoint.
+pub async fn test_webhook(
+    State(service): State<Service>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<(StatusCode, Json<Value>)> {
+    authorize(&actor, Action::ManageWebhook(&id))?;
+    let event = service.test_webhook(&id).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"eventId": event}))))
+}

@@ -227,6 +227,7 @@ fn form_name(field: crate::domain::Field) -> &'static str {
     use crate::domain::Field;
     match field {
         Field::MonthlyBudget => "budget",
+        Field::MaxHourly => "max_hourly",
         Field::InputPrice => "input",
         Field::OutputPrice => "output",
         Field::CachedInputPrice => "cachedInput",

@@ -8,6 +8,8 @@
 
 pub mod budget;
 pub mod event;
+pub mod forecast;
+pub mod guard;
 pub mod hold;
 pub mod ledger;
 pub mod money;
@@ -52,6 +54,7 @@ pub enum Field {
     Ttl,
     HoldKey,
     Hold,
+    MaxHourly,
 }
 
 /// One thing wrong with one field.

@@ -329,6 +329,8 @@ async fn reports_of_an_empty_company() {
             "costCents": 0, "inputTokens": 0, "cachedInputTokens": 0, "outputTokens": 0,
             "eventCount": 0, "unpricedEventCount": 0, "unpricedTokens": 0, "heldCents": 0,
             "budgetCents": 0, "utilizationPercent": 0.0,
+            "forecast": {"projectedMonthEndCents": 0, "projectedExhaustionDate": null,
+                         "dailyRateCents": 0, "method": "last_7_full_days"},
         }])
     );
     assert_eq!(

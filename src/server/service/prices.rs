@@ -13,6 +13,7 @@ use crate::{
         event::RecordedEvent,
         money::{MicroCents, Tokens as TokenCount},
         rollup::{EventPlace, Metrics, RollupKey, keys_of},
+        scope::ScopeType,
         time::{Day, Month, Window, from_ms, parse_instant},
     },
     model::{FieldError, ModelPrice, RepriceReport},
@@ -20,6 +21,7 @@ use crate::{
         error::{AppError, AppResult},
         store::{
             Conn, events,
+            pace::{self, Buckets},
             prices::{self, PriceRow},
             rollups,
         },
@@ -236,7 +238,7 @@ impl Service {
         let window = Window::resolve(q.month.as_deref(), q.from.as_deref(), q.to.as_deref(), now)?;
         let month = Month::of(now);
         let mut tx = self.db.begin_write().await?;
-        let Some(_) = CompanyState::load(&mut tx, self.db.dialect, company_id, month).await? else {
+        let Some(_) = CompanyState::load(&mut tx, self.db.dialect, company_id, now).await? else {
             return Err(AppError::NotFound("company not found".into()));
         };
         let unpriced = events::unpriced_in(
@@ -250,6 +252,7 @@ impl Service {
         .await?;
         let book = PriceBook::load(&mut tx).await?;
         let mut deltas: BTreeMap<RollupKey, Metrics> = BTreeMap::new();
+        let mut day_deltas = Buckets::new();
         let mut repriced = 0i64;
         let mut added = 0i64;
         for e in &unpriced {
@@ -285,12 +288,28 @@ impl Service {
                         .checked_add(&delta)
                         .map_err(|_| AppError::internal("overflow"))?;
                 }
+                // The forecast's day buckets follow; the guard's minutes count what ingest saw.
+                let day = Day::of(e.occurred_at).number();
+                let scopes = [
+                    (ScopeType::Company, e.company_id.clone()),
+                    (ScopeType::Agent, e.agent_id.clone()),
+                    (ScopeType::Project, e.project_id.clone().unwrap_or_default()),
+                ];
+                for (kind, id) in scopes {
+                    let sum = day_deltas
+                        .entry((e.company_id.clone(), kind, id, day))
+                        .or_default();
+                    *sum = sum
+                        .checked_add(MicroCents::new(cost))
+                        .map_err(|_| AppError::internal("overflow"))?;
+                }
             }
         }
         if apply {
             rollups::add(&mut tx, &deltas).await?;
+            pace::add(&mut tx, &day_deltas, &Buckets::new()).await?;
             // The costs may push a scope over a budget this month: the rules run now.
-            let mut state = CompanyState::load(&mut tx, self.db.dialect, company_id, month)
+            let mut state = CompanyState::load(&mut tx, self.db.dialect, company_id, now)
                 .await?
                 .ok_or_else(|| AppError::NotFound("company not found".into()))?;
             let settlement = state.settle(now);

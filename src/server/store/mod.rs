@@ -11,6 +11,7 @@ pub mod auth;
 pub mod entities;
 pub mod events;
 pub mod holds;
+pub mod pace;
 pub mod prices;
 pub mod reports;
 pub mod rollups;

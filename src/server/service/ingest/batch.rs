@@ -14,6 +14,7 @@ use crate::{
         Field,
         budget::{self, BudgetLevel, Raised, Settlement},
         event::{CostSource, MAX_EVENT_COST, RecordedEvent},
+        forecast, guard,
         hold::{Hold, HoldOutcome},
         ledger::{CompanyTotals, EventAmounts},
         money::MicroCents,
@@ -29,7 +30,11 @@ use crate::{
             prices::{PriceBook, Tokens as TokenCounts, cost_micros},
             views,
         },
-        store::{Conn, Dialect, entities, events, holds, rollups},
+        store::{
+            Conn, Dialect, entities, events, holds,
+            pace::{self, Buckets},
+            rollups,
+        },
     },
 };
 
@@ -68,6 +73,16 @@ pub(super) async fn apply(
             ScopeType::Project => &mut batch.projects,
         };
         map.insert(found.scope.id.clone(), found.scope);
+    }
+    // What the guard and the forecast count so far, for the scopes of the batch only.
+    let pace = pace::load(conn, &company_ids, Some(&wanted[..]), now).await?;
+    for scope in batch
+        .companies
+        .values_mut()
+        .chain(batch.agents.values_mut())
+        .chain(batch.projects.values_mut())
+    {
+        pace.fill(scope, now);
     }
 
     // Idempotency keys are the agent's own: look them up per (agent, key).
@@ -123,6 +138,9 @@ struct Batch {
     /// Everything the budget rule decided in this batch.
     settled: Settlement,
     deltas: BTreeMap<RollupKey, Metrics>,
+    /// Spend per scope and day (the forecast) and per guarded scope and minute (the guard).
+    day_deltas: Buckets,
+    minute_deltas: Buckets,
     /// Companies that paused or resumed: all their agents are settled before the commit.
     cascades: BTreeSet<String>,
     /// The holds the batch's events name, and the ids of those they settled.
@@ -254,6 +272,7 @@ impl Batch {
                 .checked_add(&metrics)
                 .map_err(|_| AppError::internal("a rollup delta overflowed within its bound"))?;
         }
+        self.pace(&record)?;
         if Some(Month::of(occurred_at)) == self.month {
             self.spend_and_settle(
                 e.company_id.as_str(),
@@ -314,6 +333,47 @@ impl Batch {
             ));
         }
         Ok((cost, CostSource::Computed, Some(price.id.clone())))
+    }
+
+    /// Adds the event's cost to its scopes' day buckets, and, for guarded scopes, to their
+    /// minute buckets and the spend their guard counts; and to the forecast window's spend
+    /// when the event occurred on one of its days.
+    fn pace(&mut self, record: &RecordedEvent) -> AppResult<()> {
+        let overflow = |_| AppError::internal("a pace bucket overflowed within its bound");
+        let (at, cost, now) = (record.occurred_at, record.cost, self.now);
+        let day = Day::of(at);
+        let (first_day, count) = forecast::window(Day::of(now));
+        let in_window = day >= first_day && day.number() < first_day.number() + count;
+        let minute = guard::minute_of(at);
+        let recent = minute > guard::minute_of(now) - guard::WINDOW_MINUTES;
+        let project = record.project_id.clone().unwrap_or_default();
+        let scopes = [
+            (ScopeType::Company, record.company_id.clone()),
+            (ScopeType::Agent, record.agent_id.clone()),
+            (ScopeType::Project, project),
+        ];
+        for (kind, id) in scopes {
+            let key = |n: i64| (record.company_id.clone(), kind, id.clone(), n);
+            let sum = self.day_deltas.entry(key(day.number())).or_default();
+            *sum = sum.checked_add(cost).map_err(overflow)?;
+            let scope = match kind {
+                ScopeType::Company => self.companies.get_mut(&id),
+                ScopeType::Agent => self.agents.get_mut(&id),
+                ScopeType::Project => self.projects.get_mut(&id),
+            };
+            let Some(scope) = scope else { continue };
+            if in_window {
+                scope.window_spend = scope.window_spend.checked_add(cost).map_err(overflow)?;
+            }
+            if scope.max_hourly.get() > 0 && recent {
+                let sum = self.minute_deltas.entry(key(minute)).or_default();
+                *sum = sum.checked_add(cost).map_err(overflow)?;
+                if guard::counts(at, now, scope.armed_at) {
+                    scope.hour_spend = scope.hour_spend.checked_add(cost).map_err(overflow)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Adds this month's cost to the event's scopes and runs the budget rule over them.
@@ -405,6 +465,7 @@ impl Batch {
             .ok_or_else(|| AppError::internal("a batch without a month"))?;
         events::insert_many(conn, &self.new_events).await?;
         rollups::add(conn, &self.deltas).await?;
+        pace::add(conn, &self.day_deltas, &self.minute_deltas).await?;
         for id in &self.settled_holds {
             if let Some(hold) = self.holds.get(id) {
                 holds::update_state(conn, hold).await?;

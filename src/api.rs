@@ -246,6 +246,25 @@ pub async fn set_budget(scope: String, id: String, budget: String) -> Result<(),
     change_scope(&scope, &id, patch).await
 }
 
+/// Sets the runaway guard of a company, agent or project (`scope`): the most its trailing
+/// hour may spend, in dollars; empty or 0 turns it off.
+#[server(prefix = "/rpc", endpoint = "set_max_hourly")]
+pub async fn set_max_hourly(scope: String, id: String, max_hourly: String) -> Result<(), ApiError> {
+    let cents = parse_dollars(&max_hourly)
+        .map(|c| c.get())
+        .map_err(|message| ApiError {
+            status: 400,
+            message: format!("The hourly limit {message}."),
+            details: vec![FieldError::new("max_hourly", message)],
+            target: Some(id.clone()),
+        })?;
+    let patch = crate::server::service::ScopePatch {
+        max_hourly_cents: Some(cents),
+        ..Default::default()
+    };
+    change_scope(&scope, &id, patch).await
+}
+
 /// Pauses (by hand) or resumes a company, agent or project.
 #[server(prefix = "/rpc", endpoint = "set_status")]
 pub async fn set_status(scope: String, id: String, status: String) -> Result<(), ApiError> {

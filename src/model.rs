@@ -216,6 +216,9 @@ pub struct AgentCostRow {
     /// What active holds reserve now (0 for a window that does not hold now).
     pub held_cents: i64,
     pub budget_cents: i64,
+    /// The runaway guard's hourly limit; 0: none.
+    #[serde(default)]
+    pub max_hourly_cents: i64,
     pub utilization_percent: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast: Option<ForecastView>,
@@ -234,6 +237,9 @@ pub struct ProjectCostRow {
     /// What active holds reserve now (0 for a window that does not hold now).
     pub held_cents: i64,
     pub budget_cents: i64,
+    /// The runaway guard's hourly limit; 0: none.
+    #[serde(default)]
+    pub max_hourly_cents: i64,
     pub utilization_percent: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast: Option<ForecastView>,

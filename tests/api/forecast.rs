@@ -95,6 +95,22 @@ async fn forecast_fields_on_a_seeded_month() {
         alert_kinds(&app.alerts(&company).await),
         vec![("company".into(), "forecast".into())]
     );
+
+    // The dashboard, rendered on the server, says the same.
+    let page = app.get(&format!("/companies/{company}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("$257.00 by month end"), "{}", page.text);
+    assert!(
+        page.text.contains("runs out on 2026-11-25"),
+        "{}",
+        page.text
+    );
+    let alerts_page = app.get(&format!("/companies/{company}/alerts")).await;
+    assert!(
+        alerts_page.text.contains("Forecast: runs out this month"),
+        "{}",
+        alerts_page.text
+    );
 }
 
 #[tokio::test]

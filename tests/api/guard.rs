@@ -61,6 +61,15 @@ async fn the_guard_trips_when_the_trailing_hour_reaches_the_limit_without_a_budg
     let standing = app.get(&format!("/api/agents/{agent}/budget-status")).await;
     assert_eq!(standing.body["mayRun"], false, "{}", standing.text);
 
+    let page = app.get(&format!("/companies/{company}/agents")).await;
+    assert!(page.text.contains("paused: runaway guard"), "{}", page.text);
+    let page = app.get(&format!("/companies/{company}/alerts")).await;
+    assert!(
+        page.text.contains("Runaway guard: hourly limit"),
+        "{}",
+        page.text
+    );
+
     // Spend goes on being recorded while paused, and raises nothing more.
     app.spend(&company, &agent, 5_000).await;
     assert_eq!(rate_alerts(&app.alerts(&company).await).len(), 1);

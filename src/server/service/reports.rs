@@ -240,6 +240,7 @@ impl Service {
                 totals: totals(&a.metrics),
                 utilization_percent: percent_of(a.metrics.cost, a.budget),
                 budget_cents: a.budget.get(),
+                max_hourly_cents: a.max_hourly.get(),
                 agent_status: a.status,
                 pause_reason: a.pause_reason,
                 agent_id: a.id,
@@ -286,6 +287,7 @@ impl Service {
                     totals: totals(&m),
                     utilization_percent: percent_of(m.cost, project.budget),
                     budget_cents: project.budget.get(),
+                    max_hourly_cents: project.max_hourly.get(),
                     project_status: Some(project.status),
                     pause_reason: project.pause_reason,
                     project_id: Some(project.id),
@@ -303,6 +305,7 @@ impl Service {
             totals: totals(&unassigned),
             held_cents: held.unassigned.get(),
             budget_cents: 0,
+            max_hourly_cents: 0,
             utilization_percent: 0.0,
         });
         rows.sort_by_key(|r| std::cmp::Reverse(r.totals.cost_cents));

@@ -191,3 +191,33 @@ async fn sixty_four_concurrent_events_trip_the_guard_once() {
         .count();
     assert_eq!(paused, 55, "the 10th event trips the agent; 54 more follow");
 }
+
+#[tokio::test]
+async fn a_project_guard_stops_the_events_naming_the_project_only() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let agent = app.agent(&company, "a", 0).await;
+    let project = app.project(&company, "p", 0).await;
+    guard(&app, &format!("/api/projects/{project}"), 500).await;
+    let with_project = json!({"projectId": project});
+    let r = app.cost(&company, &agent, 500, with_project.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let e = &r.body["enforcement"];
+    assert_eq!(
+        (
+            e["projectStatus"].as_str(),
+            e["agentStatus"].as_str(),
+            e["hardStop"].as_bool()
+        ),
+        (Some("paused"), Some("active"), Some(true))
+    );
+    let e = app.spend(&company, &agent, 1).await;
+    assert_eq!(
+        e["enforcement"]["hardStop"], false,
+        "the agent works elsewhere"
+    );
+    assert_eq!(
+        status(&app, &format!("/api/projects/{project}")).await,
+        ("paused".into(), json!("rate"))
+    );
+}

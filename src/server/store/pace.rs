@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::{Conn, Sql};
+use super::{Conn, Sql, decode};
 use crate::domain::{
     forecast, guard,
     money::MicroCents,
@@ -137,10 +137,8 @@ pub async fn load(
             .bind(today.number())
             .push(" GROUP BY scope_type, scope_id");
         for r in sql.fetch_all::<Row>(conn).await? {
-            if let Some(kind) = ScopeType::parse(&r.scope_type) {
-                pace.window
-                    .insert((kind, r.scope_id), MicroCents::new(r.cost_micros));
-            }
+            let key = (kind_of(&r.scope_type)?, r.scope_id);
+            pace.window.insert(key, MicroCents::new(r.cost_micros));
         }
     }
     let mut sql =
@@ -148,14 +146,17 @@ pub async fn load(
     filter(&mut sql);
     sql.push(" AND minute >= ").bind(trailing);
     for r in sql.fetch_all::<Row>(conn).await? {
-        if let Some(kind) = ScopeType::parse(&r.scope_type) {
-            pace.minutes
-                .entry((kind, r.scope_id))
-                .or_default()
-                .push((r.n, MicroCents::new(r.cost_micros)));
-        }
+        pace.minutes
+            .entry((kind_of(&r.scope_type)?, r.scope_id))
+            .or_default()
+            .push((r.n, MicroCents::new(r.cost_micros)));
     }
     Ok(pace)
+}
+
+fn kind_of(stored: &str) -> Result<ScopeType, sqlx::Error> {
+    ScopeType::parse(stored)
+        .ok_or_else(|| decode(format!("spend bucket of an unknown scope {stored:?}")))
 }
 
 /// Drops minute buckets the guard can no longer count (older than two hours at `now`).

@@ -232,6 +232,7 @@ fn form_name(field: crate::domain::Field) -> &'static str {
     use crate::domain::Field;
     match field {
         Field::MonthlyBudget => "budget",
+        Field::MaxHourly => "max_hourly",
         Field::InputPrice => "input",
         Field::OutputPrice => "output",
         Field::CachedInputPrice => "cachedInput",
@@ -245,6 +246,25 @@ fn form_name(field: crate::domain::Field) -> &'static str {
 pub async fn set_budget(scope: String, id: String, budget: String) -> Result<(), ApiError> {
     let patch = crate::server::service::ScopePatch {
         budget_monthly_cents: Some(budget_cents(&budget, &id)?),
+        ..Default::default()
+    };
+    change_scope(&scope, &id, patch).await
+}
+
+/// Sets the runaway guard of a company, agent or project (`scope`): the most its trailing
+/// hour may spend, in dollars; empty or 0 turns it off.
+#[server(prefix = "/rpc", endpoint = "set_max_hourly")]
+pub async fn set_max_hourly(scope: String, id: String, max_hourly: String) -> Result<(), ApiError> {
+    let cents = parse_dollars(&max_hourly)
+        .map(|c| c.get())
+        .map_err(|message| ApiError {
+            status: 400,
+            message: format!("The hourly limit {message}."),
+            details: vec![FieldError::new("max_hourly", message)],
+            target: Some(id.clone()),
+        })?;
+    let patch = crate::server::service::ScopePatch {
+        max_hourly_cents: Some(cents),
         ..Default::default()
     };
     change_scope(&scope, &id, patch).await

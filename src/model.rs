@@ -22,6 +22,9 @@ pub struct ScopeView {
     pub name: String,
     pub status: Status,
     pub budget_monthly_cents: i64,
+    /// The runaway guard: the most the trailing 60 minutes may spend; 0: no guard.
+    #[serde(default)]
+    pub max_hourly_cents: i64,
     /// This month's spend (UTC), always computed from the ledger.
     pub spent_monthly_cents: i64,
     pub utilization_percent: f64,
@@ -168,6 +171,17 @@ pub struct Totals {
     pub unpriced_tokens: i64,
 }
 
+/// Where a scope's current month is heading (`domain::forecast`): absent for other months.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForecastView {
+    pub projected_month_end_cents: i64,
+    /// `YYYY-MM-DD`, UTC: the first day the projection reaches the budget, if it does.
+    pub projected_exhaustion_date: Option<String>,
+    pub daily_rate_cents: i64,
+    pub method: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CostSummary {
@@ -186,6 +200,8 @@ pub struct CostSummary {
     pub input_tokens: i64,
     pub cached_input_tokens: i64,
     pub output_tokens: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<ForecastView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,7 +216,12 @@ pub struct AgentCostRow {
     /// What active holds reserve now (0 for a window that does not hold now).
     pub held_cents: i64,
     pub budget_cents: i64,
+    /// The runaway guard's hourly limit; 0: none.
+    #[serde(default)]
+    pub max_hourly_cents: i64,
     pub utilization_percent: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<ForecastView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -216,7 +237,12 @@ pub struct ProjectCostRow {
     /// What active holds reserve now (0 for a window that does not hold now).
     pub held_cents: i64,
     pub budget_cents: i64,
+    /// The runaway guard's hourly limit; 0: none.
+    #[serde(default)]
+    pub max_hourly_cents: i64,
     pub utilization_percent: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<ForecastView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

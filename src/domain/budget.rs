@@ -10,6 +10,12 @@
 //!   raised or removed, a new month). A manual pause is only lifted by hand, and lifting it
 //!   by hand while still blocked is refused.
 //! - A budget of 0 means no budget: no alerts, no stop.
+//! - From the 5th, a scope whose month-end projection (`domain::forecast`) reaches 100% while
+//!   its spend is under 80% raises one forecast alert per month. It pauses nothing.
+//! - The runaway guard (`domain::guard`): when the trailing hour's spend reaches
+//!   `max_hourly`, an active scope pauses (`pause_reason: rate`) with one rate alert, budget
+//!   or no budget. Only a manager lifts it (and re-arms the guard). A company paused by its
+//!   guard blocks its agents as its hard stop does.
 
 use std::collections::HashSet;
 
@@ -17,8 +23,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
+    forecast::{self, Forecast},
+    guard,
     money::{Cents, MicroCents},
     scope::{PauseReason, Scope, ScopeType, Status, words},
+    time::{Day, Month},
 };
 
 /// The soft alert, in percent of the budget.
@@ -75,8 +84,21 @@ impl BudgetLevel {
 
 words!(
     /// Which mark an alert is about.
-    Threshold { Soft = "soft", Hard = "hard" }
+    Threshold { Soft = "soft", Hard = "hard", Forecast = "forecast", Rate = "rate" }
 );
+
+impl Threshold {
+    /// The alerts raised once per month; a rate alert is raised once per hour.
+    pub const MONTHLY: &'static [Self] = &[Self::Soft, Self::Hard, Self::Forecast];
+
+    /// The start of the window in which an alert of this kind is raised once.
+    pub fn window_start(self, month: Month, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self {
+            Self::Rate => guard::hour_start(now),
+            _ => month.start(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transition {
@@ -84,7 +106,9 @@ pub enum Transition {
     Resume,
 }
 
-/// An alert the rules raise: `scope` reached `threshold` with `observed` spent.
+/// An alert the rules raise: `scope` reached `threshold` with `observed` spent. For a
+/// forecast alert `observed` is the projected month-end spend; for a rate alert `budget`
+/// is the hourly limit and `observed` the trailing hour's spend.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alert {
     pub scope_type: ScopeType,
@@ -118,7 +142,13 @@ impl Settlement {
     }
 }
 
-/// Is this scope blocked by a budget? An agent is blocked by its own or its company's.
+/// Does the company stop its agents: over its budget, or paused by its runaway guard?
+pub fn company_blocks(company: &Scope) -> bool {
+    company.over() || company.rate_paused()
+}
+
+/// Is this scope blocked by a budget? An agent is blocked by its own or its company's
+/// (`company_over`: [`company_blocks`]).
 fn blocked(scope: &Scope, company_over: bool) -> bool {
     scope.over() || (scope.kind == ScopeType::Agent && company_over)
 }
@@ -142,7 +172,28 @@ fn reached(scope: &Scope) -> &'static [Threshold] {
     }
 }
 
-/// Alerts, then the owed transition, for one scope.
+fn alert(scope: &Scope, threshold: Threshold, budget: Cents, observed: MicroCents) -> Alert {
+    Alert {
+        scope_type: scope.kind,
+        scope_id: scope.id.clone(),
+        company_id: scope.company_id.clone(),
+        threshold,
+        budget,
+        observed,
+    }
+}
+
+/// The forecast alert a scope has reached on `now`'s day, with its projection.
+fn forecast_reached(scope: &Scope, now: DateTime<Utc>) -> Option<MicroCents> {
+    let today = Day::of(now);
+    if today.day_of_month() < forecast::ALERT_FROM_DAY || scope.level() != BudgetLevel::Ok {
+        return None;
+    }
+    let f = Forecast::of(today, scope.spend, scope.window_spend, scope.budget);
+    f.reaches(scope.budget).then_some(f.projected_month_end)
+}
+
+/// The runaway guard, then alerts, then the owed budget transition, for one scope.
 fn settle_one(
     scope: &mut Scope,
     company_over: bool,
@@ -150,17 +201,26 @@ fn settle_one(
     now: DateTime<Utc>,
 ) -> Settlement {
     let mut out = Settlement::default();
+    if scope.status == Status::Active && guard::trips(scope.max_hourly, scope.hour_spend) {
+        scope.pause(PauseReason::Rate, now);
+        out.changes
+            .push((scope.kind, scope.id.clone(), Transition::Pause));
+        if raised.insert((scope.kind, scope.id.clone(), Threshold::Rate)) {
+            let a = alert(scope, Threshold::Rate, scope.max_hourly, scope.hour_spend);
+            out.alerts.push(a);
+        }
+    }
     for &threshold in reached(scope) {
         if raised.insert((scope.kind, scope.id.clone(), threshold)) {
-            out.alerts.push(Alert {
-                scope_type: scope.kind,
-                scope_id: scope.id.clone(),
-                company_id: scope.company_id.clone(),
-                threshold,
-                budget: scope.budget,
-                observed: scope.spend,
-            });
+            out.alerts
+                .push(alert(scope, threshold, scope.budget, scope.spend));
         }
+    }
+    if let Some(projected) = forecast_reached(scope, now)
+        && raised.insert((scope.kind, scope.id.clone(), Threshold::Forecast))
+    {
+        out.alerts
+            .push(alert(scope, Threshold::Forecast, scope.budget, projected));
     }
     if let Some(transition) = owed(scope, company_over) {
         match transition {
@@ -202,7 +262,7 @@ pub fn settle_members(
     raised: &mut Raised,
     now: DateTime<Utc>,
 ) -> Settlement {
-    let company_over = company.over();
+    let company_over = company_blocks(company);
     let mut out = Settlement::default();
     for member in members.iter_mut() {
         out.merge(settle_one(member, company_over, raised, now));
@@ -219,12 +279,13 @@ pub enum StatusRefusal {
     NotSettable,
     /// The scope is still over its own budget: raise the budget to resume it.
     OverBudget,
-    /// The agent's company is over its budget.
+    /// The agent's company is over its budget or paused by its runaway guard.
     CompanyOverBudget,
 }
 
 /// A manager sets a scope's status by hand. Pausing always works (and makes the pause
-/// manual); resuming is refused while a budget still blocks the scope.
+/// manual); resuming is refused while a budget still blocks the scope, and re-arms the
+/// runaway guard (`company_over`: [`company_blocks`]).
 pub fn set_status_by_hand(
     scope: &mut Scope,
     wanted: Status,
@@ -249,6 +310,7 @@ pub fn set_status_by_hand(
                 return Err(StatusRefusal::CompanyOverBudget);
             }
             scope.resume(now);
+            scope.rearm(now);
             Ok(())
         }
     }
@@ -410,5 +472,89 @@ mod tests {
         let mut agent = scope(ScopeType::Agent, "a", 0, 1_000_000);
         let out = settle(&mut company, &mut [&mut agent], &mut Raised::new(), now());
         assert_eq!(out, Settlement::default());
+    }
+
+    #[test]
+    fn the_runaway_guard_pauses_without_a_budget_and_only_a_hand_lifts_it() {
+        let mut company = scope(ScopeType::Company, "c", 0, 0);
+        let mut agent = scope(ScopeType::Agent, "a", 0, 0);
+        agent.max_hourly = Cents::new(100);
+        agent.hour_spend = MicroCents::new(100 * C - 1);
+        let out = settle(&mut company, &mut [&mut agent], &mut Raised::new(), now());
+        assert_eq!(out, Settlement::default());
+        agent.hour_spend = MicroCents::new(100 * C);
+        let mut raised = Raised::new();
+        let out = settle(&mut company, &mut [&mut agent], &mut raised, now());
+        assert_eq!(
+            out.alerts.iter().map(|a| a.threshold).collect::<Vec<_>>(),
+            [Threshold::Rate]
+        );
+        assert_eq!(agent.pause_reason, Some(PauseReason::Rate));
+        // No budget reason to resume: settling (as the rollover does) keeps it paused.
+        agent.hour_spend = MicroCents::ZERO;
+        let out = settle(&mut company, &mut [&mut agent], &mut raised, now());
+        assert_eq!(out, Settlement::default());
+        assert_eq!(agent.status, Status::Paused);
+        agent.hour_spend = MicroCents::new(500 * C);
+        set_status_by_hand(&mut agent, Status::Active, false, now()).expect("resumes");
+        assert_eq!(
+            (agent.status, agent.hour_spend),
+            (Status::Active, MicroCents::ZERO),
+            "re-armed"
+        );
+    }
+
+    #[test]
+    fn a_company_guard_pauses_its_agents_until_the_company_is_resumed() {
+        let mut company = scope(ScopeType::Company, "c", 0, 0);
+        company.max_hourly = Cents::new(10);
+        company.hour_spend = MicroCents::new(10 * C);
+        let mut agent = scope(ScopeType::Agent, "a", 0, 0);
+        let out = settle(&mut company, &mut [&mut agent], &mut Raised::new(), now());
+        assert_eq!(out.company, Some(Transition::Pause));
+        assert_eq!(company.pause_reason, Some(PauseReason::Rate));
+        assert_eq!(agent.status, Status::Paused);
+        assert_eq!(
+            set_status_by_hand(&mut agent, Status::Active, company_blocks(&company), now()),
+            Err(StatusRefusal::CompanyOverBudget)
+        );
+        set_status_by_hand(&mut company, Status::Active, false, now()).expect("resumes");
+        let out = settle(&mut company, &mut [&mut agent], &mut Raised::new(), now());
+        assert_eq!(agent.status, Status::Active);
+        assert_eq!(
+            out.changes,
+            [(ScopeType::Agent, "a".into(), Transition::Resume)]
+        );
+    }
+
+    #[test]
+    fn the_forecast_alert_from_the_5th_under_80_percent_once() {
+        let on = |d: u32| {
+            DateTime::parse_from_rfc3339(&format!("2026-03-{d:02}T12:00:00Z"))
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_default()
+        };
+        let mut company = scope(ScopeType::Company, "c", 0, 0);
+        // 400 of 1000 on the 5th at 100 a day: 400 + 26 * 100 projected.
+        let mut agent = scope(ScopeType::Agent, "a", 1_000, 400);
+        agent.window_spend = MicroCents::new(400 * C);
+        let mut raised = Raised::new();
+        let out = settle(&mut company, &mut [&mut agent], &mut raised, on(4));
+        assert!(out.alerts.is_empty(), "not before the 5th");
+        let out = settle(&mut company, &mut [&mut agent], &mut raised, on(5));
+        assert_eq!(out.alerts.len(), 1);
+        assert_eq!(out.alerts[0].threshold, Threshold::Forecast);
+        assert_eq!(out.alerts[0].observed, MicroCents::new(3_000 * C));
+        assert!(out.changes.is_empty(), "a forecast pauses nothing");
+        let out = settle(&mut company, &mut [&mut agent], &mut raised, on(6));
+        assert!(out.alerts.is_empty(), "once");
+        // Already at 80%: the soft alert, not a forecast.
+        let mut late = scope(ScopeType::Agent, "b", 1_000, 800);
+        late.window_spend = MicroCents::new(700 * C);
+        let out = settle(&mut company, &mut [&mut late], &mut Raised::new(), on(10));
+        assert_eq!(
+            out.alerts.iter().map(|a| a.threshold).collect::<Vec<_>>(),
+            [Threshold::Soft]
+        );
     }
 }

@@ -8,6 +8,8 @@
 
 pub mod budget;
 pub mod event;
+pub mod forecast;
+pub mod guard;
 pub mod hold;
 pub mod ledger;
 pub mod money;
@@ -60,6 +62,7 @@ pub enum Field {
     Url,
     Format,
     Enabled,
+    MaxHourly,
 }
 
 /// One thing wrong with one field.

@@ -22,6 +22,8 @@ words!(
     EventType {
         AlertSoft = "alert.soft",
         AlertHard = "alert.hard",
+        AlertForecast = "alert.forecast",
+        AlertRate = "alert.rate",
         ScopePaused = "scope.paused",
         ScopeResumed = "scope.resumed",
         Test = "webhook.test",
@@ -34,6 +36,8 @@ impl EventType {
         match threshold {
             Threshold::Soft => Self::AlertSoft,
             Threshold::Hard => Self::AlertHard,
+            Threshold::Forecast => Self::AlertForecast,
+            Threshold::Rate => Self::AlertRate,
         }
     }
 
@@ -87,7 +91,13 @@ pub struct PayloadScope {
 pub fn dashboard_path(company_id: &str, event: EventType, scope: ScopeType) -> String {
     let company = super::url_encode(company_id);
     match (event, scope) {
-        (EventType::AlertSoft | EventType::AlertHard, _) => format!("/companies/{company}/alerts"),
+        (
+            EventType::AlertSoft
+            | EventType::AlertHard
+            | EventType::AlertForecast
+            | EventType::AlertRate,
+            _,
+        ) => format!("/companies/{company}/alerts"),
         (_, ScopeType::Agent) => format!("/companies/{company}/agents"),
         (_, ScopeType::Project) => format!("/companies/{company}/projects"),
         (_, ScopeType::Company) => format!("/companies/{company}"),
@@ -103,6 +113,10 @@ pub fn slack_text(p: &Payload) -> String {
     let what = match EventType::parse(&p.kind) {
         Some(EventType::AlertSoft) => "reached 80% of its monthly budget",
         Some(EventType::AlertHard) => "reached 100% of its monthly budget",
+        Some(EventType::AlertForecast) => "is on course to run out of its monthly budget",
+        Some(EventType::AlertRate) => {
+            "reached its hourly spending limit and was paused (runaway guard)"
+        }
         Some(EventType::ScopePaused) => "was paused",
         Some(EventType::ScopeResumed) => "was resumed",
         Some(EventType::Test) => "sent a test notification from Costline",

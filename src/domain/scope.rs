@@ -54,9 +54,10 @@ words!(
     Status { Active = "active", Paused = "paused", Terminated = "terminated" }
 );
 words!(
-    /// Why a scope is paused: by a manager (lifted only by hand) or by a budget (lifted as
-    /// soon as the budget no longer blocks it).
-    PauseReason { Manual = "manual", Budget = "budget" }
+    /// Why a scope is paused: by a manager (lifted only by hand), by a budget (lifted as
+    /// soon as the budget no longer blocks it) or by its runaway guard (lifted only by hand,
+    /// not by the month rollover).
+    PauseReason { Manual = "manual", Budget = "budget", Rate = "rate" }
 );
 
 /// A scope and its spend in the current month.
@@ -74,6 +75,14 @@ pub struct Scope {
     pub paused_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The runaway guard's limit on the trailing hour's spend; 0: no guard.
+    pub max_hourly: Cents,
+    /// When the guard was (re-)armed: spend before it does not count.
+    pub armed_at: DateTime<Utc>,
+    /// Spend the guard counts now (`domain::guard`), loaded with the scope.
+    pub hour_spend: MicroCents,
+    /// Spend of the forecast's full days (`domain::forecast::window`), loaded with the scope.
+    pub window_spend: MicroCents,
 }
 
 impl Scope {
@@ -98,6 +107,10 @@ impl Scope {
             paused_at: None,
             created_at: now,
             updated_at: now,
+            max_hourly: Cents::ZERO,
+            armed_at: now,
+            hour_spend: MicroCents::ZERO,
+            window_spend: MicroCents::ZERO,
         }
     }
 
@@ -127,6 +140,18 @@ impl Scope {
         self.pause_reason = None;
         self.paused_at = None;
         self.updated_at = now;
+    }
+
+    /// Re-arms the runaway guard at `now`: spend before it no longer counts.
+    pub(crate) fn rearm(&mut self, now: DateTime<Utc>) {
+        self.armed_at = now;
+        self.hour_spend = MicroCents::ZERO;
+        self.updated_at = now;
+    }
+
+    /// Paused by its runaway guard.
+    pub fn rate_paused(&self) -> bool {
+        self.status == Status::Paused && self.pause_reason == Some(PauseReason::Rate)
     }
 }
 

@@ -115,6 +115,7 @@ pub fn rest_name(field: Field) -> &'static str {
     match field {
         Field::Name => "name",
         Field::MonthlyBudget => "budgetMonthlyCents",
+        Field::MaxHourly => "maxHourlyCents",
         Field::Status => "status",
         Field::Agent => "agentId",
         Field::Project => "projectId",

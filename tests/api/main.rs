@@ -10,6 +10,8 @@ mod durability;
 mod enforcement;
 mod events;
 mod export;
+mod forecast;
+mod guard;
 mod holds;
 mod ledger_hardening;
 mod months;

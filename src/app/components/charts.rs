@@ -14,7 +14,7 @@ use charming::{
 };
 use leptos::prelude::*;
 
-use crate::model::Overview;
+use crate::{domain::forecast, model::Overview};
 
 const BLUE: &str = "#2456d6";
 const GREY: &str = "#9aa3af";
@@ -118,7 +118,7 @@ fn projects(o: &Overview) -> Chart {
 }
 
 /// Cumulative daily spend through the month against the budget's 80% and 100% lines, and a
-/// dashed projection to month end at the burn rate so far.
+/// dashed projection to month end: the API's forecast (`domain::forecast`).
 fn daily(o: &Overview) -> Chart {
     let days: Vec<String> = o.daily.iter().map(|d| d.date[8..].to_owned()).collect();
     let elapsed = (o.days_elapsed as usize).min(o.daily.len());
@@ -143,19 +143,19 @@ fn daily(o: &Overview) -> Chart {
         })
         .collect();
     let so_far = elapsed.checked_sub(1).map_or(0, |i| cumulative[i]);
-    let per_day = if elapsed > 0 {
-        so_far as f64 / elapsed as f64
-    } else {
-        0.0
-    };
+    // The API's forecast (current month only), drawn with the domain's own line; the last
+    // point is the projected month end exactly as the API rounds it.
     let projection: Vec<charming::datatype::DataPointItem> = (0..o.daily.len())
-        .map(|i| {
-            if elapsed > 0 && i + 1 >= elapsed && elapsed < o.daily.len() {
-                let cents = so_far as f64 + per_day * (i + 1 - elapsed) as f64;
-                charming::datatype::DataPointItem::new((cents / 100.0 * 100.0).round() / 100.0)
-            } else {
-                charming::datatype::DataPointItem::new("-")
+        .map(|i| match &o.summary.forecast {
+            Some(f) if elapsed > 0 && i + 1 >= elapsed && elapsed < o.daily.len() => {
+                let cents = if i + 1 == o.daily.len() {
+                    f.projected_month_end_cents
+                } else {
+                    forecast::ahead(so_far, f.daily_rate_cents, (i + 1 - elapsed) as i64)
+                };
+                charming::datatype::DataPointItem::new(dollars(cents))
             }
+            _ => charming::datatype::DataPointItem::new("-"),
         })
         .collect();
     let budget = o.summary.budget_cents;

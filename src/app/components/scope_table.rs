@@ -1,5 +1,6 @@
 //! The table of agents or of projects: status, spend, held (active budget holds), budget,
-//! utilization, events, and per row the budget form and pause/resume. One component for
+//! utilization, the day the month's projection runs out, events, and per row the budget
+//! and hourly-limit forms and pause/resume. One component for
 //! both kinds.
 
 use leptos::prelude::*;
@@ -22,7 +23,10 @@ pub struct ScopeTableRow {
     /// Reserved by active budget holds, not yet spent.
     pub held_cents: i64,
     pub budget_cents: i64,
+    pub max_hourly_cents: i64,
     pub utilization_percent: f64,
+    /// `YYYY-MM-DD` the month's projection reaches the budget (current month only).
+    pub runs_out: Option<String>,
 }
 
 impl From<AgentCostRow> for ScopeTableRow {
@@ -35,7 +39,9 @@ impl From<AgentCostRow> for ScopeTableRow {
             totals: a.totals,
             held_cents: a.held_cents,
             budget_cents: a.budget_cents,
+            max_hourly_cents: a.max_hourly_cents,
             utilization_percent: a.utilization_percent,
+            runs_out: a.forecast.and_then(|f| f.projected_exhaustion_date),
         }
     }
 }
@@ -50,7 +56,9 @@ impl From<ProjectCostRow> for ScopeTableRow {
             totals: p.totals,
             held_cents: p.held_cents,
             budget_cents: p.budget_cents,
+            max_hourly_cents: p.max_hourly_cents,
             utilization_percent: p.utilization_percent,
+            runs_out: p.forecast.and_then(|f| f.projected_exhaustion_date),
         }
     }
 }
@@ -76,6 +84,7 @@ pub fn ScopeTable(
                     <th scope="col" class="num">"Held"</th>
                     <th scope="col" class="num">"Budget"</th>
                     <th scope="col">"Used"</th>
+                    <th scope="col">"Runs out"</th>
                     <th scope="col" class="num">"Events"</th>
                     <th scope="col">"Change"</th>
                 </tr>
@@ -92,6 +101,7 @@ pub fn ScopeTable(
                                         id
                                         name=row.name.clone()
                                         budget_cents=row.budget_cents
+                                        max_hourly_cents=row.max_hourly_cents
                                         status
                                         set_budget
                                         set_status
@@ -135,6 +145,12 @@ pub fn ScopeTable(
                                         percent=row.utilization_percent
                                         budget_cents=row.budget_cents
                                     />
+                                </td>
+                                <td data-testid="runs-out">
+                                    {match row.runs_out.clone() {
+                                        Some(date) => view! { <span class="warn">{date}</span> }.into_any(),
+                                        None => view! { <span class="muted">"—"</span> }.into_any(),
+                                    }}
                                 </td>
                                 <td class="num">{row.totals.event_count}</td>
                                 <td>{controls}</td>

@@ -1,10 +1,10 @@
 //! Small shared views: money, status badges, the utilization bar, error notes, and the
-//! budget and pause/resume forms of a table row.
+//! budget, hourly-limit and pause/resume forms of a table row.
 
 use leptos::prelude::*;
 
 use crate::{
-    api::{SetBudget, SetStatus},
+    api::{SetBudget, SetMaxHourly, SetStatus},
     domain::{
         budget::{BudgetLevel, HARD_PERCENT, SOFT_PERCENT},
         money::{dollars_input, format_dollars},
@@ -23,6 +23,7 @@ pub fn StatusBadge(status: Status, reason: Option<PauseReason>) -> impl IntoView
     let label = match (status, reason) {
         (Status::Paused, Some(PauseReason::Budget)) => "paused: budget".to_owned(),
         (Status::Paused, Some(PauseReason::Manual)) => "paused: by hand".to_owned(),
+        (Status::Paused, Some(PauseReason::Rate)) => "paused: runaway guard".to_owned(),
         (s, _) => s.as_str().to_owned(),
     };
     view! { <span class=format!("badge {}", status.as_str())>{label}</span> }
@@ -92,10 +93,13 @@ pub fn ScopeControls(
     id: String,
     name: String,
     budget_cents: i64,
+    max_hourly_cents: i64,
     status: Status,
     set_budget: ServerAction<SetBudget>,
     set_status: ServerAction<SetStatus>,
 ) -> impl IntoView {
+    let hourly_form =
+        view! { <HourlyLimitForm scope id=id.clone() name=name.clone() max_hourly_cents /> };
     let budget_error = row_error(move || set_budget.value().get(), id.clone());
     let status_error = row_error(move || set_status.value().get(), id.clone());
     let field_error = {
@@ -144,6 +148,7 @@ pub fn ScopeControls(
                     }
                 }
             </ActionForm>
+            {hourly_form}
             <ActionForm action=set_status attr:class="inline-form">
                 <input type="hidden" name="scope" value=scope />
                 <input type="hidden" name="id" value=id_for_status />
@@ -156,5 +161,46 @@ pub fn ScopeControls(
                 other_error().map(|m| view! { <span class="row-error" role="alert">{m}</span> })
             }}
         </div>
+    }
+}
+
+/// The runaway guard's form of one scope: the most its trailing hour may spend, in dollars
+/// (empty: no guard). Its own action: the figure stays as typed once saved.
+#[component]
+pub fn HourlyLimitForm(
+    scope: &'static str,
+    id: String,
+    name: String,
+    max_hourly_cents: i64,
+) -> impl IntoView {
+    let action = ServerAction::<SetMaxHourly>::new();
+    let error = row_error(move || action.value().get(), id.clone());
+    let input_id = format!("max-hourly-{id}");
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <input type="hidden" name="scope" value=scope />
+            <input type="hidden" name="id" value=id />
+            <label class="sr-only" for=input_id.clone()>
+                {format!("Hourly spend limit of {name} in dollars")}
+            </label>
+            <span class="dollar">"$"</span>
+            <input
+                id=input_id
+                name="max_hourly"
+                class="budget-input"
+                inputmode="decimal"
+                placeholder="no hourly limit"
+                value=dollars_input(max_hourly_cents)
+            />
+            <button type="submit">"Set hourly limit"</button>
+            {move || {
+                let error = error.clone();
+                error().map(|e| view! { <span class="field-error" role="alert">{e.message}</span> })
+            }}
+            {move || {
+                matches!(action.value().get(), Some(Ok(_)))
+                    .then(|| view! { <span class="saved" role="status">"Saved."</span> })
+            }}
+        </ActionForm>
     }
 }

@@ -55,6 +55,8 @@ pub fn AlertsPage() -> impl IntoView {
                                                     let (label, class) = match a.threshold {
                                                         Threshold::Soft => ("80% soft alert", "badge warn"),
                                                         Threshold::Hard => ("100% hard stop", "badge stop"),
+                                                        Threshold::Forecast => ("Forecast: runs out this month", "badge warn"),
+                                                        Threshold::Rate => ("Runaway guard: hourly limit", "badge stop"),
                                                     };
                                                     view! {
                                                         <tr data-testid="alert-row">

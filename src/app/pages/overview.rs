@@ -9,7 +9,7 @@ use crate::{
         widgets::{ErrorNote, Money, UtilBar},
     },
     domain::money::format_dollars,
-    model::{BudgetLevel, Overview},
+    model::{BudgetLevel, ForecastView, Overview},
 };
 
 /// How often an open overview asks for fresh figures.
@@ -93,6 +93,7 @@ fn Tiles(o: Overview) -> impl IntoView {
                 </span>
                 <span class="tile-note">"per month"</span>
             </div>
+            {s.forecast.clone().map(|f| view! { <ForecastTile f budget_cents=s.budget_cents /> })}
             <div class="tile wide">
                 <span class="tile-label">"Utilization"</span>
                 <span class="tile-value" data-testid="tile-utilization">
@@ -140,6 +141,27 @@ fn Tiles(o: Overview) -> impl IntoView {
                     </section>
                 }
             })}
+    }
+}
+
+/// Where the month is heading at the rate of the last full days (`domain::forecast`).
+#[component]
+fn ForecastTile(f: ForecastView, budget_cents: i64) -> impl IntoView {
+    let (note, class) = match (&f.projected_exhaustion_date, budget_cents > 0) {
+        (Some(date), _) => (format!("runs out on {date}"), "tile-note warn"),
+        (None, true) => ("stays within budget".to_owned(), "tile-note"),
+        (None, false) => ("no budget set".to_owned(), "tile-note"),
+    };
+    view! {
+        <div class="tile" title=format!("method: {}", f.method)>
+            <span class="tile-label">"At this rate"</span>
+            <span class="tile-value" data-testid="tile-forecast">
+                {format!("{} by month end", format_dollars(f.projected_month_end_cents))}
+            </span>
+            <span class=class data-testid="tile-runs-out">
+                {note}
+            </span>
+        </div>
     }
 }
 

@@ -1,4 +1,5 @@
-//! Company settings: name and monthly budget, and pausing the whole company by hand.
+//! Company settings: name and monthly budget, the runaway guard's hourly limit, and
+//! pausing the whole company by hand.
 
 use leptos::prelude::*;
 
@@ -6,7 +7,7 @@ use crate::{
     api::{SetStatus, UpdateCompany, get_company},
     app::components::{
         layout::use_company_route,
-        widgets::{ErrorNote, StatusBadge},
+        widgets::{ErrorNote, HourlyLimitForm, StatusBadge},
     },
     domain::money::dollars_input,
     model::Status,
@@ -45,6 +46,14 @@ pub fn SettingsPage() -> impl IntoView {
                                     error().and_then(|e| e.field(name).map(str::to_owned))
                                 };
                                 let id_for_status = c.id.clone();
+                                let hourly = view! {
+                                    <HourlyLimitForm
+                                        scope="company"
+                                        id=c.id.clone()
+                                        name=c.name.clone()
+                                        max_hourly_cents=c.max_hourly_cents
+                                    />
+                                };
                                 let (next, label) = match c.status {
                                     Status::Active => ("paused", "Pause the company"),
                                     _ => ("active", "Resume the company"),
@@ -75,6 +84,10 @@ pub fn SettingsPage() -> impl IntoView {
                                                 })
                                         }}
                                     </ActionForm>
+                                    <p class="muted">
+                                        "Runaway guard: pause the company and its agents when one hour's spend reaches (dollars, empty for none)"
+                                    </p>
+                                    {hourly}
                                     <div class="status-line">
                                         "Status: " <StatusBadge status=c.status reason=c.pause_reason />
                                         <ActionForm action=set_status attr:class="inline-form">

@@ -34,6 +34,7 @@ fn patch(body: &JsonObject) -> AppResult<ScopePatch> {
     let patch = ScopePatch {
         name: f.string("name"),
         budget_monthly_cents: f.int("budgetMonthlyCents"),
+        max_hourly_cents: f.int("maxHourlyCents"),
         status: status.and_then(|s| match Status::parse(&s) {
             Some(s @ (Status::Active | Status::Paused)) => Some(s),
             _ => {

@@ -13,7 +13,7 @@ use crate::{
         scope::{Scope, ScopeType},
         time::Month,
     },
-    server::store::{Conn, Dialect, entities},
+    server::store::{Conn, Dialect, alerts, entities, pace},
 };
 
 pub(crate) struct CompanyState {
@@ -22,23 +22,48 @@ pub(crate) struct CompanyState {
     pub(crate) projects: Vec<Scope>,
     /// As loaded, to write back only what changed.
     loaded: Vec<Scope>,
+    /// The monthly alerts already raised, so each is offered once.
+    raised: Raised,
 }
 
 impl CompanyState {
-    /// Locks the company (PostgreSQL) and loads it whole; `None` if it does not exist.
+    /// Locks the company (PostgreSQL) and loads it whole at `now`, with what its guards and
+    /// forecasts count; `None` if it does not exist.
     pub(crate) async fn load(
         conn: &mut Conn,
         dialect: Dialect,
         company_id: &str,
-        month: Month,
+        now: DateTime<Utc>,
     ) -> Result<Option<Self>, sqlx::Error> {
         entities::lock_companies(conn, dialect, &[company_id.to_owned()]).await?;
-        let Some(company) = entities::get(conn, ScopeType::Company, company_id, month).await?
+        Self::read(conn, company_id, now).await
+    }
+
+    /// [`CompanyState::load`] without the lock: to look before taking it.
+    pub(crate) async fn read(
+        conn: &mut Conn,
+        company_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        let month = Month::of(now);
+        let Some(mut company) = entities::get(conn, ScopeType::Company, company_id, month).await?
         else {
             return Ok(None);
         };
-        let agents = entities::list(conn, ScopeType::Agent, Some(company_id), month).await?;
-        let projects = entities::list(conn, ScopeType::Project, Some(company_id), month).await?;
+        let mut agents = entities::list(conn, ScopeType::Agent, Some(company_id), month).await?;
+        let mut projects =
+            entities::list(conn, ScopeType::Project, Some(company_id), month).await?;
+        let pace = pace::load(conn, &[company_id.to_owned()], None, now).await?;
+        for scope in std::iter::once(&mut company)
+            .chain(agents.iter_mut())
+            .chain(projects.iter_mut())
+        {
+            pace.fill(scope, now);
+        }
+        let raised = alerts::raised_in(conn, company_id, month)
+            .await?
+            .into_iter()
+            .collect();
         let loaded = std::iter::once(company.clone())
             .chain(agents.iter().cloned())
             .chain(projects.iter().cloned())
@@ -48,6 +73,7 @@ impl CompanyState {
             agents,
             projects,
             loaded,
+            raised,
         }))
     }
 
@@ -67,8 +93,7 @@ impl CompanyState {
             .iter_mut()
             .chain(self.projects.iter_mut())
             .collect();
-        // The store skips alerts already raised this month: everything reached is offered.
-        budget::settle(&mut self.company, &mut members, &mut Raised::new(), now)
+        budget::settle(&mut self.company, &mut members, &mut self.raised, now)
     }
 
     /// Writes what `settled` decided and every scope that differs from what was loaded.

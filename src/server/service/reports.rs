@@ -8,15 +8,16 @@ use crate::{
     domain::{
         Field, Invalid, Problems,
         budget::BudgetLevel,
-        money::percent_of,
+        forecast::Forecast,
+        money::{Cents, MicroCents, percent_of},
         rollup::Metrics,
         scope::{Scope, ScopeType, Status},
         standing::Held,
         time::{Day, Month, Window, parse_instant},
     },
     model::{
-        AgentCostRow, BudgetAlert, CostSummary, DailyCost, Directory, EventPage, ModelCostRow,
-        Overview, ProjectCostRow, Totals,
+        AgentCostRow, BudgetAlert, CostSummary, DailyCost, Directory, EventPage, ForecastView,
+        ModelCostRow, Overview, ProjectCostRow, Totals,
     },
     server::{
         error::{AppError, AppResult},
@@ -24,6 +25,7 @@ use crate::{
             Conn, alerts, entities,
             events::{self, EventQuery},
             holds,
+            pace::{self, Pace},
             reports::{self, Group, GroupRow, Source},
         },
     },
@@ -119,6 +121,22 @@ impl Service {
         Ok((conn, company))
     }
 
+    /// The forecasts of a company's scopes when `window` is the current month; else none
+    /// (only the current month is heading anywhere).
+    async fn paced_in(
+        &self,
+        conn: &mut Conn,
+        company_id: &str,
+        window: &Window,
+    ) -> AppResult<Option<(Day, Pace)>> {
+        let now = self.now();
+        if *window != Month::of(now).window() {
+            return Ok(None);
+        }
+        let pace = pace::load(conn, &[company_id.to_owned()], None, now).await?;
+        Ok(Some((Day::of(now), pace)))
+    }
+
     /// What the company's active holds reserve now, when `window` holds now; else nothing
     /// (a hold reserves money of the current month only).
     async fn held_in(&self, conn: &mut Conn, company_id: &str, window: &Window) -> AppResult<Held> {
@@ -178,7 +196,15 @@ impl Service {
         let (mut conn, company) = self.company_for_read(company_id, &window).await?;
         let m = total(&mut conn, company_id, &window).await?;
         let held = self.held_in(&mut conn, company_id, &window).await?;
+        let paced = self.paced_in(&mut conn, company_id, &window).await?;
         Ok(CostSummary {
+            forecast: forecast_of(
+                &paced,
+                ScopeType::Company,
+                company_id,
+                m.cost,
+                company.budget,
+            ),
             held_cents: held.company.get(),
             company_id: company.id,
             window_start: window.start,
@@ -204,14 +230,17 @@ impl Service {
         let window = self.window(q)?;
         let (mut conn, _company) = self.company_for_read(company_id, &window).await?;
         let held = self.held_in(&mut conn, company_id, &window).await?;
+        let paced = self.paced_in(&mut conn, company_id, &window).await?;
         let mut rows = reports::agent_totals(&mut conn, company_id, source(&window))
             .await?
             .into_iter()
             .map(|a| AgentCostRow {
+                forecast: forecast_of(&paced, ScopeType::Agent, &a.id, a.metrics.cost, a.budget),
                 held_cents: held.agent(&a.id).get(),
                 totals: totals(&a.metrics),
                 utilization_percent: percent_of(a.metrics.cost, a.budget),
                 budget_cents: a.budget.get(),
+                max_hourly_cents: a.max_hourly.get(),
                 agent_status: a.status,
                 pause_reason: a.pause_reason,
                 agent_id: a.id,
@@ -244,15 +273,21 @@ impl Service {
         let spend =
             by_key(reports::grouped(&mut conn, company_id, source(&window), Group::Project).await?);
         let held = self.held_in(&mut conn, company_id, &window).await?;
+        let paced = self.paced_in(&mut conn, company_id, &window).await?;
+        let project_forecast = |id: &str, spend: MicroCents, budget: Cents| {
+            forecast_of(&paced, ScopeType::Project, id, spend, budget)
+        };
         let mut rows = projects
             .into_iter()
             .map(|project: Scope| {
                 let m = spend.get(&project.id).copied().unwrap_or_default();
                 ProjectCostRow {
+                    forecast: project_forecast(&project.id, m.cost, project.budget),
                     held_cents: held.project(&project.id).get(),
                     totals: totals(&m),
                     utilization_percent: percent_of(m.cost, project.budget),
                     budget_cents: project.budget.get(),
+                    max_hourly_cents: project.max_hourly.get(),
                     project_status: Some(project.status),
                     pause_reason: project.pause_reason,
                     project_id: Some(project.id),
@@ -266,9 +301,11 @@ impl Service {
             project_name: "Unassigned".into(),
             project_status: None,
             pause_reason: None,
+            forecast: project_forecast("", unassigned.cost, Cents::ZERO),
             totals: totals(&unassigned),
             held_cents: held.unassigned.get(),
             budget_cents: 0,
+            max_hourly_cents: 0,
             utilization_percent: 0.0,
         });
         rows.sort_by_key(|r| std::cmp::Reverse(r.totals.cost_cents));
@@ -388,6 +425,24 @@ impl Service {
             company,
         })
     }
+}
+
+/// The forecast of one scope of a report, when the report is of the current month.
+fn forecast_of(
+    paced: &Option<(Day, Pace)>,
+    kind: ScopeType,
+    id: &str,
+    spend: MicroCents,
+    budget: Cents,
+) -> Option<ForecastView> {
+    let (today, pace) = paced.as_ref()?;
+    let window_spend = pace.window_spend(kind, id);
+    Some(views::forecast(Forecast::of(
+        *today,
+        spend,
+        window_spend,
+        budget,
+    )))
 }
 
 async fn total(conn: &mut Conn, company_id: &str, window: &Window) -> AppResult<Metrics> {

@@ -27,7 +27,11 @@ use crate::{
     model::RepriceReport,
     server::{
         error::{AppError, AppResult},
-        store::{Conn, entities, events, rollups},
+        store::{
+            Conn, entities, events,
+            pace::{self, Buckets},
+            rollups,
+        },
     },
 };
 
@@ -183,6 +187,9 @@ impl Service {
             .into_iter()
             .collect();
         let mut deltas: BTreeMap<RollupKey, Metrics> = BTreeMap::new();
+        // The forecast's day buckets follow the new costs; the guard's minutes count what
+        // ingest saw, so they are left alone.
+        let mut days = Buckets::new();
         let mut added = MicroCents::ZERO;
         let mut repriced = 0;
         for (e, _, c) in priced.iter().filter(|(e, _, _)| changed.contains(&e.id)) {
@@ -214,6 +221,18 @@ impl Service {
                 let sum = deltas.entry(key).or_default();
                 *sum = sum.checked_add(&delta).map_err(|_| too_large())?;
             }
+            let day = Day::of(e.occurred_at).number();
+            let scopes = [
+                (ScopeType::Company, e.company_id.clone()),
+                (ScopeType::Agent, e.agent_id.clone()),
+                (ScopeType::Project, e.project_id.clone().unwrap_or_default()),
+            ];
+            for (kind, id) in scopes {
+                let sum = days
+                    .entry((e.company_id.clone(), kind, id, day))
+                    .or_default();
+                *sum = sum.checked_add(*c).map_err(|_| too_large())?;
+            }
         }
         // Ingest may have added to the company since the check: checked again, per chunk.
         company_cost(&mut tx, company_id)
@@ -221,9 +240,10 @@ impl Service {
             .checked_add(added)
             .map_err(|_| too_large())?;
         rollups::add(&mut tx, &deltas).await?;
+        pace::add(&mut tx, &days, &Buckets::new()).await?;
         // The costs may push a scope over a budget this month: the rules run now, over the
         // whole company (loaded after the rollups, so with the new spend).
-        let mut state = CompanyState::load(&mut tx, self.db.dialect, company_id, month)
+        let mut state = CompanyState::load(&mut tx, self.db.dialect, company_id, now)
             .await?
             .ok_or_else(|| AppError::NotFound("company not found".into()))?;
         let settlement = state.settle(now);

@@ -1,5 +1,5 @@
-//! Companies, agents and projects: create, read, rename, budgets and status by hand. A
-//! budget or status change runs the budget rule over the whole company in the same
+//! Companies, agents and projects: create, read, rename, budgets, runaway guards and status
+//! by hand. A budget, guard or status change runs the budget rule over the whole company in the same
 //! transaction, so raising a budget resumes at once and lowering one stops at once.
 
 use uuid::Uuid;
@@ -36,6 +36,8 @@ pub struct NewScope {
 pub struct ScopePatch {
     pub name: Option<String>,
     pub budget_monthly_cents: Option<i64>,
+    /// The runaway guard's limit on the trailing hour's spend; 0 turns it off.
+    pub max_hourly_cents: Option<i64>,
     pub status: Option<Status>,
 }
 
@@ -58,6 +60,18 @@ fn check_budget(budget: i64, problems: &mut Problems) -> Cents {
     Cents::new(budget)
 }
 
+fn check_max_hourly(limit: i64, problems: &mut Problems) -> Cents {
+    if limit < 0 {
+        problems.add(
+            Field::MaxHourly,
+            "must be 0 (no guard) or a positive number of cents",
+        );
+    } else if limit > MAX_BUDGET.get() {
+        problems.add(Field::MaxHourly, "must be at most 1000000000000 cents");
+    }
+    Cents::new(limit)
+}
+
 fn not_found(kind: ScopeType) -> AppError {
     AppError::NotFound(format!("{kind} not found"))
 }
@@ -74,8 +88,8 @@ fn refused(kind: ScopeType, refusal: StatusRefusal) -> AppError {
             "{kind} is still over its monthly budget; raise the budget to resume it"
         )),
         StatusRefusal::CompanyOverBudget => AppError::Conflict(
-            "the company is still over its monthly budget; raise the company budget to \
-             resume this agent"
+            "the company is over its monthly budget or paused by its runaway guard; raise \
+             the company budget or resume the company to resume this agent"
                 .to_owned(),
         ),
     }
@@ -151,6 +165,9 @@ impl Service {
         let budget = patch
             .budget_monthly_cents
             .map(|b| check_budget(b, &mut problems));
+        let max_hourly = patch
+            .max_hourly_cents
+            .map(|m| check_max_hourly(m, &mut problems));
         if patch.status == Some(Status::Terminated) {
             problems.add(Field::Status, "must be \"active\" or \"paused\"");
         }
@@ -169,7 +186,7 @@ impl Service {
                     .company_id
             }
         };
-        let mut state = CompanyState::load(&mut tx, self.db.dialect, &company_id, month)
+        let mut state = CompanyState::load(&mut tx, self.db.dialect, &company_id, now)
             .await?
             .ok_or_else(|| not_found(kind))?;
         let scope = state.scope_mut(kind, id).ok_or_else(|| not_found(kind))?;
@@ -179,10 +196,13 @@ impl Service {
         if let Some(budget) = budget {
             scope.budget = budget;
         }
+        if let Some(max_hourly) = max_hourly {
+            scope.max_hourly = max_hourly;
+        }
         scope.updated_at = now;
         let mut settled = state.settle(now);
         if let Some(wanted) = patch.status {
-            let company_over = state.company.over();
+            let company_over = budget::company_blocks(&state.company);
             let scope = state.scope_mut(kind, id).ok_or_else(|| not_found(kind))?;
             budget::set_status_by_hand(scope, wanted, company_over, now)
                 .map_err(|r| refused(kind, r))?;

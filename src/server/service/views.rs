@@ -5,11 +5,14 @@ use chrono::{DateTime, Utc};
 use crate::{
     domain::{
         event::RecordedEvent,
+        forecast::{self, Forecast},
         hold::Hold,
         scope::Scope,
         standing::{Shortfall, Standing},
     },
-    model::{BudgetAlert, BudgetHold, CostEvent, HoldShortfall, ScopeStanding, ScopeView},
+    model::{
+        BudgetAlert, BudgetHold, CostEvent, ForecastView, HoldShortfall, ScopeStanding, ScopeView,
+    },
     server::store::alerts::StoredAlert,
 };
 
@@ -22,10 +25,20 @@ pub(crate) fn scope(s: Scope) -> ScopeView {
         name: s.name,
         status: s.status,
         budget_monthly_cents: s.budget.get(),
+        max_hourly_cents: s.max_hourly.get(),
         pause_reason: s.pause_reason,
         paused_at: s.paused_at,
         created_at: s.created_at,
         updated_at: s.updated_at,
+    }
+}
+
+pub(crate) fn forecast(f: Forecast) -> ForecastView {
+    ForecastView {
+        projected_month_end_cents: f.projected_month_end.to_cents().get(),
+        projected_exhaustion_date: f.exhaustion.map(|d| d.to_string()),
+        daily_rate_cents: f.daily_rate.to_cents().get(),
+        method: forecast::METHOD.to_owned(),
     }
 }
 

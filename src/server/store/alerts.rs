@@ -21,9 +21,9 @@ pub struct StoredAlert {
     pub created_at: DateTime<Utc>,
 }
 
-/// Inserts the alerts `month` raised at `now`; one that exists already for its scope,
-/// threshold and month is skipped (the first observation stands). Answers the ones that
-/// are new, so only those are announced.
+/// Inserts the alerts raised at `now` (in `month`); one that exists already for its scope,
+/// threshold and window (the month; the hour for a rate alert) is skipped: the first
+/// observation stands. Answers the ones that are new, so only those are announced.
 pub async fn insert_many<'a>(
     conn: &mut Conn,
     alerts: &'a [Alert],
@@ -46,7 +46,7 @@ pub async fn insert_many<'a>(
             .push(", ")
             .bind(a.threshold.as_str())
             .push(", ")
-            .bind(to_ms(month.start()))
+            .bind(to_ms(a.threshold.window_start(month, now)))
             .push(", ")
             .bind(a.budget.get())
             .push(", ")
@@ -61,7 +61,32 @@ pub async fn insert_many<'a>(
     Ok(new)
 }
 
-/// A company's alerts whose month starts in `window`, newest first, with the name of the
+/// The monthly alerts (soft, hard, forecast) a company's scopes raised in `month`.
+pub async fn raised_in(
+    conn: &mut Conn,
+    company_id: &str,
+    month: Month,
+) -> Result<Vec<(ScopeType, String, Threshold)>, sqlx::Error> {
+    let mut sql =
+        Sql::new("SELECT scope_type, scope_id, threshold FROM budget_alerts WHERE company_id = ");
+    sql.bind(company_id)
+        .push(" AND window_start = ")
+        .bind(to_ms(month.start()))
+        .push(" AND threshold <> ")
+        .bind(Threshold::Rate.as_str());
+    let rows: Vec<(String, String, String)> = sql.fetch_all(conn).await?;
+    rows.into_iter()
+        .map(|(kind, id, threshold)| {
+            let kind = ScopeType::parse(&kind)
+                .ok_or_else(|| decode(format!("alert of an unknown scope {kind:?}")))?;
+            let threshold = Threshold::parse(&threshold)
+                .ok_or_else(|| decode(format!("alert of an unknown threshold {threshold:?}")))?;
+            Ok((kind, id, threshold))
+        })
+        .collect()
+}
+
+/// A company's alerts whose window starts in `window`, newest first, with the name of the
 /// scope each is about.
 pub async fn list(
     conn: &mut Conn,

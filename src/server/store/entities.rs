@@ -22,6 +22,8 @@ struct ScopeRow {
     paused_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
+    max_hourly_cents: i64,
+    rate_armed_at: i64,
     spend_micros: i64,
 }
 
@@ -54,6 +56,11 @@ impl ScopeRow {
             paused_at: self.paused_at.map(from_ms),
             created_at: from_ms(self.created_at),
             updated_at: from_ms(self.updated_at),
+            max_hourly: Cents::new(self.max_hourly_cents),
+            armed_at: from_ms(self.rate_armed_at),
+            // Filled in by `store::pace` where the rules need them.
+            hour_spend: MicroCents::ZERO,
+            window_spend: MicroCents::ZERO,
         })
     }
 }
@@ -92,11 +99,12 @@ fn select_with(kind: ScopeType, month: Month, alerts_of: Option<Month>) -> Sql {
     let mut sql = Sql::new("SELECT s.id, ");
     sql.push(company).push(
         " AS company_id, s.name, s.status, s.budget_monthly_cents, s.pause_reason, \
-         s.paused_at, s.created_at, s.updated_at, COALESCE(r.cost_micros, 0) AS spend_micros",
+         s.paused_at, s.created_at, s.updated_at, s.max_hourly_cents, s.rate_armed_at, \
+         COALESCE(r.cost_micros, 0) AS spend_micros",
     );
     if let Some(alerts_month) = alerts_of {
         sql.push(&format!(", '{}' AS kind", kind.as_str()));
-        for threshold in Threshold::ALL {
+        for threshold in Threshold::MONTHLY {
             sql.push(&format!(
                 ", (SELECT COUNT(*) FROM budget_alerts b WHERE b.scope_type = '{}' \
                  AND b.scope_id = s.id AND b.threshold = '{threshold}' AND b.window_start = ",
@@ -137,6 +145,7 @@ pub async fn get_for_batch(
         row: ScopeRow,
         soft_raised: i64,
         hard_raised: i64,
+        forecast_raised: i64,
     }
     let mut sql = Sql::default();
     for (kind, ids) in wanted.iter().filter(|(_, ids)| !ids.is_empty()) {
@@ -158,6 +167,7 @@ pub async fn get_for_batch(
             let raised = [
                 (Threshold::Soft, r.soft_raised),
                 (Threshold::Hard, r.hard_raised),
+                (Threshold::Forecast, r.forecast_raised),
             ]
             .into_iter()
             .filter(|(_, n)| *n > 0)
@@ -178,8 +188,8 @@ pub async fn insert(conn: &mut Conn, scope: &Scope) -> Result<(), sqlx::Error> {
         sql.push("company_id, ");
     }
     sql.push(
-        "name, status, budget_monthly_cents, pause_reason, paused_at, created_at, updated_at) \
-         VALUES (",
+        "name, status, budget_monthly_cents, pause_reason, paused_at, created_at, updated_at, \
+         max_hourly_cents, rate_armed_at) VALUES (",
     );
     sql.bind(scope.id.as_str()).push(", ");
     if scope.kind != ScopeType::Company {
@@ -198,6 +208,10 @@ pub async fn insert(conn: &mut Conn, scope: &Scope) -> Result<(), sqlx::Error> {
         .bind(to_ms(scope.created_at))
         .push(", ")
         .bind(to_ms(scope.updated_at))
+        .push(", ")
+        .bind(scope.max_hourly.get())
+        .push(", ")
+        .bind(to_ms(scope.armed_at))
         .push(")");
     sql.execute(conn).await.map(|_| ())
 }
@@ -253,7 +267,7 @@ pub async fn list(
     rows.into_iter().map(|row| row.decode(kind)).collect()
 }
 
-/// Writes name, budget, status and pause fields of one scope.
+/// Writes name, budget, status, pause and guard fields of one scope.
 pub async fn update(conn: &mut Conn, scope: &Scope) -> Result<(), sqlx::Error> {
     let mut sql = Sql::new("UPDATE ");
     sql.push(table(scope.kind))
@@ -269,19 +283,45 @@ pub async fn update(conn: &mut Conn, scope: &Scope) -> Result<(), sqlx::Error> {
         .bind(scope.paused_at.map(to_ms))
         .push(", updated_at = ")
         .bind(to_ms(scope.updated_at))
+        .push(", max_hourly_cents = ")
+        .bind(scope.max_hourly.get())
+        .push(", rate_armed_at = ")
+        .bind(to_ms(scope.armed_at))
         .push(" WHERE id = ")
         .bind(scope.id.as_str());
     sql.execute(conn).await.map(|_| ())
 }
 
-/// Companies that have anything paused for budget: what the month rollover looks at.
-pub async fn companies_with_budget_pauses(conn: &mut Conn) -> Result<Vec<String>, sqlx::Error> {
-    let rows: Vec<(String,)> = sqlx::query_as(
+/// Companies the periodic task settles: those with anything paused for budget (the month
+/// rollover lifts them), and, with `forecast_month`, those with a budgeted scope that has
+/// no forecast alert in that month yet (a quiet day must not hide one).
+pub async fn companies_to_settle(
+    conn: &mut Conn,
+    forecast_month: Option<Month>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut sql = Sql::new(
         "SELECT id FROM companies WHERE pause_reason = 'budget' \
          UNION SELECT company_id FROM agents WHERE pause_reason = 'budget' \
          UNION SELECT company_id FROM projects WHERE pause_reason = 'budget'",
-    )
-    .fetch_all(conn)
-    .await?;
+    );
+    if let Some(month) = forecast_month {
+        for kind in ScopeType::ALL {
+            let company = if *kind == ScopeType::Company {
+                "s.id"
+            } else {
+                "s.company_id"
+            };
+            sql.push(&format!(
+                " UNION SELECT {company} FROM {} s WHERE s.budget_monthly_cents > 0 \
+                 AND s.status = 'active' AND NOT EXISTS (SELECT 1 FROM budget_alerts b \
+                 WHERE b.scope_type = '{kind}' AND b.scope_id = s.id \
+                 AND b.threshold = 'forecast' AND b.window_start = ",
+                table(*kind)
+            ))
+            .bind(to_ms(month.start()))
+            .push(")");
+        }
+    }
+    let rows: Vec<(String,)> = sql.fetch_all(conn).await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }

@@ -12,6 +12,7 @@ pub mod entities;
 pub mod events;
 pub mod holds;
 pub mod outbox;
+pub mod pace;
 pub mod prices;
 pub mod reports;
 pub mod rollups;

@@ -117,6 +117,7 @@ pub struct AgentTotalsRow {
     pub status: Status,
     pub pause_reason: Option<PauseReason>,
     pub budget: Cents,
+    pub max_hourly: Cents,
     pub metrics: Metrics,
 }
 
@@ -138,7 +139,7 @@ pub async fn agent_totals(
          s.budget_monthly_cents, COALESCE(t.cost_micros, 0), COALESCE(t.input_tokens, 0), \
          COALESCE(t.cached_input_tokens, 0), COALESCE(t.output_tokens, 0), \
          COALESCE(t.event_count, 0), COALESCE(t.unpriced_count, 0), \
-         COALESCE(t.unpriced_tokens, 0){close}, '[]') AS doc FROM agents s LEFT JOIN "
+         COALESCE(t.unpriced_tokens, 0), s.max_hourly_cents{close}, '[]') AS doc FROM agents s LEFT JOIN "
     ));
     match source {
         // One month, the common case: each agent's rollup row by primary key, no grouping.
@@ -170,6 +171,7 @@ pub async fn agent_totals(
         i64,
         i64,
         i64,
+        i64,
     );
     let tuples: Vec<Tuple> =
         serde_json::from_str(&doc).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
@@ -192,6 +194,7 @@ pub async fn agent_totals(
                 status,
                 pause_reason,
                 budget: Cents::new(t.4),
+                max_hourly: Cents::new(t.12),
                 metrics: MetricsRow {
                     cost_micros: t.5,
                     input_tokens: t.6,

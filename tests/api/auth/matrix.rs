@@ -502,6 +502,11 @@ async fn every_route_against_every_caller() {
             BOARD_ONLY_READ,
         ),
         (
+            "set_max_hourly",
+            format!("scope=agent&id={a1}&max_hourly="),
+            BOARD_ONLY_READ,
+        ),
+        (
             "set_status",
             format!("scope=project&id={pa}&status=active"),
             BOARD_ONLY_READ,

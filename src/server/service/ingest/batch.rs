@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+mod bookkeeping;
+
 use super::{IngestOutcome, QueuedEvent};
 use crate::{
     domain::{
@@ -26,7 +28,11 @@ use crate::{
     server::{
         error::{AppError, AppResult},
         service::{effects, prices::load_book_for, views},
-        store::{Conn, Dialect, entities, events, holds, rollups},
+        store::{
+            Conn, Dialect, entities, events, holds,
+            pace::{self, Buckets},
+            rollups,
+        },
     },
 };
 
@@ -65,6 +71,16 @@ pub(super) async fn apply(
             ScopeType::Project => &mut batch.projects,
         };
         map.insert(found.scope.id.clone(), found.scope);
+    }
+    // What the guard and the forecast count so far, for the scopes of the batch only.
+    let pace = pace::load(conn, &company_ids, Some(&wanted[..]), now).await?;
+    for scope in batch
+        .companies
+        .values_mut()
+        .chain(batch.agents.values_mut())
+        .chain(batch.projects.values_mut())
+    {
+        pace.fill(scope, now);
     }
 
     // Idempotency keys are the agent's own: look them up per (agent, key).
@@ -123,6 +139,9 @@ struct Batch {
     /// Everything the budget rule decided in this batch.
     settled: Settlement,
     deltas: BTreeMap<RollupKey, Metrics>,
+    /// Spend per scope and day (the forecast) and per guarded scope and minute (the guard).
+    day_deltas: Buckets,
+    minute_deltas: Buckets,
     /// Companies that paused or resumed: all their agents are settled before the commit.
     cascades: BTreeSet<String>,
     /// The holds the batch's events name, and the ids of those they settled.
@@ -254,6 +273,7 @@ impl Batch {
                 .checked_add(&metrics)
                 .map_err(|_| AppError::internal("a rollup delta overflowed within its bound"))?;
         }
+        self.pace(&record)?;
         if Some(Month::of(occurred_at)) == self.month {
             self.spend_and_settle(
                 e.company_id.as_str(),
@@ -378,7 +398,10 @@ impl Batch {
             project_status: project.map(|p| p.status),
             project_utilization_percent: project.map(Scope::utilization),
             soft_alert: levels.iter().any(|l| *l != BudgetLevel::Ok),
-            hard_stop: agent_status != Status::Active || levels.contains(&BudgetLevel::HardStop),
+            // A project paused by its guard stops the events that name it, as its budget does.
+            hard_stop: agent_status != Status::Active
+                || levels.contains(&BudgetLevel::HardStop)
+                || project.is_some_and(Scope::rate_paused),
         }
     }
 
@@ -388,6 +411,7 @@ impl Batch {
             .ok_or_else(|| AppError::internal("a batch without a month"))?;
         events::insert_many(conn, &self.new_events).await?;
         rollups::add(conn, &self.deltas).await?;
+        pace::add(conn, &self.day_deltas, &self.minute_deltas).await?;
         for id in &self.settled_holds {
             if let Some(hold) = self.holds.get(id) {
                 holds::update_state(conn, hold).await?;

@@ -116,9 +116,9 @@ fn the_service_does_not_reach_into_the_edges() {
 #[test]
 fn shared_types_stay_shared() {
     refuse(
-        "model.rs",
+        "model",
         &["crate::server", "sqlx", "axum"],
-        "src/model.rs is compiled into the browser too",
+        "src/model is compiled into the browser too",
     );
 }
 

@@ -5,6 +5,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+mod prices;
+mod webhooks;
+
+pub use prices::*;
+pub use webhooks::*;
+
 pub use crate::domain::{
     budget::{BudgetLevel, Threshold},
     event::CostSource,
@@ -278,115 +284,6 @@ pub struct BudgetAlert {
     pub created_at: DateTime<Utc>,
 }
 
-/// A price-book entry: prices per million tokens, in micro-cents (1 cent = 1,000,000),
-/// from `effectiveFrom` on. `model` is an exact name or a prefix pattern ending in `*`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ModelPrice {
-    pub id: String,
-    pub provider: String,
-    pub model: String,
-    pub effective_from: DateTime<Utc>,
-    pub input_micro_cents_per_m_tok: i64,
-    pub cached_input_micro_cents_per_m_tok: i64,
-    pub cache_write_micro_cents_per_m_tok: i64,
-    pub output_micro_cents_per_m_tok: i64,
-    pub source: String,
-    /// The long-context price, if the model has one (absent in older answers).
-    #[serde(default)]
-    pub long_context: Option<LongContextPrice>,
-}
-
-/// A long-context price: an event with more than `aboveInputTokens` input tokens (cache
-/// reads and writes included) is priced entirely at these rates, output too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LongContextPrice {
-    pub above_input_tokens: i64,
-    pub input_micro_cents_per_m_tok: i64,
-    pub cached_input_micro_cents_per_m_tok: i64,
-    pub cache_write_micro_cents_per_m_tok: i64,
-    pub output_micro_cents_per_m_tok: i64,
-}
-
-/// A price as a price map gives it, before it is in the book.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ImportedPrice {
-    /// The map's entry it comes from.
-    pub entry: String,
-    pub provider: String,
-    pub model: String,
-    pub input_micro_cents_per_m_tok: i64,
-    pub cached_input_micro_cents_per_m_tok: i64,
-    pub cache_write_micro_cents_per_m_tok: i64,
-    pub output_micro_cents_per_m_tok: i64,
-    pub long_context: Option<LongContextPrice>,
-}
-
-/// A price the map changes: the book's price in force, and the map's.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PriceChange {
-    pub before: ModelPrice,
-    pub after: ImportedPrice,
-}
-
-/// An entry of the map that is not imported, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SkippedEntry {
-    pub entry: String,
-    pub reason: String,
-}
-
-/// An import of a price map: what it adds to the book from `effectiveFrom` on (a dry run),
-/// or added (`applied`). Existing prices are never changed; a changed price is a new row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct PriceImportReport {
-    /// The dashboard's staged import this is the diff of, if any.
-    pub draft_id: Option<String>,
-    pub file_name: String,
-    pub source: String,
-    pub providers: Vec<String>,
-    pub effective_from: DateTime<Utc>,
-    pub applied: bool,
-    pub new: Vec<ImportedPrice>,
-    pub changed: Vec<PriceChange>,
-    pub unchanged: Vec<ImportedPrice>,
-    pub skipped: Vec<SkippedEntry>,
-    /// Entries of providers not imported.
-    pub other_providers: i64,
-}
-
-/// A model that events named this month and the price book did not price.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UnpricedModel {
-    pub provider: String,
-    pub model: String,
-    pub events: i64,
-    /// Input and output tokens of those events.
-    pub tokens: i64,
-}
-
-/// What pricing the unpriced events of a window with today's price book changes (a dry
-/// run), or changed (`applied`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RepriceReport {
-    pub company_id: String,
-    pub window_start: DateTime<Utc>,
-    pub window_end: DateTime<Utc>,
-    pub applied: bool,
-    pub unpriced_events: i64,
-    pub repriced_events: i64,
-    pub still_unpriced_events: i64,
-    pub added_cents: i64,
-    pub added_micro_cents: i64,
-}
-
 /// One invalid field of a request, named the way the client spelled it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -550,60 +447,4 @@ impl SignInError {
             Self::Unavailable => "Signing in failed on the server; retry in a moment.",
         }
     }
-}
-
-/// A webhook endpoint of a company, as listed: never its signing secret.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Webhook {
-    pub id: String,
-    pub company_id: String,
-    pub url: String,
-    /// The event types it receives (`alert.soft`, `alert.hard`, `scope.paused`, ...).
-    pub events: Vec<String>,
-    /// `json` (the payload) or `slack` (`{"text": ...}`).
-    pub format: String,
-    pub enabled: bool,
-    /// Failed attempts in a row; at 50 the endpoint is disabled.
-    pub consecutive_failures: i64,
-    /// Why the sender disabled it, when it did.
-    pub disabled_reason: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// An endpoint just created: the only answer that ever carries its `secret`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct NewWebhook {
-    #[serde(flatten)]
-    pub info: Webhook,
-    /// `whsec_` + base64: verify `webhook-signature` with it (Standard Webhooks).
-    pub secret: String,
-}
-
-/// One event queued for one endpoint, with every attempt made so far.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WebhookDelivery {
-    pub id: String,
-    /// The event's id, sent as `webhook-id` on every attempt.
-    pub event_id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// `pending`, `delivered` or `failed` (given up after 24 hours).
-    pub status: String,
-    pub attempts: Vec<WebhookAttempt>,
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub delivered_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WebhookAttempt {
-    pub attempted_at: DateTime<Utc>,
-    /// The answer's status code; none when there was no answer.
-    pub response_code: Option<i64>,
-    pub error: Option<String>,
 }

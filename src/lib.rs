@@ -5,8 +5,8 @@
 //! server-only sits behind the one gate below.
 
 // The server build compiles every module and judges dead code; the browser build uses only
-// part of the shared domain and would flag the rest.
-#![cfg_attr(not(feature = "ssr"), allow(dead_code))]
+// part of the shared domain and model, and would flag the rest.
+#![cfg_attr(not(feature = "ssr"), allow(dead_code, unused_imports))]
 
 pub(crate) mod api;
 pub(crate) mod app;

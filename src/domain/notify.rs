@@ -273,7 +273,12 @@ mod tests {
         assert_eq!(err.problems.len(), 2);
         assert!(err.problems[0].message.contains("\"webhook.test\""));
         assert!(parse_events(&[]).is_err());
-        assert_eq!(EventType::subscribable().count(), 4);
+        assert_eq!(EventType::subscribable().count(), 6);
+        assert_eq!(EventType::of_alert(Threshold::Rate).as_str(), "alert.rate");
+        assert_eq!(
+            EventType::of_alert(Threshold::Forecast).as_str(),
+            "alert.forecast"
+        );
         assert_eq!(EventType::of_alert(Threshold::Hard).as_str(), "alert.hard");
         assert_eq!(
             EventType::of_transition(Transition::Resume).as_str(),

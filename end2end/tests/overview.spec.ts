@@ -4,6 +4,7 @@ import {
   NOW,
   PREVIOUS_MONTH,
   collectPageErrors,
+  day,
   gotoHydrated,
   postEvent,
   seed,
@@ -73,25 +74,36 @@ test("the overview shows the right totals and draws all four charts", async ({ p
 });
 
 test("the cumulative chart has the 80% and 100% lines and a projection to month end", async ({ page, request }) => {
-  const { company } = await seed(request); // $123.45 today, of a $1,000 budget
+  const { company, reviewer } = await seed(request); // $123.45 today, of a $1,000 budget
+  const today = NOW.getUTCDate();
+  // $10 on each of the 7 full days before today: the forecast's daily rate is their mean.
+  for (let d = today - 7; d < today; d++) {
+    await postEvent(request, company.id, { agentId: reviewer.id, costCents: 1000, occurredAt: `${day(d)}T10:00:00Z` });
+  }
+  const summary = await (await request.get(`/api/companies/${company.id}/costs/summary`)).json();
+  expect(summary.forecast.dailyRateCents).toBe(1000);
   await gotoHydrated(page, `/companies/${company.id}`);
   const daily = await chartOption(page, "chart-daily");
-  const today = NOW.getUTCDate();
   expect(daily.xAxis[0].data).toHaveLength(DAYS_IN_MONTH);
 
-  // Spend so far: nothing before today, $123.45 from today; nothing drawn after today.
+  // Spend so far: nothing before the week, $10 a day through it, $193.45 from today;
+  // nothing drawn after today.
   const spend = points(daily.series[0].data);
   expect(spend).toEqual(
-    Array.from({ length: DAYS_IN_MONTH }, (_, i) => (i < today - 1 ? 0 : i === today - 1 ? 123.45 : null)),
+    Array.from({ length: DAYS_IN_MONTH }, (_, i) => {
+      const d = i + 1;
+      if (d < today - 7) return 0;
+      if (d < today) return (d - (today - 8)) * 10;
+      return d === today ? 193.45 : null;
+    }),
   );
-  // The projection: from today's total at today's average daily burn to the month's end.
-  const perDay = 12345 / today;
+  // The projection is the API's forecast: from today's total at the week's mean ($10 a
+  // day) to the month's end, ending at the projected month-end spend.
   const projection = points(daily.series[1].data);
   expect(projection).toEqual(
-    Array.from({ length: DAYS_IN_MONTH }, (_, i) =>
-      i < today - 1 ? null : Math.round(12345 + perDay * (i + 1 - today)) / 100,
-    ),
+    Array.from({ length: DAYS_IN_MONTH }, (_, i) => (i < today - 1 ? null : (19345 + 1000 * (i + 1 - today)) / 100)),
   );
+  expect(projection[DAYS_IN_MONTH - 1]! * 100).toBeCloseTo(summary.forecast.projectedMonthEndCents, 6);
 
   // The 80% line rides on the spend series, the 100% line on the projection, both flat
   // across the whole month.

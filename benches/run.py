@@ -240,7 +240,8 @@ def status_runs(base, agent):
     return runs
 
 
-HOLD_ROOM = 5000
+# Below the 1,000 active holds an agent may have, so the budget is what runs out.
+HOLD_ROOM = 800
 
 
 def hold_runs(base, company):

@@ -16,14 +16,15 @@ pub mod pace;
 pub mod prices;
 pub mod reports;
 pub mod rollups;
+mod sql;
 pub mod webhooks;
+
+pub use sql::{Param, Sql};
 
 use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
-    Any, AnyConnection, AnyPool, Arguments,
-    any::{AnyArguments, AnyPoolOptions},
-    pool::PoolConnection,
+    Any, AnyConnection, AnyPool, any::AnyPoolOptions, pool::PoolConnection,
     sqlite::SqliteConnectOptions,
 };
 
@@ -297,163 +298,4 @@ pub(crate) use crate::domain::time::from_ms;
 /// A stored value the rules do not know (a status, a kind): one clear error, never a guess.
 pub(crate) fn decode(message: String) -> sqlx::Error {
     sqlx::Error::Decode(message.into())
-}
-
-/// A value bound into dynamically built SQL.
-#[derive(Debug, Clone)]
-pub enum Param {
-    Int(i64),
-    Text(String),
-    NullInt,
-    NullText,
-}
-
-impl From<i64> for Param {
-    fn from(v: i64) -> Self {
-        Self::Int(v)
-    }
-}
-
-impl From<Option<i64>> for Param {
-    fn from(v: Option<i64>) -> Self {
-        v.map_or(Self::NullInt, Self::Int)
-    }
-}
-
-impl From<&str> for Param {
-    fn from(v: &str) -> Self {
-        Self::Text(v.to_owned())
-    }
-}
-
-impl From<String> for Param {
-    fn from(v: String) -> Self {
-        Self::Text(v)
-    }
-}
-
-impl From<Option<String>> for Param {
-    fn from(v: Option<String>) -> Self {
-        v.map_or(Self::NullText, Self::Text)
-    }
-}
-
-/// Marks a placeholder in [`Sql`] text until it is rendered for a dialect.
-const PLACEHOLDER: char = '\u{1}';
-
-/// SQL text with placeholders, rendered per dialect when run: `$1, $2, ...` for
-/// PostgreSQL, plain `?` for SQLite (whose numbered and named parameters are looked up by
-/// a linear scan per bind, quadratic on a 500-row insert).
-#[derive(Debug, Default)]
-pub struct Sql {
-    text: String,
-    params: Vec<Param>,
-}
-
-impl Sql {
-    pub fn new(text: impl Into<String>) -> Self {
-        Self {
-            text: text.into(),
-            params: Vec::new(),
-        }
-    }
-
-    pub fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    /// Appends a placeholder for `value`.
-    pub fn bind(&mut self, value: impl Into<Param>) -> &mut Self {
-        self.params.push(value.into());
-        self.text.push(PLACEHOLDER);
-        self
-    }
-
-    /// Appends `(v1, v2, ...)` for an `IN` list; `(NULL)` when empty so it matches nothing.
-    pub fn bind_list<T: Into<Param> + Clone>(&mut self, values: &[T]) -> &mut Self {
-        if values.is_empty() {
-            return self.push("(NULL)");
-        }
-        self.push("(");
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.push(", ");
-            }
-            self.bind(v.clone());
-        }
-        self.push(")")
-    }
-
-    /// Appends another statement's text and values (a subquery), keeping their order.
-    pub fn append(&mut self, other: Sql) -> &mut Self {
-        self.text.push_str(&other.text);
-        self.params.extend(other.params);
-        self
-    }
-
-    pub fn param_count(&self) -> usize {
-        self.params.len()
-    }
-
-    /// The statement for one connection's dialect.
-    pub fn render(&self, conn: &Conn) -> String {
-        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
-            return self.text.replace(PLACEHOLDER, "?");
-        }
-        let mut out = String::with_capacity(self.text.len() + self.params.len() * 3);
-        let mut n = 0;
-        for c in self.text.chars() {
-            if c == PLACEHOLDER {
-                n += 1;
-                out.push('$');
-                out.push_str(&n.to_string());
-            } else {
-                out.push(c);
-            }
-        }
-        out
-    }
-
-    pub fn arguments(&self) -> Result<AnyArguments, sqlx::Error> {
-        let mut args = AnyArguments::default();
-        for p in &self.params {
-            match p {
-                Param::Int(v) => args.add(*v),
-                Param::Text(v) => args.add(v.clone()),
-                Param::NullInt => args.add(Option::<i64>::None),
-                Param::NullText => args.add(Option::<String>::None),
-            }
-            .map_err(sqlx::Error::Encode)?;
-        }
-        Ok(args)
-    }
-
-    pub async fn execute(&self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
-        let args = self.arguments()?;
-        let done = sqlx::query_with(sqlx::AssertSqlSafe(self.render(conn)), args)
-            .execute(conn)
-            .await?;
-        Ok(done.rows_affected())
-    }
-
-    pub async fn fetch_all<T>(&self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error>
-    where
-        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-    {
-        let args = self.arguments()?;
-        sqlx::query_as_with(sqlx::AssertSqlSafe(self.render(conn)), args)
-            .fetch_all(conn)
-            .await
-    }
-
-    pub async fn fetch_optional<T>(&self, conn: &mut Conn) -> Result<Option<T>, sqlx::Error>
-    where
-        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
-    {
-        let args = self.arguments()?;
-        sqlx::query_as_with(sqlx::AssertSqlSafe(self.render(conn)), args)
-            .fetch_optional(conn)
-            .await
-    }
 }

@@ -5,7 +5,7 @@
 //! middleware found, so the dashboard can do no more than the API.
 //!
 //! One file per area: reads here, changes of scopes in `changes`, the price book in
-//! `prices`.
+//! `prices`, notifications in `webhooks`.
 
 use leptos::prelude::*;
 
@@ -20,9 +20,11 @@ mod changes;
 #[cfg(feature = "ssr")]
 mod ctx;
 mod prices;
+mod webhooks;
 
 pub use changes::*;
 pub use prices::*;
+pub use webhooks::*;
 
 /// Who is looking: local mode, or the signed-in board user. Needs no credential.
 #[server(prefix = "/rpc", endpoint = "viewer")]

@@ -17,6 +17,7 @@ use pages::{
     alerts::AlertsPage,
     events::EventsPage,
     home::Home,
+    notifications::NotificationsPage,
     overview::OverviewPage,
     prices::PricesPage,
     scopes::{AgentsPage, ProjectsPage},
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("projects") view=ProjectsPage />
                         <Route path=path!("alerts") view=AlertsPage />
                         <Route path=path!("events") view=EventsPage />
+                        <Route path=path!("notifications") view=NotificationsPage />
                         <Route path=path!("settings") view=SettingsPage />
                     </ParentRoute>
                 </Routes>

@@ -251,6 +251,21 @@ impl TestApp {
         self.request(Method::PATCH, path, Some(body)).await
     }
 
+    /// Calls a dashboard server function as the hydrated app does: a form body, JSON back.
+    pub async fn rpc(&self, endpoint: &str, form: &[(&str, &str)]) -> Reply {
+        Self::reply(
+            self.client
+                .post(format!("{}/rpc/{endpoint}", self.base))
+                .header("origin", &self.base)
+                .header("accept", "application/json")
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
     pub async fn company(&self, name: &str, budget: i64) -> String {
         let r = self
             .post(

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{NOW, TestApp, at, spawn_app};
+use crate::helpers::{NOW, at, spawn_app};
 
 #[tokio::test]
 async fn company_lifecycle() {
@@ -211,46 +211,28 @@ async fn health_and_readiness() {
 async fn dashboard_calls_refused_for_bad_amounts_are_400_not_500() {
     let app = spawn_app().await;
     let company = app.company("Forms", 100_000).await;
-    let call = |endpoint: &'static str, form: Vec<(&'static str, String)>| {
-        let app = &app;
-        async move {
-            TestApp::reply(
-                app.client
-                    .post(format!("{}/rpc/{endpoint}", app.base))
-                    .header("origin", &app.base)
-                    .header("accept", "application/json")
-                    .form(&form)
-                    .send()
-                    .await
-                    .unwrap(),
-            )
-            .await
-        }
-    };
-    let r = call(
-        "set_budget",
-        vec![
-            ("scope", "company".into()),
-            ("id", company.clone()),
-            ("budget", "abc".into()),
-        ],
-    )
-    .await;
+    let r = app
+        .rpc(
+            "set_budget",
+            &[("scope", "company"), ("id", &company), ("budget", "abc")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
     assert!(r.text.contains("budget"), "{}", r.text);
-    let r = call(
-        "put_price",
-        vec![
-            ("provider", "acme".into()),
-            ("model", "acme-1".into()),
-            ("effective_from", "2026-11-01".into()),
-            ("input", "abc".into()),
-            ("cached_input", String::new()),
-            ("cache_write", String::new()),
-            ("output", "1".into()),
-        ],
-    )
-    .await;
+    let r = app
+        .rpc(
+            "put_price",
+            &[
+                ("provider", "acme"),
+                ("model", "acme-1"),
+                ("effective_from", "2026-11-01"),
+                ("input", "abc"),
+                ("cached_input", ""),
+                ("cache_write", ""),
+                ("output", "1"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
     assert!(r.text.contains("input"), "{}", r.text);
     let c = app.get(&format!("/api/companies/{company}")).await;

@@ -171,6 +171,7 @@ pub fn CompanyShell() -> impl IntoView {
             {tab("Projects", "/projects")}
             {tab("Alerts", "/alerts")}
             {tab("Events", "/events")}
+            {tab("Notifications", "/notifications")}
             {tab("Settings", "/settings")}
         </nav>
         <Outlet />

@@ -1,6 +1,7 @@
 pub mod alerts;
 pub mod events;
 pub mod home;
+pub mod notifications;
 pub mod overview;
 mod price_import;
 pub mod prices;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::world::*;
 
 /// Every page of the dashboard (`src/app/mod.rs`), `{a}` standing for a company.
-pub const DASHBOARD_PAGES: [&str; 8] = [
+pub const DASHBOARD_PAGES: [&str; 9] = [
     "/",
     "/prices",
     "/companies/{a}",
@@ -18,6 +18,7 @@ pub const DASHBOARD_PAGES: [&str; 8] = [
     "/companies/{a}/alerts",
     "/companies/{a}/events",
     "/companies/{a}/settings",
+    "/companies/{a}/notifications",
 ];
 
 /// The endpoints of every `#[server]` function, read from the files of `src/api/`
@@ -528,6 +529,31 @@ async fn every_route_against_every_caller() {
             "update_company",
             format!("id={a}&name=Acme&budget=1000"),
             BOARD_ONLY_READ,
+        ),
+        ("webhooks", format!("company_id={a}"), BOARD_ONLY_READ),
+        (
+            "add_webhook",
+            format!(
+                "company_id={a}&url=http%3A%2F%2F127.0.0.1%3A9%2Fdash&format=json\
+                 &events%5B0%5D=alert.soft"
+            ),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "enable_webhook",
+            format!("id={}&enabled=true", w.hook),
+            BOARD_ONLY_READ,
+        ),
+        ("test_webhook", format!("id={}", w.hook), BOARD_ONLY_READ),
+        (
+            "webhook_deliveries",
+            format!("id={}", w.hook),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "delete_webhook",
+            format!("id={unknown}"),
+            NOT_FOUND_FOR_BOARD,
         ),
         (
             "put_price",

@@ -1,6 +1,7 @@
 //! Notifications end to end: the real app, a real receiver on loopback, the real sender.
 
 mod crud;
+mod dashboard;
 mod delivery;
 mod receiver;
 mod restart;

@@ -93,6 +93,12 @@ enum Command {
         clients: usize,
         #[arg(long, default_value_t = 2000)]
         requests: u64,
+        /// Open loop: send this many requests per second in all, each at its scheduled
+        /// time whether or not earlier answers came back, and count latency from that time
+        /// (so a slow server cannot hide its queue). Without it, each client sends its next
+        /// request when the last is answered.
+        #[arg(long)]
+        rate: Option<f64>,
     },
     /// Serves a bare handler that answers 201 without touching a database: the ceiling.
     Ceiling {
@@ -119,7 +125,13 @@ fn client() -> reqwest::Client {
 
 /// Runs `clients` workers until `requests` are done; `one(i)` makes request number `i`
 /// and answers (ok, events in it).
-async fn drive<F, Fut>(clients: usize, requests: u64, timeout: Duration, one: F) -> (Stats, f64)
+async fn drive<F, Fut>(
+    clients: usize,
+    requests: u64,
+    timeout: Duration,
+    rate: Option<f64>,
+    one: F,
+) -> (Stats, f64)
 where
     F: Fn(reqwest::Client, u64) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = (bool, u64)> + Send,
@@ -139,7 +151,14 @@ where
                 if i >= requests || Instant::now() > deadline {
                     break;
                 }
-                let t = Instant::now();
+                let t = match rate {
+                    Some(rate) => {
+                        let due = started + Duration::from_secs_f64(i as f64 / rate);
+                        tokio::time::sleep_until(due.into()).await;
+                        due
+                    }
+                    None => Instant::now(),
+                };
                 let (ok, events) = one(http.clone(), i).await;
                 stats.latencies_us.push(t.elapsed().as_micros() as u64);
                 if ok {
@@ -213,6 +232,7 @@ async fn main() {
                 t.clients,
                 t.requests,
                 Duration::from_secs(t.timeout),
+                None,
                 move |http, i| {
                     let (url, body) = (url.clone(), event(&target, i, None));
                     async move {
@@ -237,6 +257,7 @@ async fn main() {
                 t.clients,
                 t.requests,
                 Duration::from_secs(t.timeout),
+                None,
                 move |http, i| {
                     let events: Vec<Value> = (0..size as u64)
                         .map(|j| event(&target, i * size as u64 + j, None))
@@ -255,6 +276,7 @@ async fn main() {
                 t.clients,
                 t.requests,
                 Duration::from_secs(t.timeout),
+                None,
                 move |http, i| {
                     let agent = &agents[(i as usize) % agents.len()];
                     let body = json!({"agentId": agent, "amountCents": cents, "ttlSeconds": 3600});
@@ -283,12 +305,14 @@ async fn main() {
             path,
             clients,
             requests,
+            rate,
         } => {
             let full = format!("{url}{path}");
             let (mut stats, secs) = drive(
                 clients,
                 requests,
                 Duration::from_secs(120),
+                rate,
                 move |http, _| {
                     let full = full.clone();
                     async move {

@@ -240,6 +240,23 @@ def status_runs(base, agent):
     return runs
 
 
+# A fleet of 2,000 agents each asking once a second, over 64 connections.
+STATUS_RATE = 2000
+
+
+def status_paced_runs(base, agent):
+    """budget-status at a fixed arrival rate (open loop, latency counted from each request's
+    scheduled time): the p99 an adapter sees when the server is not saturated. With 64
+    clients each sending again the moment it is answered, the machine is saturated by
+    construction and p99 is queueing (Little's law: 64 in flight / rate = mean latency)."""
+    runs = [loadgen("read", "--url", base, "--path", f"/api/agents/{agent}/budget-status",
+                    "--clients", 64, "--requests", 10 * STATUS_RATE, "--rate", STATUS_RATE)
+            for _ in range(REPEAT)]
+    if any(r["errors"] for r in runs):
+        raise SystemExit("budget-status (paced): errors")
+    return runs
+
+
 # Below the 1,000 active holds an agent may have, so the budget is what runs out.
 HOLD_ROOM = 800
 
@@ -308,6 +325,7 @@ def bench_database(label, make_db, big, env=None, reads=True):
         res["reads"][size] = read_runs(server.base, company, agents, seeds)
     log(f"[{label}] budget-status at 64 clients")
     res["status"] = status_runs(server.base, agents[0])
+    res["status_paced"] = status_paced_runs(server.base, agents[0])
     server.stop()
     server = Server(make_db.last)
     res["cold_start_big"] = server.cold_start
@@ -398,7 +416,8 @@ def targets(results, ceil_rate):
         (f"summary p99 < 5 ms at {big:,} events", f"{p99(big, 'summary'):.2f} ms", p99(big, "summary") < 5),
         (f"by-agent p99 < 5 ms at {big:,} events", f"{p99(big, 'by-agent'):.2f} ms", p99(big, "by-agent") < 5),
         ("by-agent p50 at most 2x its 0-event figure", f"{p50(big, 'by-agent') / p50(0, 'by-agent'):.1f}x", p50(big, "by-agent") <= 2 * p50(0, "by-agent")),
-        (f"budget-status p99 < 2 ms at 64 clients, {big:,} events", f"{median_of(sq['status'], 'p99_ms'):.2f} ms", median_of(sq["status"], "p99_ms") < 2),
+        (f"budget-status p99 < 2 ms at 64 clients, {big:,} events (closed loop: saturated)", f"{median_of(sq['status'], 'p99_ms'):.2f} ms", median_of(sq["status"], "p99_ms") < 2),
+        (f"budget-status p99 < 2 ms at 64 clients, {STATUS_RATE:,} requests/s, {big:,} events", f"{median_of(sq['status_paced'], 'p99_ms'):.2f} ms", median_of(sq["status_paced"], "p99_ms") < 2),
         ("Peak RSS during ingest < 100 MB", f"{sq['rss_mb']:.1f} MB", sq["rss_mb"] < 100),
         ("Cold start < 1 s", f"{sq['cold_start_empty'] * 1000:.0f} ms", sq["cold_start_empty"] < 1),
     ]
@@ -458,14 +477,15 @@ def report(results, ceil, started):
         "",
         "## Budget status and holds (64 clients)",
         "",
-        "| Database | budget-status at the largest read dataset: p50 / p99 ms | requests/s | holds of 1 cent: answers/s | granted |",
-        "|---|---:|---:|---:|---:|",
+        f"| Database | budget-status, as fast as answered: p50 / p99 ms | requests/s | budget-status at {STATUS_RATE:,}/s: p50 / p99 ms | holds of 1 cent: answers/s | granted |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for res in results:
-        st = res.get("status")
+        st, paced = res.get("status"), res.get("status_paced")
         cell = f"{fmt(median_of(st, 'p50_ms'), 2)} / {fmt(median_of(st, 'p99_ms'), 2)} ({res['big']:,} events)" if st else "n/a"
         rate = fmt(median_of(st, "requests_per_sec"), 0) if st else "n/a"
-        lines.append(f"| {res['label']} | {cell} | {rate} | {fmt(median_of(res['holds'], 'requests_per_sec'), 0)} | exactly {HOLD_ROOM:,} of {4 * HOLD_ROOM:,} each run |")
+        paced_cell = f"{fmt(median_of(paced, 'p50_ms'), 2)} / {fmt(median_of(paced, 'p99_ms'), 2)}" if paced else "n/a"
+        lines.append(f"| {res['label']} | {cell} | {rate} | {paced_cell} | {fmt(median_of(res['holds'], 'requests_per_sec'), 0)} | exactly {HOLD_ROOM:,} of {4 * HOLD_ROOM:,} each run |")
     lines += ["", "## Process", "", "| Database | Peak RSS during ingest | Cold start, empty DB | Cold start, largest DB | Seeding (SQL, bench only) |", "|---|---:|---:|---:|---:|"]
     for res in results:
         if "reads" not in res:

@@ -37,27 +37,24 @@ async fn scopes_of(
     project_id: Option<&str>,
     month: Month,
 ) -> AppResult<Vec<Scope>> {
-    let agent = entities::get(conn, ScopeType::Agent, agent_id, month)
-        .await?
-        .filter(|a| company_id.is_none_or(|c| a.company_id == c));
-    let Some(agent) = agent else {
+    let scopes = entities::get_agent_and_parents(conn, agent_id, project_id, month).await?;
+    let agent_found = scopes.first().is_some_and(|a| {
+        a.kind == ScopeType::Agent && company_id.is_none_or(|c| a.company_id == c)
+    });
+    if !agent_found {
         return Err(match company_id {
             Some(_) => AppError::unresolved(Field::Agent, "no agent with this id in this company"),
             None => AppError::NotFound("agent not found".into()),
         });
-    };
-    let company = entities::get(conn, ScopeType::Company, &agent.company_id, month)
-        .await?
-        .ok_or_else(|| AppError::NotFound("company not found".into()))?;
-    let mut scopes = vec![agent, company];
-    if let Some(project_id) = project_id {
-        let project = entities::get(conn, ScopeType::Project, project_id, month)
-            .await?
-            .filter(|p| p.company_id == scopes[1].id)
-            .ok_or_else(|| {
-                AppError::unresolved(Field::Project, "no project with this id in this company")
-            })?;
-        scopes.push(project);
+    }
+    if scopes.get(1).is_none_or(|c| c.kind != ScopeType::Company) {
+        return Err(AppError::NotFound("company not found".into()));
+    }
+    if project_id.is_some() && scopes.len() < 3 {
+        return Err(AppError::unresolved(
+            Field::Project,
+            "no project with this id in this company",
+        ));
     }
     Ok(scopes)
 }

@@ -75,12 +75,13 @@ fn table(kind: ScopeType) -> &'static str {
 
 /// `SELECT` of scope rows joined with their spend in `month`; callers append `WHERE ...`.
 fn select(kind: ScopeType, month: Month) -> Sql {
-    select_with(kind, month, None)
+    select_with(kind, month, false, None)
 }
 
-/// [`select`], plus `kind`, `soft_raised` and `hard_raised` columns (the alerts of the
-/// month starting at `alerts_of`) when asked.
-fn select_with(kind: ScopeType, month: Month, alerts_of: Option<Month>) -> Sql {
+/// [`select`], plus a `kind` column when `tagged` (so one statement may `UNION` kinds), and
+/// `soft_raised`, `hard_raised` and `forecast_raised` columns (the alerts of the month
+/// starting at `alerts_of`) when asked.
+fn select_with(kind: ScopeType, month: Month, tagged: bool, alerts_of: Option<Month>) -> Sql {
     let (company, join) = match kind {
         ScopeType::Company => (
             "s.id",
@@ -102,8 +103,10 @@ fn select_with(kind: ScopeType, month: Month, alerts_of: Option<Month>) -> Sql {
          s.paused_at, s.created_at, s.updated_at, s.max_hourly_cents, s.rate_armed_at, \
          COALESCE(r.cost_micros, 0) AS spend_micros",
     );
-    if let Some(alerts_month) = alerts_of {
+    if tagged || alerts_of.is_some() {
         sql.push(&format!(", '{}' AS kind", kind.as_str()));
+    }
+    if let Some(alerts_month) = alerts_of {
         for threshold in Threshold::MONTHLY {
             sql.push(&format!(
                 ", (SELECT COUNT(*) FROM budget_alerts b WHERE b.scope_type = '{}' \
@@ -152,7 +155,7 @@ pub async fn get_for_batch(
         if sql.param_count() > 0 {
             sql.push(" UNION ALL ");
         }
-        sql.append(select_with(*kind, month, Some(month)))
+        sql.append(select_with(*kind, month, true, Some(month)))
             .push("WHERE s.id IN ")
             .bind_list(ids);
     }
@@ -179,6 +182,54 @@ pub async fn get_for_batch(
             })
         })
         .collect()
+}
+
+/// An agent, its company and optionally a project, with their spend in `month`, in one
+/// statement (budget-status asks this before every heartbeat): agent first, then company,
+/// then the project if it exists in the agent's company. Empty when the agent does not exist.
+pub async fn get_agent_and_parents(
+    conn: &mut Conn,
+    agent_id: &str,
+    project_id: Option<&str>,
+    month: Month,
+) -> Result<Vec<Scope>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        kind: String,
+        #[sqlx(flatten)]
+        row: ScopeRow,
+    }
+    let mut sql = select_with(ScopeType::Agent, month, true, None);
+    sql.push("WHERE s.id = ").bind(agent_id).push(" UNION ALL ");
+    sql.append(select_with(ScopeType::Company, month, true, None))
+        .push("WHERE s.id = (SELECT company_id FROM agents WHERE id = ")
+        .bind(agent_id)
+        .push(")");
+    if let Some(project_id) = project_id {
+        sql.push(" UNION ALL ")
+            .append(select_with(ScopeType::Project, month, true, None))
+            .push("WHERE s.id = ")
+            .bind(project_id)
+            .push(" AND s.company_id = (SELECT company_id FROM agents WHERE id = ")
+            .bind(agent_id)
+            .push(")");
+    }
+    let rows: Vec<Row> = sql.fetch_all(conn).await?;
+    let mut scopes = rows
+        .into_iter()
+        .map(|r| {
+            let kind = ScopeType::parse(&r.kind)
+                .ok_or_else(|| decode(format!("unknown scope kind {:?}", r.kind)))?;
+            r.row.decode(kind)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // UNION ALL promises no order: agent, company, project.
+    scopes.sort_by_key(|s| match s.kind {
+        ScopeType::Agent => 0,
+        ScopeType::Company => 1,
+        ScopeType::Project => 2,
+    });
+    Ok(scopes)
 }
 
 pub async fn insert(conn: &mut Conn, scope: &Scope) -> Result<(), sqlx::Error> {

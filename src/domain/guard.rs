@@ -2,8 +2,9 @@
 //! `max_hourly` pauses (`pause_reason: rate`), budget or no budget. Spend is kept in
 //! one-minute buckets (by the minute the event occurred), so the trailing hour is the
 //! current minute and the 59 before it: never a scan of events. A manager's resume re-arms
-//! the guard: only the buckets from that minute on count. Spend earlier in the resume's own
-//! minute still counts: a brake errs on the side of stopping, never of letting spend pass.
+//! the guard: only the buckets from that minute on count, less what the resume's own minute
+//! already held when it was made (`armed_base`), so the next event after a resume is
+//! judged on its own, not on the spend that tripped the guard.
 
 use chrono::{DateTime, Utc};
 
@@ -28,6 +29,26 @@ pub fn first_counted_minute(now: DateTime<Utc>, armed_at: DateTime<Utc>) -> i64 
 /// Does spend at `occurred_at` count toward the guard at `now`?
 pub fn counts(occurred_at: DateTime<Utc>, now: DateTime<Utc>, armed_at: DateTime<Utc>) -> bool {
     minute_of(occurred_at) >= first_counted_minute(now, armed_at)
+}
+
+/// What the guard counts at `now` from minute buckets `(minute, spend)`: the trailing hour
+/// from the arming on, less `armed_base` while the arming minute is in the window.
+pub fn hour_spend(
+    buckets: impl Iterator<Item = (i64, MicroCents)>,
+    now: DateTime<Utc>,
+    armed_at: DateTime<Utc>,
+    armed_base: MicroCents,
+) -> MicroCents {
+    let first = first_counted_minute(now, armed_at);
+    let sum = buckets
+        .filter(|(minute, _)| *minute >= first)
+        .fold(0i64, |sum, (_, c)| sum.saturating_add(c.get()));
+    let base = if minute_of(armed_at) >= first {
+        armed_base.get()
+    } else {
+        0
+    };
+    MicroCents::new(sum.saturating_sub(base).max(0))
 }
 
 /// The guard trips when the trailing hour's spend reaches the limit (0: no guard).
@@ -70,6 +91,39 @@ mod tests {
         assert!(!counts(at("2026-03-10T12:09:59Z"), now, armed));
         assert!(counts(at("2026-03-10T12:10:00Z"), now, armed));
         assert!(counts(at("2026-03-10T12:11:00Z"), now, armed));
+    }
+
+    #[test]
+    fn what_the_resume_minute_held_is_left_out_until_it_leaves_the_window() {
+        let c = MicroCents::PER_CENT;
+        let armed = at("2026-03-10T12:10:30Z");
+        let buckets = [
+            (
+                minute_of(at("2026-03-10T12:09:00Z")),
+                MicroCents::new(700 * c),
+            ),
+            // 500 before the resume, 30 after it.
+            (minute_of(armed), MicroCents::new(530 * c)),
+            (
+                minute_of(at("2026-03-10T12:20:00Z")),
+                MicroCents::new(5 * c),
+            ),
+        ];
+        let base = MicroCents::new(500 * c);
+        let spend = |now| hour_spend(buckets.iter().copied(), at(now), armed, base);
+        assert_eq!(spend("2026-03-10T12:30:00Z"), MicroCents::new(35 * c));
+        // An hour on, the arming minute has left the window, and its base with it.
+        assert_eq!(spend("2026-03-10T13:10:10Z"), MicroCents::new(5 * c));
+        assert_eq!(
+            hour_spend(
+                buckets.iter().copied(),
+                at("2026-03-10T12:30:00Z"),
+                armed,
+                MicroCents::ZERO
+            ),
+            MicroCents::new(535 * c),
+            "without a base, the resume minute counts whole"
+        );
     }
 
     #[test]

@@ -79,6 +79,12 @@ pub struct Scope {
     pub max_hourly: Cents,
     /// When the guard was (re-)armed: spend before it does not count.
     pub armed_at: DateTime<Utc>,
+    /// Spend already in the arming minute's bucket when the guard was armed: left out of
+    /// the count, since buckets are whole minutes.
+    pub armed_base: MicroCents,
+    /// Spend in the current minute's bucket, loaded with the scope (what a re-arm now
+    /// would leave out).
+    pub minute_spend: MicroCents,
     /// Spend the guard counts now (`domain::guard`), loaded with the scope.
     pub hour_spend: MicroCents,
     /// Spend of the forecast's full days (`domain::forecast::window`), loaded with the scope.
@@ -109,6 +115,8 @@ impl Scope {
             updated_at: now,
             max_hourly: Cents::ZERO,
             armed_at: now,
+            armed_base: MicroCents::ZERO,
+            minute_spend: MicroCents::ZERO,
             hour_spend: MicroCents::ZERO,
             window_spend: MicroCents::ZERO,
         }
@@ -142,9 +150,11 @@ impl Scope {
         self.updated_at = now;
     }
 
-    /// Re-arms the runaway guard at `now`: spend before it no longer counts.
+    /// Re-arms the runaway guard at `now`: spend before it no longer counts, including
+    /// what its minute's bucket already holds.
     pub(crate) fn rearm(&mut self, now: DateTime<Utc>) {
         self.armed_at = now;
+        self.armed_base = self.minute_spend;
         self.hour_spend = MicroCents::ZERO;
         self.updated_at = now;
     }

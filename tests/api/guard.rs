@@ -221,3 +221,43 @@ async fn a_project_guard_stops_the_events_naming_the_project_only() {
         ("paused".into(), json!("rate"))
     );
 }
+
+/// A manager resumes within the minute the guard tripped in: the spend that tripped it
+/// must not count again, or the next event would pause the agent at once.
+#[tokio::test]
+async fn resuming_in_the_minute_that_tripped_the_guard_leaves_that_spend_out() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let agent = app.agent(&company, "loop", 0).await;
+    let agent_path = format!("/api/agents/{agent}");
+    guard(&app, &agent_path, 500).await;
+
+    app.clock.set(at("2026-11-15T12:20:05Z"));
+    let e = app.spend(&company, &agent, 500).await;
+    assert_eq!(e["enforcement"]["agentStatus"], "paused");
+    app.clock.set(at("2026-11-15T12:20:40Z"));
+    let r = app.patch(&agent_path, json!({"status": "active"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let e = app.spend(&company, &agent, 1).await;
+    assert_eq!(
+        e["enforcement"]["agentStatus"], "active",
+        "1 cent since the resume"
+    );
+    // Still armed: 499 more in the next minute make 500 since the resume.
+    app.clock.set(at("2026-11-15T12:21:10Z"));
+    let e = app.spend(&company, &agent, 498).await;
+    assert_eq!(
+        e["enforcement"]["agentStatus"], "active",
+        "499 since the resume"
+    );
+    let e = app.spend(&company, &agent, 1).await;
+    assert_eq!(
+        e["enforcement"]["agentStatus"], "paused",
+        "500 since the resume"
+    );
+    assert_eq!(
+        rate_alerts(&app.alerts(&company).await).len(),
+        1,
+        "one per hour"
+    );
+}

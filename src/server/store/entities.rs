@@ -24,6 +24,7 @@ struct ScopeRow {
     updated_at: i64,
     max_hourly_cents: i64,
     rate_armed_at: i64,
+    rate_armed_base_micros: i64,
     spend_micros: i64,
 }
 
@@ -58,6 +59,8 @@ impl ScopeRow {
             updated_at: from_ms(self.updated_at),
             max_hourly: Cents::new(self.max_hourly_cents),
             armed_at: from_ms(self.rate_armed_at),
+            armed_base: MicroCents::new(self.rate_armed_base_micros),
+            minute_spend: MicroCents::ZERO,
             // Filled in by `store::pace` where the rules need them.
             hour_spend: MicroCents::ZERO,
             window_spend: MicroCents::ZERO,
@@ -101,6 +104,7 @@ fn select_with(kind: ScopeType, month: Month, tagged: bool, alerts_of: Option<Mo
     sql.push(company).push(
         " AS company_id, s.name, s.status, s.budget_monthly_cents, s.pause_reason, \
          s.paused_at, s.created_at, s.updated_at, s.max_hourly_cents, s.rate_armed_at, \
+         s.rate_armed_base_micros, \
          COALESCE(r.cost_micros, 0) AS spend_micros",
     );
     if tagged || alerts_of.is_some() {
@@ -240,7 +244,7 @@ pub async fn insert(conn: &mut Conn, scope: &Scope) -> Result<(), sqlx::Error> {
     }
     sql.push(
         "name, status, budget_monthly_cents, pause_reason, paused_at, created_at, updated_at, \
-         max_hourly_cents, rate_armed_at) VALUES (",
+         max_hourly_cents, rate_armed_at, rate_armed_base_micros) VALUES (",
     );
     sql.bind(scope.id.as_str()).push(", ");
     if scope.kind != ScopeType::Company {
@@ -263,6 +267,8 @@ pub async fn insert(conn: &mut Conn, scope: &Scope) -> Result<(), sqlx::Error> {
         .bind(scope.max_hourly.get())
         .push(", ")
         .bind(to_ms(scope.armed_at))
+        .push(", ")
+        .bind(scope.armed_base.get())
         .push(")");
     sql.execute(conn).await.map(|_| ())
 }
@@ -338,6 +344,8 @@ pub async fn update(conn: &mut Conn, scope: &Scope) -> Result<(), sqlx::Error> {
         .bind(scope.max_hourly.get())
         .push(", rate_armed_at = ")
         .bind(to_ms(scope.armed_at))
+        .push(", rate_armed_base_micros = ")
+        .bind(scope.armed_base.get())
         .push(" WHERE id = ")
         .bind(scope.id.as_str());
     sql.execute(conn).await.map(|_| ())

@@ -75,16 +75,19 @@ impl Pace {
             .unwrap_or_default()
     }
 
-    /// Sets `hour_spend` (what the guard counts, from its arming on) and `window_spend`.
+    /// Sets `hour_spend` (what the guard counts, from its arming on), `minute_spend` and
+    /// `window_spend`.
     pub fn fill(&self, scope: &mut Scope, now: DateTime<Utc>) {
         let key = (scope.kind, scope.id.clone());
-        let first = guard::first_counted_minute(now, scope.armed_at);
-        let hour = self.minutes.get(&key).map_or(0i64, |rows| {
+        let rows = self.minutes.get(&key).map_or(&[][..], Vec::as_slice);
+        let bucket = |wanted: i64| {
             rows.iter()
-                .filter(|(minute, _)| *minute >= first)
-                .fold(0i64, |sum, (_, c)| sum.saturating_add(c.get()))
-        });
-        scope.hour_spend = MicroCents::new(hour);
+                .find(|(minute, _)| *minute == wanted)
+                .map_or(MicroCents::ZERO, |(_, c)| *c)
+        };
+        scope.hour_spend =
+            guard::hour_spend(rows.iter().copied(), now, scope.armed_at, scope.armed_base);
+        scope.minute_spend = bucket(guard::minute_of(now));
         scope.window_spend = self.window_spend(scope.kind, &scope.id);
     }
 }

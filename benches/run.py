@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -147,6 +148,48 @@ def ingest_runs(base, company, agents):
         count("batch", r, 30 * 1000)
         batch.append(r)
     return rows, batch, sent
+
+
+EVENT_TYPES = ["alert.soft", "alert.hard", "alert.forecast", "alert.rate", "scope.paused", "scope.resumed"]
+VARIANT_EVENTS = 30000
+
+
+def dead_endpoint():
+    """A loopback port that accepts connections and never answers: the worst webhook."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    held = []
+
+    def hold():
+        while True:
+            held.append(sock.accept())
+
+    threading.Thread(target=hold, daemon=True).start()
+    return sock.getsockname()[1]
+
+
+def variant_runs(base):
+    """Ingest at 64 clients into three companies set up alike (100 agents whose budgets make
+    about half cross, so alerts and pauses happen), interleaved run by run so drift hits all
+    three: plain; every agent with a runaway guard set high enough never to trip (the
+    per-minute bookkeeping is the cost); and one webhook endpoint that never answers,
+    subscribed to every event type (the outbox fills, the sender's attempts time out)."""
+    budget = lambda i: 500 + 20 * i  # noqa: E731
+    companies = {name: setup(base, 100, 10**10, budget) for name in ("plain", "guard", "dead webhook")}
+    for agent in companies["guard"][1]:
+        http("PATCH", f"{base}/api/agents/{agent}", {"maxHourlyCents": 10**11})
+    port = dead_endpoint()
+    http("POST", f"{base}/api/companies/{companies['dead webhook'][0]}/webhooks",
+         {"url": f"http://127.0.0.1:{port}/hook", "events": EVENT_TYPES})
+    runs = {name: [] for name in companies}
+    for _ in range(REPEAT):
+        for name, (company, agents) in companies.items():
+            r = loadgen("ingest", *target_args(base, company, agents), "--clients", 64, "--requests", VARIANT_EVENTS)
+            if r["errors"] or r["events"] != VARIANT_EVENTS:
+                raise SystemExit(f"ingest ({name}): {r['errors']} failed answers, {r['events']} created")
+            runs[name].append(r)
+    return runs
 
 
 def check_correctness(base, company, agents, budgets, sent):
@@ -290,7 +333,7 @@ def seed(db, company, agents, events):
     return r["events_per_sec"]
 
 
-def bench_database(label, make_db, big, env=None, reads=True):
+def bench_database(label, make_db, big, env=None, reads=True, variants=False):
     """All figures for one database kind. `make_db()` answers a fresh database URL."""
     res = {"label": label}
     # Ingest, on a fresh database: 100 agents whose budgets make about half of them cross.
@@ -306,6 +349,11 @@ def bench_database(label, make_db, big, env=None, reads=True):
     log(f"[{label}] budget holds")
     res["holds"] = hold_runs(server.base, company)
     server.stop()
+    if variants:
+        log(f"[{label}] ingest with a guard, with a dead webhook")
+        server = Server(make_db(), env)
+        res["variants"] = variant_runs(server.base)
+        server.stop()
     if not reads:
         return res
 
@@ -418,6 +466,14 @@ def targets(results, ceil_rate):
         ("by-agent p50 at most 2x its 0-event figure", f"{p50(big, 'by-agent') / p50(0, 'by-agent'):.1f}x", p50(big, "by-agent") <= 2 * p50(0, "by-agent")),
         (f"budget-status p99 < 2 ms at 64 clients, {big:,} events (closed loop: saturated)", f"{median_of(sq['status'], 'p99_ms'):.2f} ms", median_of(sq["status"], "p99_ms") < 2),
         (f"budget-status p99 < 2 ms at 64 clients, {STATUS_RATE:,} requests/s, {big:,} events", f"{median_of(sq['status_paced'], 'p99_ms'):.2f} ms", median_of(sq["status_paced"], "p99_ms") < 2),
+    ]
+    v = sq.get("variants")
+    if v:
+        plain = median_of(v["plain"], "events_per_sec")
+        for name in ("guard", "dead webhook"):
+            ratio = median_of(v[name], "events_per_sec") / plain
+            rows.append((f"Ingest at 64 clients with a {name} within 5% of plain", f"{ratio:.0%}", ratio >= 0.95))
+    rows += [
         ("Peak RSS during ingest < 100 MB", f"{sq['rss_mb']:.1f} MB", sq["rss_mb"] < 100),
         ("Cold start < 1 s", f"{sq['cold_start_empty'] * 1000:.0f} ms", sq["cold_start_empty"] < 1),
     ]
@@ -486,6 +542,16 @@ def report(results, ceil, started):
         rate = fmt(median_of(st, "requests_per_sec"), 0) if st else "n/a"
         paced_cell = f"{fmt(median_of(paced, 'p50_ms'), 2)} / {fmt(median_of(paced, 'p99_ms'), 2)}" if paced else "n/a"
         lines.append(f"| {res['label']} | {cell} | {rate} | {paced_cell} | {fmt(median_of(res['holds'], 'requests_per_sec'), 0)} | exactly {HOLD_ROOM:,} of {4 * HOLD_ROOM:,} each run |")
+    for res in results:
+        v = res.get("variants")
+        if not v:
+            continue
+        plain = median_of(v["plain"], "events_per_sec")
+        lines += ["", f"## Ingest with a runaway guard, with a dead webhook ({res['label']}, 64 clients, {VARIANT_EVENTS:,} events a run, interleaved)", "",
+                  "| Company set up with | events/s (median) | vs plain | p99 ms |", "|---|---:|---:|---:|"]
+        for name, runs in v.items():
+            rate = median_of(runs, "events_per_sec")
+            lines.append(f"| {name} | {fmt(rate, 0)} | {rate / plain:.0%} | {fmt(median_of(runs, 'p99_ms'), 2)} |")
     lines += ["", "## Process", "", "| Database | Peak RSS during ingest | Cold start, empty DB | Cold start, largest DB | Seeding (SQL, bench only) |", "|---|---:|---:|---:|---:|"]
     for res in results:
         if "reads" not in res:
@@ -513,7 +579,7 @@ def main():
     try:
         log("ceiling: bare axum handler")
         ceil = ceiling()
-        results = [bench_database("SQLite", sqlite_dbs(tmp), BIG)]
+        results = [bench_database("SQLite", sqlite_dbs(tmp), BIG, variants=True)]
         # The same ingest with fsync at checkpoints only: still survives a killed process.
         results.append(bench_database("SQLite, synchronous=normal", sqlite_dbs(tmp), 0,
                                       {"COSTLINE_SQLITE_SYNCHRONOUS": "normal"}, reads=False))

@@ -38,7 +38,7 @@ test("add an endpoint, see its secret once, send a test event, see it delivered"
     await expect(page.getByText("No endpoints yet")).toBeVisible();
 
     const form = page.getByTestId("webhook-form");
-    await form.getByLabel("URL").fill(hook.url);
+    await form.getByLabel("URL", { exact: true }).fill(hook.url);
     await form.getByLabel("Format").selectOption("json");
     await form.getByRole("checkbox", { name: /alert\.soft/ }).uncheck();
     const adds = watchCalls(page, "add_webhook");
@@ -91,7 +91,7 @@ test("an endpoint outside the allowed hosts is refused next to its field", async
   const company = await createCompany(request, unique("Hooks"));
   await gotoHydrated(page, `/companies/${company.id}/notifications`);
   const form = page.getByTestId("webhook-form");
-  await form.getByLabel("URL").fill("https://hooks.example.com/costline");
+  await form.getByLabel("URL", { exact: true }).fill("https://hooks.example.com/costline");
   await form.getByRole("button", { name: "Add endpoint" }).click();
   await expect(form.locator(".field-error")).toContainText("COSTLINE_WEBHOOK_ALLOW_HOSTS");
   await expect(page.getByTestId("webhook-secret")).toHaveCount(0);

@@ -11,6 +11,7 @@ pub mod event;
 pub mod forecast;
 pub mod guard;
 pub mod hold;
+pub mod incident;
 pub mod ledger;
 pub mod money;
 pub mod notify;
@@ -63,6 +64,10 @@ pub enum Field {
     Format,
     Enabled,
     MaxHourly,
+    /// A decision's note (incidents, override requests).
+    Note,
+    /// Why an agent asks for more room.
+    Reason,
 }
 
 /// One thing wrong with one field.

@@ -148,6 +148,8 @@ pub fn rest_name(field: Field) -> &'static str {
         Field::Url => "url",
         Field::Format => "format",
         Field::Enabled => "enabled",
+        Field::Note => "decisionNote",
+        Field::Reason => "reason",
     }
 }
 

@@ -13,6 +13,7 @@ mod export;
 mod forecast;
 mod guard;
 mod holds;
+mod incidents;
 mod ledger_hardening;
 mod months;
 mod postgres;

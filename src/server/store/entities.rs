@@ -25,6 +25,7 @@ struct ScopeRow {
     max_hourly_cents: i64,
     rate_armed_at: i64,
     spend_micros: i64,
+    extension_cents: i64,
 }
 
 impl ScopeRow {
@@ -51,6 +52,7 @@ impl ScopeRow {
             name: self.name,
             status,
             budget: Cents::new(self.budget_monthly_cents),
+            extension: Cents::new(self.extension_cents),
             spend: MicroCents::new(self.spend_micros),
             pause_reason,
             paused_at: self.paused_at.map(from_ms),
@@ -100,7 +102,8 @@ fn select_with(kind: ScopeType, month: Month, alerts_of: Option<Month>) -> Sql {
     sql.push(company).push(
         " AS company_id, s.name, s.status, s.budget_monthly_cents, s.pause_reason, \
          s.paused_at, s.created_at, s.updated_at, s.max_hourly_cents, s.rate_armed_at, \
-         COALESCE(r.cost_micros, 0) AS spend_micros",
+         COALESCE(r.cost_micros, 0) AS spend_micros, \
+         COALESCE(x.extra_cents, 0) AS extension_cents",
     );
     if let Some(alerts_month) = alerts_of {
         sql.push(&format!(", '{}' AS kind", kind.as_str()));
@@ -119,6 +122,13 @@ fn select_with(kind: ScopeType, month: Month, alerts_of: Option<Month>) -> Sql {
         .push(" s ")
         .push(join)
         .bind(month.key())
+        // The month's extension (`budget_extensions`): the rules read the effective budget.
+        .push(&format!(
+            " LEFT JOIN budget_extensions x ON x.scope_type = '{}' AND x.scope_id = s.id \
+             AND x.window_start = ",
+            kind.as_str()
+        ))
+        .bind(to_ms(month.start()))
         .push(" ");
     sql
 }

@@ -87,7 +87,72 @@ async fn every_route_against_every_caller() {
     let a2_hold = w
         .ok(Cred::BoardToken, "POST", &hold_path, hold(a2).unwrap())
         .await;
+    let a1_request = w
+        .ok(
+            Cred::BoardToken,
+            "POST",
+            &format!("/api/agents/{a1}/budget-requests"),
+            json!({"amountCents": 100, "reason": "a long run"}),
+        )
+        .await;
+    let ask = || Some(json!({"amountCents": 100, "reason": "more"}));
     let mut rows = vec![
+        // Incidents and override requests: the board decides; a key asks for its own agent
+        // and reads its own requests back.
+        row(
+            "GET",
+            format!("/api/companies/{a}/incidents"),
+            None,
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/budget-requests"),
+            None,
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "POST",
+            format!("/api/incidents/{unknown}/resolve"),
+            Some(json!({"action": "dismiss"})),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "POST",
+            format!("/api/agents/{a1}/budget-requests"),
+            ask(),
+            [401, 401, 401, 409, 403, 409, 409],
+        ),
+        row(
+            "POST",
+            format!("/api/agents/{a2}/budget-requests"),
+            ask(),
+            [401, 401, 401, 403, 403, 201, 409],
+        ),
+        row(
+            "GET",
+            format!("/api/budget-requests/{a1_request}"),
+            None,
+            [401, 401, 401, 200, 403, 200, 200],
+        ),
+        row(
+            "GET",
+            format!("/api/budget-requests/{unknown}"),
+            None,
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "POST",
+            format!("/api/budget-requests/{unknown}/approve"),
+            Some(json!({"mode": "extend_month"})),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "POST",
+            format!("/api/budget-requests/{a1_request}/deny"),
+            Some(json!({})),
+            [401, 401, 401, 403, 403, 200, 409],
+        ),
         row(
             "POST",
             "/api/companies".into(),

@@ -22,6 +22,7 @@ mod price_import;
 mod prices;
 mod reports;
 mod reprice;
+mod requests;
 mod scopes;
 mod upgrade;
 mod validation;

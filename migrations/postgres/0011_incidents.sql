@@ -54,3 +54,21 @@ CREATE TABLE budget_requests (
 CREATE UNIQUE INDEX budget_requests_one_pending ON budget_requests (agent_id)
     WHERE status = 'pending';
 CREATE INDEX budget_requests_company ON budget_requests (company_id, status, created_at);
+
+-- The audit trail: one row per change, written in the change's transaction. company_id is
+-- NULL for what belongs to no company (the price book). before/after are JSON documents.
+CREATE TABLE audit_log (
+    id           TEXT PRIMARY KEY NOT NULL,
+    company_id   TEXT,
+    at           BIGINT NOT NULL,
+    actor_type   TEXT NOT NULL,
+    actor_id     TEXT NOT NULL,
+    actor_label  TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    target_type  TEXT NOT NULL,
+    target_id    TEXT NOT NULL,
+    target_name  TEXT NOT NULL,
+    before_state TEXT,
+    after_state  TEXT
+);
+CREATE INDEX audit_log_company ON audit_log (company_id, at, id);

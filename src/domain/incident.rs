@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use super::audit::{Actor, ActorType};
 use super::{
     budget::Threshold,
     money::{Cents, MicroCents},
@@ -33,17 +34,6 @@ words!(
     /// How an approved request gives room: this month only, or a higher monthly budget.
     ApproveMode { ExtendMonth = "extend_month", RaiseBudget = "raise_budget" }
 );
-words!(
-    /// Who made a change.
-    ActorType {
-        BoardUser = "board_user",
-        BoardToken = "board_token",
-        AgentKey = "agent_key",
-        Local = "local",
-        System = "system",
-    }
-);
-
 impl Resolution {
     /// The status an incident has once resolved this way.
     pub fn status(self) -> IncidentStatus {
@@ -51,31 +41,6 @@ impl Resolution {
             Self::Dismiss => IncidentStatus::Dismissed,
             _ => IncidentStatus::Resolved,
         }
-    }
-}
-
-/// Who made a change, as the edges know it: a board user (id, email), a board token (id),
-/// an agent key (key id, agent id), local mode, or the system (the rollover, the guard).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Actor {
-    #[serde(rename = "type")]
-    pub kind: ActorType,
-    pub id: String,
-    pub label: String,
-}
-
-impl Actor {
-    pub fn new(kind: ActorType, id: impl Into<String>, label: impl Into<String>) -> Self {
-        Self {
-            kind,
-            id: id.into(),
-            label: label.into(),
-        }
-    }
-
-    /// The system itself, doing `what` (`rollover`, `guard`).
-    pub fn system(what: &str) -> Self {
-        Self::new(ActorType::System, what, what)
     }
 }
 
@@ -133,10 +98,5 @@ mod tests {
             };
             assert_eq!(r.status(), want, "{r}");
         }
-        let json = serde_json::to_value(Actor::system("rollover")).expect("json");
-        assert_eq!(
-            json,
-            serde_json::json!({"type": "system", "id": "rollover", "label": "rollover"})
-        );
     }
 }

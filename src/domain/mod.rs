@@ -6,6 +6,7 @@
 //! The one dependency direction: `domain` <- `server::store` <- `server::service` <-
 //! `server::rest` / `api` / `app`. Nothing here imports from any of them.
 
+pub mod audit;
 pub mod budget;
 pub mod event;
 pub mod forecast;
@@ -68,6 +69,9 @@ pub enum Field {
     Note,
     /// Why an agent asks for more room.
     Reason,
+    /// Filters of the audit trail.
+    ActorType,
+    TargetType,
 }
 
 /// One thing wrong with one field.

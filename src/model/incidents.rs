@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
+    audit::Target,
     budget::Threshold,
     incident::{Actor, ApproveMode, IncidentStatus, RequestStatus, Resolution},
     scope::ScopeType,
@@ -49,4 +50,27 @@ pub struct BudgetRequest {
     pub decided_cents: Option<i64>,
     pub decision_note: Option<String>,
     pub decided_by: Option<Actor>,
+}
+
+/// One change in the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityEntry {
+    pub id: String,
+    /// `None` for what belongs to no company (the price book).
+    pub company_id: Option<String>,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub action: String,
+    pub target: Target,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// A page of the audit trail, newest first; `nextCursor` asks for older ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityPage {
+    pub items: Vec<ActivityEntry>,
+    pub next_cursor: Option<String>,
 }

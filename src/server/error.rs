@@ -150,6 +150,8 @@ pub fn rest_name(field: Field) -> &'static str {
         Field::Enabled => "enabled",
         Field::Note => "decisionNote",
         Field::Reason => "reason",
+        Field::ActorType => "actorType",
+        Field::TargetType => "targetType",
     }
 }
 

@@ -74,6 +74,8 @@ pub enum Action<'a> {
     ReadRequest(Option<(&'a str, &'a str)>),
     /// Approve or deny one override request.
     DecideRequest(&'a str),
+    /// Read the audit trail of a company.
+    ReadActivity(&'a str),
 }
 
 /// `Ok` when `actor` may do `action`, else the 403 to answer.
@@ -119,7 +121,8 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> AppResult<()> {
         | Action::ManageWebhook(_)
         | Action::ReadIncidents(_)
         | Action::ResolveIncident(_)
-        | Action::DecideRequest(_) => false,
+        | Action::DecideRequest(_)
+        | Action::ReadActivity(_) => false,
     };
     if allowed {
         Ok(())
@@ -198,6 +201,7 @@ mod tests {
             Action::ReadRequest(None),
             Action::ReadRequest(Some(("c1", "a2"))),
             Action::RequestBudget("a2"),
+            Action::ReadActivity("c1"),
         ];
         for action in refused {
             let err = authorize(&a, action).expect_err("refused");

@@ -4,6 +4,7 @@
 //! asks [`authorize`](crate::server::auth::authorize) before it does anything. `/healthz`
 //! and `/readyz` need no credential.
 
+mod activity;
 mod events;
 pub mod extract;
 mod holds;
@@ -48,6 +49,7 @@ pub fn ingest_router() -> Router<Service> {
 /// The API's routes. Their handlers need only the service, so that is their state: axum
 /// clones a route's state for every request, and the whole application state is larger.
 pub fn router() -> Router<Service> {
+    use activity::*;
     use events::*;
     use holds::*;
     use incidents::*;
@@ -105,6 +107,7 @@ pub fn router() -> Router<Service> {
         )
         .route("/agents/{agent_id}/budget-status", get(get_budget_status))
         .route("/companies/{company_id}/incidents", get(list_incidents))
+        .route("/companies/{company_id}/activity", get(list_activity))
         .route(
             "/incidents/{incident_id}/resolve",
             axum::routing::post(resolve_incident),

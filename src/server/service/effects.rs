@@ -8,8 +8,13 @@ use chrono::{DateTime, Utc};
 
 use super::outbox;
 use crate::{
-    domain::{budget::Settlement, time::Month},
-    server::store::{self, Conn, alerts},
+    domain::{
+        audit::{rule_transition, rules_actor},
+        budget::Settlement,
+        scope::{Scope, ScopeType},
+        time::Month,
+    },
+    server::store::{self, Conn, alerts, audit},
 };
 
 /// Call it once the spend of the change is written: the announcements read it.
@@ -26,6 +31,30 @@ pub(crate) async fn record(
     for id in store::incidents::open_many(conn, &new, month, now).await? {
         if let Some(incident) = store::incidents::get(conn, &id).await? {
             outbox::record_incident(conn, &incident, false, month, now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The audit rows of the pauses and resumes in `settled` that the rules made on their own
+/// (ingest): `scope_of` finds each scope as it is after.
+pub(crate) async fn audit_rules<'a>(
+    conn: &mut Conn,
+    settled: &Settlement,
+    scope_of: impl Fn(ScopeType, &str) -> Option<&'a Scope>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    for (kind, id, _) in &settled.changes {
+        if let Some(scope) = scope_of(*kind, id) {
+            let change = rule_transition(scope);
+            audit::record(
+                conn,
+                Some(&scope.company_id),
+                &rules_actor(scope),
+                now,
+                &change,
+            )
+            .await?;
         }
     }
     Ok(())

@@ -8,6 +8,7 @@ use super::{Service, budgets::CompanyState, outbox, scopes::MAX_BUDGET, views};
 use crate::{
     domain::{
         Field, Problems,
+        audit::{Change, Target},
         budget::{self, Settlement, Threshold},
         incident::{Actor, Incident, IncidentStatus, Resolution},
         money::Cents,
@@ -17,7 +18,7 @@ use crate::{
     model,
     server::{
         error::{AppError, AppResult},
-        store::{Conn, entities, incidents},
+        store::{Conn, audit, entities, incidents},
     },
 };
 
@@ -177,7 +178,7 @@ impl Service {
         )
         .await?;
         if let Some(settled) = settled {
-            state.save(&mut tx, &settled, month, now).await?;
+            state.save(&mut tx, &settled, month, now, actor).await?;
         }
         let decision = incidents::Decision {
             resolution: cmd.action,
@@ -190,8 +191,15 @@ impl Service {
         }
         let resolved = incidents::get(&mut tx, id).await?.ok_or_else(not_found)?;
         outbox::record_incident(&mut tx, &resolved, true, month, now).await?;
+        let name = format!("{} {}", resolved.scope_name, resolved.kind);
+        let target = Target::new("incident", &resolved.id, name);
+        let (before, after) = (views::incident(incident), views::incident(resolved));
+        let change = Change::new("incident.resolved", target)
+            .before(&before)
+            .after(&after);
+        audit::record(&mut tx, Some(&company_id), actor, now, &change).await?;
         tx.commit().await?;
-        Ok(views::incident(resolved))
+        Ok(after)
     }
 }
 

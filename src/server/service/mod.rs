@@ -1,6 +1,7 @@
 //! The rules of Costline. REST handlers and server functions both call [`Service`]; neither
 //! holds SQL or budget logic. Transactions begin and end here.
 
+pub mod activity;
 mod budgets;
 mod effects;
 pub mod holds;

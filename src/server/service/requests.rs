@@ -13,6 +13,7 @@ use super::{
 use crate::{
     domain::{
         Field, Problems,
+        audit::{Change, Target},
         incident::{Actor, ApproveMode, BudgetRequest, RequestStatus},
         money::Cents,
         scope::ScopeType,
@@ -21,7 +22,7 @@ use crate::{
     model,
     server::{
         error::{AppError, AppResult},
-        store::{entities, requests},
+        store::{audit, entities, requests},
     },
 };
 
@@ -38,6 +39,11 @@ pub struct NewRequest {
 pub struct Approval {
     pub mode: ApproveMode,
     pub amount_cents: Option<i64>,
+}
+
+/// A request as the audit trail names it: by its agent.
+fn target(r: &model::BudgetRequest) -> Target {
+    Target::new("budget_request", &r.id, &r.agent_name)
 }
 
 fn not_found() -> AppError {
@@ -94,8 +100,12 @@ impl Service {
             ));
         }
         outbox::record_request(&mut tx, &request, false, month, now).await?;
+        let company_id = request.company_id.clone();
+        let view = views::request(request);
+        let change = Change::new("budget_request.created", target(&view)).after(&view);
+        audit::record(&mut tx, Some(&company_id), actor, now, &change).await?;
         tx.commit().await?;
-        Ok(views::request(request))
+        Ok(view)
     }
 
     /// One request, to authorize and answer.
@@ -187,7 +197,7 @@ impl Service {
             };
             decided = Some(cents);
             let settled = state.settle(now);
-            state.save(&mut tx, &settled, month, now).await?;
+            state.save(&mut tx, &settled, month, now, actor).await?;
         }
         let decision = requests::Decision {
             status: if approval.is_some() {
@@ -206,9 +216,15 @@ impl Service {
                 "this budget request is already decided".into(),
             ));
         }
-        let request = requests::get(&mut tx, id).await?.ok_or_else(not_found)?;
-        outbox::record_request(&mut tx, &request, true, month, now).await?;
+        let decided = requests::get(&mut tx, id).await?.ok_or_else(not_found)?;
+        outbox::record_request(&mut tx, &decided, true, month, now).await?;
+        let (before, after) = (views::request(request), views::request(decided));
+        let action = format!("budget_request.{}", after.status);
+        let change = Change::new(action, target(&after))
+            .before(&before)
+            .after(&after);
+        audit::record(&mut tx, Some(&company_id), actor, now, &change).await?;
         tx.commit().await?;
-        Ok(views::request(request))
+        Ok(after)
     }
 }

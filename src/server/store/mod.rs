@@ -7,6 +7,7 @@
 //! dialects differ (row locks, pool shape) the store asks [`Dialect`].
 
 pub mod alerts;
+pub mod audit;
 pub mod auth;
 pub mod entities;
 pub mod events;

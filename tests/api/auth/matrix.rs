@@ -112,6 +112,12 @@ async fn every_route_against_every_caller() {
             BOARD_ONLY_READ,
         ),
         row(
+            "GET",
+            format!("/api/companies/{a}/activity"),
+            None,
+            BOARD_ONLY_READ,
+        ),
+        row(
             "POST",
             format!("/api/incidents/{unknown}/resolve"),
             Some(json!({"action": "dismiss"})),

@@ -2,6 +2,7 @@
 
 mod crud;
 mod delivery;
+mod incidents;
 mod receiver;
 mod restart;
 

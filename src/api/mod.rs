@@ -5,7 +5,7 @@
 //! middleware found, so the dashboard can do no more than the API.
 //!
 //! One file per area: reads here, changes of scopes in `changes`, the price book in
-//! `prices`.
+//! `prices`, incidents and requests in `incidents`, the audit trail in `activity`.
 
 use leptos::prelude::*;
 
@@ -16,12 +16,16 @@ use crate::model::{
 #[cfg(feature = "ssr")]
 use crate::{domain::scope::ScopeType, server::auth::Action};
 
+mod activity;
 mod changes;
 #[cfg(feature = "ssr")]
 mod ctx;
+mod incidents;
 mod prices;
 
+pub use activity::*;
 pub use changes::*;
+pub use incidents::*;
 pub use prices::*;
 
 /// Who is looking: local mode, or the signed-in board user. Needs no credential.

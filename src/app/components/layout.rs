@@ -171,6 +171,7 @@ pub fn CompanyShell() -> impl IntoView {
             {tab("Projects", "/projects")}
             {tab("Alerts", "/alerts")}
             {tab("Events", "/events")}
+            {tab("Activity", "/activity")}
             {tab("Settings", "/settings")}
         </nav>
         <Outlet />

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::world::*;
 
 /// Every page of the dashboard (`src/app/mod.rs`), `{a}` standing for a company.
-pub const DASHBOARD_PAGES: [&str; 8] = [
+pub const DASHBOARD_PAGES: [&str; 9] = [
     "/",
     "/prices",
     "/companies/{a}",
@@ -18,6 +18,7 @@ pub const DASHBOARD_PAGES: [&str; 8] = [
     "/companies/{a}/alerts",
     "/companies/{a}/events",
     "/companies/{a}/settings",
+    "/companies/{a}/activity",
 ];
 
 /// The endpoints of every `#[server]` function, read from the files of `src/api/`
@@ -562,6 +563,23 @@ async fn every_route_against_every_caller() {
             [401, 401, 401, 403, 200, 200, 200],
         ),
         ("filter_options", format!("company_id={a}"), BOARD_ONLY_READ),
+        ("attention", format!("company_id={a}"), BOARD_ONLY_READ),
+        ("activity", format!("company_id={a}"), BOARD_ONLY_READ),
+        (
+            "resolve_incident",
+            format!("id={unknown}&action=dismiss&amount=&note="),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        (
+            "approve_request",
+            format!("id={unknown}&mode=extend_month&amount=&note="),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        (
+            "deny_request",
+            format!("id={unknown}&note="),
+            NOT_FOUND_FOR_BOARD,
+        ),
         ("prices", String::new(), BOARD_ONLY_READ),
         ("unpriced_models", String::new(), BOARD_ONLY_READ),
         ("price_import", format!("id={unknown}"), NOT_FOUND_FOR_BOARD),

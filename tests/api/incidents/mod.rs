@@ -2,6 +2,7 @@
 //! (raise the budget, extend the month, resume a rate pause, dismiss), and a refused
 //! resolution changes nothing.
 
+mod dashboard;
 mod extend;
 
 use futures::future::join_all;

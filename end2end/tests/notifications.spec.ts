@@ -53,7 +53,17 @@ test("add an endpoint, see its secret once, send a test event, see it delivered"
     await expect(row).not.toContainText("alert.soft");
     const listed = await (await request.get(`/api/companies/${company.id}/webhooks`)).json();
     expect(listed).toHaveLength(1);
-    expect(listed[0].events).toEqual(["alert.hard", "alert.forecast", "alert.rate", "scope.paused", "scope.resumed"]);
+    expect(listed[0].events).toEqual([
+      "alert.hard",
+      "alert.forecast",
+      "alert.rate",
+      "scope.paused",
+      "scope.resumed",
+      "incident.opened",
+      "incident.resolved",
+      "request.created",
+      "request.decided",
+    ]);
 
     // Shown once: a fresh load of the page lists the endpoint and never the secret.
     await gotoHydrated(page, `/companies/${company.id}/notifications`);

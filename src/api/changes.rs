@@ -86,8 +86,9 @@ async fn change_scope(
         Some(ScopeType::Project) => (ScopeType::Project, Action::ChangeProject(id)),
         None => return Err(ApiError::new(400, "unknown scope").for_target(id)),
     };
-    ctx::allowed(action)?
-        .update_scope(kind, id, patch)
+    let (service, who) = ctx::allowed_as(action)?;
+    service
+        .update_scope(kind, id, patch, &who)
         .await
         .map(|_| ())
         .map_err(|e| ctx::fail_as(e, form_name).for_target(id))

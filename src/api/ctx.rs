@@ -33,6 +33,13 @@ pub fn allowed(action: Action<'_>) -> Result<Service, ApiError> {
     service()
 }
 
+/// [`allowed`], with who the caller is for the audit trail.
+pub fn allowed_as(action: Action<'_>) -> Result<(Service, crate::domain::audit::Actor), ApiError> {
+    let actor = actor().ok_or_else(|| fail(AppError::unauthenticated()))?;
+    authorize(&actor, action).map_err(fail)?;
+    Ok((service()?, actor.who()))
+}
+
 /// Maps a service error for the dashboard, fields named as the REST API names them.
 pub fn fail(err: AppError) -> ApiError {
     fail_as(err, crate::server::error::rest_name)

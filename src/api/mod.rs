@@ -5,7 +5,8 @@
 //! middleware found, so the dashboard can do no more than the API.
 //!
 //! One file per area: reads here, changes of scopes in `changes`, the price book in
-//! `prices`, notifications in `webhooks`.
+//! `prices`, notifications in `webhooks`, incidents and requests in `incidents`, the audit
+//! trail in `activity`.
 
 use leptos::prelude::*;
 
@@ -16,13 +17,17 @@ use crate::model::{
 #[cfg(feature = "ssr")]
 use crate::{domain::scope::ScopeType, server::auth::Action};
 
+mod activity;
 mod changes;
 #[cfg(feature = "ssr")]
 mod ctx;
+mod incidents;
 mod prices;
 mod webhooks;
 
+pub use activity::*;
 pub use changes::*;
+pub use incidents::*;
 pub use prices::*;
 pub use webhooks::*;
 

@@ -64,8 +64,9 @@ pub async fn put_price(
         long_context: None,
         source: Some("set in the dashboard".into()),
     };
-    ctx::allowed(crate::server::auth::Action::ManagePrices)?
-        .put_price(price)
+    let (service, who) = ctx::allowed_as(crate::server::auth::Action::ManagePrices)?;
+    service
+        .put_price(price, &who)
         .await
         .map(|_| ())
         .map_err(|e| {
@@ -106,8 +107,9 @@ pub async fn get_price_import(id: String) -> Result<crate::model::PriceImportRep
 /// it added.
 #[server(prefix = "/rpc", endpoint = "apply_price_import")]
 pub async fn apply_price_import(draft_id: String) -> Result<(), ApiError> {
-    let report = ctx::allowed(Action::ManagePrices)?
-        .apply_price_import(&draft_id)
+    let (service, who) = ctx::allowed_as(Action::ManagePrices)?;
+    let report = service
+        .apply_price_import(&draft_id, &who)
         .await
         .map_err(ctx::fail)?;
     let added = report.new.len() + report.changed.len();

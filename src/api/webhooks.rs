@@ -37,8 +37,9 @@ pub async fn add_webhook(
         format: Some(format),
         enabled: Some(true),
     };
-    ctx::allowed(Action::ManageWebhooks(&company_id))?
-        .create_webhook(&company_id, input)
+    let (service, who) = ctx::allowed_as(Action::ManageWebhooks(&company_id))?;
+    service
+        .create_webhook(&company_id, input, &who)
         .await
         .map_err(ctx::fail)
 }
@@ -50,8 +51,9 @@ pub async fn enable_webhook(id: String, enabled: String) -> Result<(), ApiError>
         enabled: Some(enabled == "true"),
         ..Default::default()
     };
-    ctx::allowed(Action::ManageWebhook(&id))?
-        .update_webhook(&id, patch)
+    let (service, who) = ctx::allowed_as(Action::ManageWebhook(&id))?;
+    service
+        .update_webhook(&id, patch, &who)
         .await
         .map(|_| ())
         .map_err(|e| ctx::fail(e).for_target(&id))
@@ -60,8 +62,9 @@ pub async fn enable_webhook(id: String, enabled: String) -> Result<(), ApiError>
 /// Deletes an endpoint; nothing more is sent to it.
 #[server(prefix = "/rpc", endpoint = "delete_webhook")]
 pub async fn remove_webhook(id: String) -> Result<(), ApiError> {
-    ctx::allowed(Action::ManageWebhook(&id))?
-        .delete_webhook(&id)
+    let (service, who) = ctx::allowed_as(Action::ManageWebhook(&id))?;
+    service
+        .delete_webhook(&id, &who)
         .await
         .map_err(|e| ctx::fail(e).for_target(&id))
 }

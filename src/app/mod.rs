@@ -14,6 +14,7 @@ use leptos_router::{
 
 use components::layout::{CompanyShell, ViewerBadge};
 use pages::{
+    activity::ActivityPage,
     alerts::AlertsPage,
     events::EventsPage,
     home::Home,
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("events") view=EventsPage />
                         <Route path=path!("notifications") view=NotificationsPage />
                         <Route path=path!("settings") view=SettingsPage />
+                        <Route path=path!("activity") view=ActivityPage />
                     </ParentRoute>
                 </Routes>
             </main>

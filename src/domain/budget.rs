@@ -10,6 +10,8 @@
 //!   raised or removed, a new month). A manual pause is only lifted by hand, and lifting it
 //!   by hand while still blocked is refused.
 //! - A budget of 0 means no budget: no alerts, no stop.
+//! - A month extension adds room to a budget for one month only: every rule above reads
+//!   the effective budget ([`effective_budget`]); on the 1st the plain budget applies again.
 //! - From the 5th, a scope whose month-end projection (`domain::forecast`) reaches 100% while
 //!   its spend is under 80% raises one forecast alert per month. It pauses nothing.
 //! - The runaway guard (`domain::guard`): when the trailing hour's spend reaches
@@ -34,6 +36,15 @@ use super::{
 pub const SOFT_PERCENT: i64 = 80;
 /// The hard stop, in percent of the budget.
 pub const HARD_PERCENT: i64 = 100;
+
+/// The budget a month's rules apply: `budget` plus that month's `extension`. A scope without
+/// a budget has none to extend (an extension alone never makes one).
+pub fn effective_budget(budget: Cents, extension: Cents) -> Cents {
+    if budget.get() <= 0 {
+        return budget;
+    }
+    Cents::new(budget.get().saturating_add(extension.get().max(0)))
+}
 
 /// Where a scope stands against its monthly budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -189,8 +200,9 @@ fn forecast_reached(scope: &Scope, now: DateTime<Utc>) -> Option<MicroCents> {
     if today.day_of_month() < forecast::ALERT_FROM_DAY || scope.level() != BudgetLevel::Ok {
         return None;
     }
-    let f = Forecast::of(today, scope.spend, scope.window_spend, scope.budget);
-    f.reaches(scope.budget).then_some(f.projected_month_end)
+    let budget = scope.effective_budget();
+    let f = Forecast::of(today, scope.spend, scope.window_spend, budget);
+    f.reaches(budget).then_some(f.projected_month_end)
 }
 
 /// The runaway guard, then alerts, then the owed budget transition, for one scope.
@@ -212,15 +224,23 @@ fn settle_one(
     }
     for &threshold in reached(scope) {
         if raised.insert((scope.kind, scope.id.clone(), threshold)) {
-            out.alerts
-                .push(alert(scope, threshold, scope.budget, scope.spend));
+            out.alerts.push(alert(
+                scope,
+                threshold,
+                scope.effective_budget(),
+                scope.spend,
+            ));
         }
     }
     if let Some(projected) = forecast_reached(scope, now)
         && raised.insert((scope.kind, scope.id.clone(), Threshold::Forecast))
     {
-        out.alerts
-            .push(alert(scope, Threshold::Forecast, scope.budget, projected));
+        out.alerts.push(alert(
+            scope,
+            Threshold::Forecast,
+            scope.effective_budget(),
+            projected,
+        ));
     }
     if let Some(transition) = owed(scope, company_over) {
         match transition {

@@ -239,3 +239,35 @@ fn the_forecast_alert_from_the_5th_under_80_percent_once() {
         [Threshold::Soft]
     );
 }
+
+#[test]
+fn a_month_extension_adds_room_and_resumes_what_it_unblocks() {
+    assert_eq!(
+        effective_budget(Cents::new(100), Cents::new(50)),
+        Cents::new(150)
+    );
+    assert_eq!(
+        effective_budget(Cents::ZERO, Cents::new(50)),
+        Cents::ZERO,
+        "no budget, nothing to extend"
+    );
+    let mut company = scope(ScopeType::Company, "c", 0, 0);
+    let mut agent = scope(ScopeType::Agent, "a", 100, 100);
+    let mut raised = Raised::new();
+    let out = settle(&mut company, &mut [&mut agent], &mut raised, now());
+    assert_eq!(agent.status, Status::Paused);
+    assert_eq!(out.alerts.len(), 2);
+    agent.extension = Cents::new(50);
+    assert_eq!(agent.level(), BudgetLevel::Ok, "100 of 150 is under 80%");
+    let out = settle(&mut company, &mut [&mut agent], &mut raised, now());
+    assert_eq!(agent.status, Status::Active);
+    assert_eq!(
+        out.changes,
+        vec![(ScopeType::Agent, "a".to_owned(), Transition::Resume)]
+    );
+    // Next month the extension is gone: the plain budget bites again.
+    agent.extension = Cents::ZERO;
+    let out = settle(&mut company, &mut [&mut agent], &mut Raised::new(), now());
+    assert_eq!(agent.status, Status::Paused);
+    assert_eq!(out.alerts[1].budget, Cents::new(100));
+}

@@ -6,11 +6,13 @@
 //! The one dependency direction: `domain` <- `server::store` <- `server::service` <-
 //! `server::rest` / `api` / `app`. Nothing here imports from any of them.
 
+pub mod audit;
 pub mod budget;
 pub mod event;
 pub mod forecast;
 pub mod guard;
 pub mod hold;
+pub mod incident;
 pub mod ledger;
 pub mod money;
 pub mod notify;
@@ -63,6 +65,13 @@ pub enum Field {
     Format,
     Enabled,
     MaxHourly,
+    /// A decision's note (incidents, override requests).
+    Note,
+    /// Why an agent asks for more room.
+    Reason,
+    /// Filters of the audit trail.
+    ActorType,
+    TargetType,
 }
 
 /// One thing wrong with one field.

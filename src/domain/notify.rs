@@ -26,6 +26,10 @@ words!(
         AlertRate = "alert.rate",
         ScopePaused = "scope.paused",
         ScopeResumed = "scope.resumed",
+        IncidentOpened = "incident.opened",
+        IncidentResolved = "incident.resolved",
+        RequestCreated = "request.created",
+        RequestDecided = "request.decided",
         Test = "webhook.test",
     }
 );
@@ -75,6 +79,9 @@ pub struct Payload {
     pub budget_cents: i64,
     pub observed_cents: i64,
     pub status: String,
+    /// The incident or override request an `incident.*` or `request.*` event is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<PayloadSubject>,
     /// Stored as a path; the sender prefixes the server's public URL.
     pub dashboard_url: String,
 }
@@ -85,6 +92,19 @@ pub struct PayloadScope {
     pub kind: String,
     pub id: String,
     pub name: String,
+}
+
+/// What an `incident.*` or `request.*` event is about: its id and where it stands
+/// (`open`, `resolved`, `dismissed`; `pending`, `approved`, `denied`), with the decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PayloadSubject {
+    pub id: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount_cents: Option<i64>,
 }
 
 /// The dashboard page an event about `scope` links to.
@@ -98,6 +118,13 @@ pub fn dashboard_path(company_id: &str, event: EventType, scope: ScopeType) -> S
             | EventType::AlertRate,
             _,
         ) => format!("/companies/{company}/alerts"),
+        (
+            EventType::IncidentOpened
+            | EventType::IncidentResolved
+            | EventType::RequestCreated
+            | EventType::RequestDecided,
+            _,
+        ) => format!("/companies/{company}"),
         (_, ScopeType::Agent) => format!("/companies/{company}/agents"),
         (_, ScopeType::Project) => format!("/companies/{company}/projects"),
         (_, ScopeType::Company) => format!("/companies/{company}"),
@@ -119,6 +146,10 @@ pub fn slack_text(p: &Payload) -> String {
         }
         Some(EventType::ScopePaused) => "was paused",
         Some(EventType::ScopeResumed) => "was resumed",
+        Some(EventType::IncidentOpened) => "has a new budget incident",
+        Some(EventType::IncidentResolved) => "had a budget incident closed",
+        Some(EventType::RequestCreated) => "asked for more budget",
+        Some(EventType::RequestDecided) => "had its budget request decided",
         Some(EventType::Test) => "sent a test notification from Costline",
         None => "has news",
     };
@@ -273,7 +304,11 @@ mod tests {
         assert_eq!(err.problems.len(), 2);
         assert!(err.problems[0].message.contains("\"webhook.test\""));
         assert!(parse_events(&[]).is_err());
-        assert_eq!(EventType::subscribable().count(), 6);
+        assert_eq!(EventType::subscribable().count(), 10);
+        assert_eq!(
+            parse_events(&names(&["incident.opened", "request.decided"])),
+            Ok(vec![EventType::IncidentOpened, EventType::RequestDecided])
+        );
         assert_eq!(EventType::of_alert(Threshold::Rate).as_str(), "alert.rate");
         assert_eq!(
             EventType::of_alert(Threshold::Forecast).as_str(),
@@ -302,6 +337,7 @@ mod tests {
             budget_cents: 10_000,
             observed_cents: 10_250,
             status: "paused".into(),
+            subject: None,
             dashboard_url: "https://costline.example/companies/c1/alerts".into(),
         };
         let json = serde_json::to_value(&p).expect("serializes");

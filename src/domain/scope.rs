@@ -70,6 +70,8 @@ pub struct Scope {
     pub name: String,
     pub status: Status,
     pub budget: Cents,
+    /// Extra room for the current month only (`budget::effective_budget`); 0 for none.
+    pub extension: Cents,
     pub spend: MicroCents,
     pub pause_reason: Option<PauseReason>,
     pub paused_at: Option<DateTime<Utc>>,
@@ -108,6 +110,7 @@ impl Scope {
             name,
             status: Status::Active,
             budget,
+            extension: Cents::ZERO,
             spend: MicroCents::ZERO,
             pause_reason: None,
             paused_at: None,
@@ -122,8 +125,13 @@ impl Scope {
         }
     }
 
+    /// The budget the rules apply this month: the budget and this month's extension.
+    pub fn effective_budget(&self) -> Cents {
+        super::budget::effective_budget(self.budget, self.extension)
+    }
+
     pub fn level(&self) -> BudgetLevel {
-        BudgetLevel::of(self.spend, self.budget)
+        BudgetLevel::of(self.spend, self.effective_budget())
     }
 
     /// At or past 100% of a budget that is set.
@@ -133,7 +141,7 @@ impl Scope {
 
     /// Spend as a percentage of the budget, rounded to 2 decimals; 0 without a budget.
     pub fn utilization(&self) -> f64 {
-        percent_of(self.spend, self.budget)
+        percent_of(self.spend, self.effective_budget())
     }
 
     pub(crate) fn pause(&mut self, reason: PauseReason, now: DateTime<Utc>) {

@@ -81,7 +81,7 @@ impl Standing {
             kind: scope.kind,
             id: scope.id.clone(),
             status: scope.status,
-            budget: scope.budget,
+            budget: scope.effective_budget(),
             spent: scope.spend,
             held: held.of_scope(scope),
         }

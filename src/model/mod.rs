@@ -5,9 +5,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+mod incidents;
 mod prices;
 mod webhooks;
 
+pub use incidents::*;
 pub use prices::*;
 pub use webhooks::*;
 
@@ -28,6 +30,9 @@ pub struct ScopeView {
     pub name: String,
     pub status: Status,
     pub budget_monthly_cents: i64,
+    /// Extra room for the current month only, on top of the budget.
+    #[serde(default)]
+    pub extension_cents: i64,
     /// The runaway guard: the most the trailing 60 minutes may spend; 0: no guard.
     #[serde(default)]
     pub max_hourly_cents: i64,
@@ -198,6 +203,9 @@ pub struct CostSummary {
     /// What active holds reserve now (0 for a window that does not hold now).
     pub held_cents: i64,
     pub budget_cents: i64,
+    /// Extra room for this month only (`extend_month`); utilization counts it.
+    #[serde(default)]
+    pub extension_cents: i64,
     pub utilization_percent: f64,
     pub status: BudgetLevel,
     pub event_count: i64,
@@ -222,6 +230,8 @@ pub struct AgentCostRow {
     /// What active holds reserve now (0 for a window that does not hold now).
     pub held_cents: i64,
     pub budget_cents: i64,
+    #[serde(default)]
+    pub extension_cents: i64,
     /// The runaway guard's hourly limit; 0: none.
     #[serde(default)]
     pub max_hourly_cents: i64,
@@ -243,6 +253,8 @@ pub struct ProjectCostRow {
     /// What active holds reserve now (0 for a window that does not hold now).
     pub held_cents: i64,
     pub budget_cents: i64,
+    #[serde(default)]
+    pub extension_cents: i64,
     /// The runaway guard's hourly limit; 0: none.
     #[serde(default)]
     pub max_hourly_cents: i64,

@@ -148,6 +148,10 @@ pub fn rest_name(field: Field) -> &'static str {
         Field::Url => "url",
         Field::Format => "format",
         Field::Enabled => "enabled",
+        Field::Note => "decisionNote",
+        Field::Reason => "reason",
+        Field::ActorType => "actorType",
+        Field::TargetType => "targetType",
     }
 }
 

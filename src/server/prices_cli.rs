@@ -37,7 +37,9 @@ pub async fn run(settings: &Settings, command: PricesCommand) -> anyhow::Result<
         source,
     };
     let db = board::open(settings).await?;
-    let result = import_prices(&db, Utc::now(), &text, options, apply).await;
+    // The operator at the command line: the trail names the tool.
+    let cli = crate::domain::audit::Actor::system("cli");
+    let result = import_prices(&db, Utc::now(), &text, options, apply, &cli).await;
     db.close().await;
     let report = result.map_err(|err| {
         let mut message = format!("the map was refused, nothing was changed: {err}");

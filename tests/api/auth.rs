@@ -9,7 +9,7 @@ mod limiter;
 mod local_mode;
 mod matrix;
 mod sessions;
-mod world;
+pub(crate) mod world;
 
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};

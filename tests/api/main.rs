@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod audit;
 mod auth;
 mod durability;
 mod enforcement;
@@ -13,6 +14,7 @@ mod export;
 mod forecast;
 mod guard;
 mod holds;
+mod incidents;
 mod ledger_hardening;
 mod months;
 mod postgres;
@@ -21,6 +23,7 @@ mod price_import;
 mod prices;
 mod reports;
 mod reprice;
+mod requests;
 mod scopes;
 mod upgrade;
 mod validation;

@@ -328,7 +328,7 @@ async fn reports_of_an_empty_company() {
             "projectId": null, "projectName": "Unassigned", "projectStatus": null, "pauseReason": null,
             "costCents": 0, "inputTokens": 0, "cachedInputTokens": 0, "outputTokens": 0,
             "eventCount": 0, "unpricedEventCount": 0, "unpricedTokens": 0, "heldCents": 0,
-            "budgetCents": 0, "maxHourlyCents": 0, "utilizationPercent": 0.0,
+            "budgetCents": 0, "extensionCents": 0, "maxHourlyCents": 0, "utilizationPercent": 0.0,
             "forecast": {"projectedMonthEndCents": 0, "projectedExhaustionDate": null,
                          "dailyRateCents": 0, "method": "last_7_full_days"},
         }])

@@ -172,6 +172,7 @@ pub fn CompanyShell() -> impl IntoView {
             {tab("Alerts", "/alerts")}
             {tab("Events", "/events")}
             {tab("Notifications", "/notifications")}
+            {tab("Activity", "/activity")}
             {tab("Settings", "/settings")}
         </nav>
         <Outlet />

@@ -1,4 +1,6 @@
+pub mod activity;
 pub mod alerts;
+pub mod attention;
 pub mod events;
 pub mod home;
 pub mod notifications;

@@ -23,6 +23,10 @@ fn describe(t: EventType) -> &'static str {
         EventType::AlertRate => "the runaway guard's hourly limit reached",
         EventType::ScopePaused => "a company, agent or project paused",
         EventType::ScopeResumed => "a company, agent or project resumed",
+        EventType::IncidentOpened => "an incident opened (by an alert)",
+        EventType::IncidentResolved => "an incident resolved or dismissed",
+        EventType::RequestCreated => "an agent asked for more budget",
+        EventType::RequestDecided => "a request for more budget approved or denied",
         EventType::Test => "a test event",
     }
 }
@@ -55,7 +59,7 @@ pub fn NotificationsPage() -> impl IntoView {
         <section class="card">
             <h2>"Notifications"</h2>
             <p class="muted">
-                "Costline posts each alert, pause and resume to the endpoints below, as it happens. "
+                "Costline posts each alert, pause and resume, incident and budget request to the endpoints below, as it happens. "
                 "JSON bodies are signed (webhook-id, webhook-timestamp, webhook-signature headers, the Standard Webhooks scheme); "
                 "the Slack format posts a readable line to a Slack incoming webhook. "
                 "A failed delivery is retried for 24 hours; after 50 failures in a row an endpoint is turned off."

@@ -4,9 +4,12 @@ use leptos::prelude::*;
 
 use crate::{
     api::get_overview,
-    app::components::{
-        layout::use_company_route,
-        widgets::{ErrorNote, Money, UtilBar},
+    app::{
+        components::{
+            layout::use_company_route,
+            widgets::{ErrorNote, Money, UtilBar},
+        },
+        pages::attention::NeedsAttention,
     },
     domain::money::format_dollars,
     model::{BudgetLevel, ForecastView, Overview},
@@ -33,6 +36,7 @@ pub fn OverviewPage() -> impl IntoView {
     // The charts live outside the re-rendered part, so a refresh updates them in place.
     let data = Signal::derive(move || overview.get().and_then(Result::ok));
     view! {
+        <NeedsAttention company_id=route.company_id />
         <Transition fallback=|| view! { <p class="muted">"Loading the month…"</p> }>
             {move || {
                 overview

@@ -11,19 +11,27 @@ use super::{
     Actor, BoardCredential, PasswordSlot,
     secret::{self, TokenKind},
 };
-use crate::domain::time::from_ms;
+use crate::domain::{
+    audit::{Change, Target},
+    time::from_ms,
+};
 use crate::{
     model::{AgentKey, FieldError, NewAgentKey, ScopeType},
     server::{
         error::{AppError, AppResult},
         service::Service,
         store::{
-            Db,
+            Db, audit,
             auth::{self as store, BoardTokenListing, BoardUserListing, KeyRow, UserRow},
             entities,
         },
     },
 };
+
+/// An agent key as the audit trail names it: by its id and its agent.
+fn key_target(key: &AgentKey) -> Target {
+    Target::new("agent_key", &key.id, &key.agent_id)
+}
 
 /// `last_used_at` is written at most this often per key, not on every request.
 const LAST_USED_RESOLUTION_MS: i64 = 60_000;
@@ -336,7 +344,11 @@ impl Service {
     }
 
     /// A new key for an agent, answered once with its secret; only the hash is kept.
-    pub async fn create_agent_key(&self, agent_id: &str) -> AppResult<NewAgentKey> {
+    pub async fn create_agent_key(
+        &self,
+        agent_id: &str,
+        actor: &crate::domain::audit::Actor,
+    ) -> AppResult<NewAgentKey> {
         let token = secret::issue_token(TokenKind::Agent)?;
         let mut tx = self.db().begin_write().await?;
         let company_id = self.agent_company(&mut tx, agent_id).await?;
@@ -350,9 +362,13 @@ impl Service {
             last_used_at: None,
         };
         store::insert_agent_key(&mut tx, &row, &token.hash).await?;
+        let company_id = row.company_id.clone();
+        let info = key_view(row);
+        let change = Change::new("agent_key.created", key_target(&info)).after(&info);
+        audit::record(&mut tx, Some(&company_id), actor, self.now(), &change).await?;
         tx.commit().await?;
         Ok(NewAgentKey {
-            info: key_view(row),
+            info,
             key: token.value,
         })
     }
@@ -367,13 +383,27 @@ impl Service {
 
     /// Revokes a key of the agent; it stops working with the next request. Revoking a
     /// revoked key again is fine; a key of another agent is a 404.
-    pub async fn revoke_agent_key(&self, agent_id: &str, key_id: &str) -> AppResult<()> {
-        let now_ms = self.now().timestamp_millis();
+    pub async fn revoke_agent_key(
+        &self,
+        agent_id: &str,
+        key_id: &str,
+        actor: &crate::domain::audit::Actor,
+    ) -> AppResult<()> {
+        let now = self.now();
         let mut tx = self.db().begin_write().await?;
-        self.agent_company(&mut tx, agent_id).await?;
-        if store::revoke_agent_key(&mut tx, agent_id, key_id, now_ms).await? == 0 {
+        let company_id = self.agent_company(&mut tx, agent_id).await?;
+        if store::revoke_agent_key(&mut tx, agent_id, key_id, now.timestamp_millis()).await? == 0 {
             return Err(AppError::NotFound("key not found".into()));
         }
+        let target = Target::new("agent_key", key_id, agent_id);
+        audit::record(
+            &mut tx,
+            Some(&company_id),
+            actor,
+            now,
+            &Change::new("agent_key.revoked", target),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

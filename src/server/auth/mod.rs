@@ -116,6 +116,24 @@ impl Actor {
     pub fn is_board(&self) -> bool {
         matches!(self, Self::Local | Self::Board(_))
     }
+
+    /// Who this is, as decisions and the audit trail record it: a board user (id, email),
+    /// a board token (id), an agent key (key id, its agent), or local mode.
+    pub fn who(&self) -> crate::domain::incident::Actor {
+        use crate::domain::incident::{Actor as Who, ActorType};
+        match self {
+            Self::Local => Who::new(ActorType::Local, "local", "local mode"),
+            Self::Board(BoardCredential::Session { user_id, email }) => {
+                Who::new(ActorType::BoardUser, user_id, email)
+            }
+            Self::Board(BoardCredential::Token { token_id }) => {
+                Who::new(ActorType::BoardToken, token_id, "board token")
+            }
+            Self::Agent {
+                key_id, agent_id, ..
+            } => Who::new(ActorType::AgentKey, key_id, agent_id),
+        }
+    }
 }
 
 /// The REST handlers' way to the caller: 401 when the request carried no valid credential.

@@ -5,7 +5,8 @@
 //! cost events for its own agent, read its own agent, and read its own company's reports
 //! (summary, by-agent, by-project, by-model, daily, budget alerts, the event list, active
 //! budget holds), and ask budget status and create, settle and release budget holds for its
-//! own agent. Anything else is a 403.
+//! own agent; ask for more budget for its own agent and read its own agent's requests.
+//! Resolving incidents and deciding requests is the board's. Anything else is a 403.
 //!
 //! 403 or 404? For an agent key the answer depends only on the ids in the request and the
 //! key's own agent and company, decided before anything is looked up: a route about any
@@ -62,6 +63,19 @@ pub enum Action<'a> {
     ManageWebhooks(&'a str),
     /// Change, delete, test or read the deliveries of one webhook endpoint.
     ManageWebhook(&'a str),
+    /// List the incidents or the override requests of a company.
+    ReadIncidents(&'a str),
+    /// Resolve one incident.
+    ResolveIncident(&'a str),
+    /// Ask for more room for `agent` (an override request).
+    RequestBudget(&'a str),
+    /// Read an override request: of `(company, agent)`, or `None` when no such request
+    /// exists (an agent key then gets the same 403 as for another agent's).
+    ReadRequest(Option<(&'a str, &'a str)>),
+    /// Approve or deny one override request.
+    DecideRequest(&'a str),
+    /// Read the audit trail of a company.
+    ReadActivity(&'a str),
 }
 
 /// `Ok` when `actor` may do `action`, else the 403 to answer.
@@ -80,7 +94,9 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> AppResult<()> {
         Action::HoldFor { company, agent } | Action::ChangeHold(Some((company, agent))) => {
             company == own_company && agent == own_agent
         }
-        Action::ChangeHold(None) => false,
+        Action::ChangeHold(None) | Action::ReadRequest(None) => false,
+        Action::ReadRequest(Some((company, agent))) => company == own_company && agent == own_agent,
+        Action::RequestBudget(agent) => agent == own_agent,
         Action::ReportCost { company, agent } => {
             if company == own_company && agent != own_agent {
                 return Err(AppError::Forbidden(
@@ -102,7 +118,11 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> AppResult<()> {
         | Action::ManagePrices
         | Action::RepriceCompany(_)
         | Action::ManageWebhooks(_)
-        | Action::ManageWebhook(_) => false,
+        | Action::ManageWebhook(_)
+        | Action::ReadIncidents(_)
+        | Action::ResolveIncident(_)
+        | Action::DecideRequest(_)
+        | Action::ReadActivity(_) => false,
     };
     if allowed {
         Ok(())
@@ -146,6 +166,8 @@ mod tests {
         let ok = [
             Action::ReadReports("c1"),
             Action::ReadAgent("a1"),
+            Action::RequestBudget("a1"),
+            Action::ReadRequest(Some(("c1", "a1"))),
             Action::ReportCost {
                 company: "c1",
                 agent: "a1",
@@ -173,6 +195,13 @@ mod tests {
             Action::ManageAgentKeys("a1"),
             Action::ManageWebhooks("c1"),
             Action::ManageWebhook("w1"),
+            Action::ReadIncidents("c1"),
+            Action::ResolveIncident("i1"),
+            Action::DecideRequest("r1"),
+            Action::ReadRequest(None),
+            Action::ReadRequest(Some(("c1", "a2"))),
+            Action::RequestBudget("a2"),
+            Action::ReadActivity("c1"),
         ];
         for action in refused {
             let err = authorize(&a, action).expect_err("refused");

@@ -9,7 +9,7 @@ use axum::{
 use super::extract::{Fields, JsonObject, Params};
 use crate::{
     domain::hold::NewHold,
-    model::{BudgetHold, BudgetStatus},
+    model::{BudgetHold, BudgetRequest, BudgetStatus},
     server::{
         auth::{Action, Actor, authorize},
         error::{AppError, AppResult},
@@ -17,18 +17,30 @@ use crate::{
     },
 };
 
+/// Budget status with the agent's pending override request, if any.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusWithRequest {
+    #[serde(flatten)]
+    status: BudgetStatus,
+    pending_request: Option<BudgetRequest>,
+}
+
 /// `GET /api/agents/{agentId}/budget-status[?projectId=]`: may the agent run.
 pub async fn get_budget_status(
     State(service): State<Service>,
     actor: Actor,
     Path(agent_id): Path<String>,
     params: Params,
-) -> AppResult<Json<BudgetStatus>> {
+) -> AppResult<Json<StatusWithRequest>> {
     authorize(&actor, Action::ReadAgent(&agent_id))?;
     let project = params.get("projectId");
-    Ok(Json(
-        service.budget_status(&agent_id, project.as_deref()).await?,
-    ))
+    let status = service.budget_status(&agent_id, project.as_deref()).await?;
+    let pending_request = service.pending_request(&agent_id).await?;
+    Ok(Json(StatusWithRequest {
+        status,
+        pending_request,
+    }))
 }
 
 /// `POST /api/companies/{companyId}/budget-holds`: 201 with the hold; 200 with the first

@@ -23,7 +23,7 @@ pub async fn create_agent_key(
     Path(agent_id): Path<String>,
 ) -> AppResult<Response> {
     authorize(&actor, Action::ManageAgentKeys(&agent_id))?;
-    let key = service.create_agent_key(&agent_id).await?;
+    let key = service.create_agent_key(&agent_id, &actor.who()).await?;
     let mut response = (StatusCode::CREATED, Json(key)).into_response();
     // A secret: no cache may keep a copy.
     response
@@ -49,6 +49,8 @@ pub async fn revoke_agent_key(
     Path((agent_id, key_id)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
     authorize(&actor, Action::ManageAgentKeys(&agent_id))?;
-    service.revoke_agent_key(&agent_id, &key_id).await?;
+    service
+        .revoke_agent_key(&agent_id, &key_id, &actor.who())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,13 +4,16 @@
 //! asks [`authorize`](crate::server::auth::authorize) before it does anything. `/healthz`
 //! and `/readyz` need no credential.
 
+mod activity;
 mod events;
 pub mod extract;
 mod holds;
+mod incidents;
 mod keys;
 mod price_import;
 mod prices;
 mod reports;
+mod requests;
 mod scopes;
 mod webhooks;
 
@@ -46,12 +49,15 @@ pub fn ingest_router() -> Router<Service> {
 /// The API's routes. Their handlers need only the service, so that is their state: axum
 /// clones a route's state for every request, and the whole application state is larger.
 pub fn router() -> Router<Service> {
+    use activity::*;
     use events::*;
     use holds::*;
+    use incidents::*;
     use keys::*;
     use price_import::*;
     use prices::*;
     use reports::*;
+    use requests::*;
     use scopes::*;
     use webhooks::*;
     let api = Router::new()
@@ -100,6 +106,29 @@ pub fn router() -> Router<Service> {
             axum::routing::delete(release_budget_hold),
         )
         .route("/agents/{agent_id}/budget-status", get(get_budget_status))
+        .route("/companies/{company_id}/incidents", get(list_incidents))
+        .route("/companies/{company_id}/activity", get(list_activity))
+        .route(
+            "/incidents/{incident_id}/resolve",
+            axum::routing::post(resolve_incident),
+        )
+        .route(
+            "/agents/{agent_id}/budget-requests",
+            axum::routing::post(create_budget_request),
+        )
+        .route(
+            "/companies/{company_id}/budget-requests",
+            get(list_budget_requests),
+        )
+        .route("/budget-requests/{request_id}", get(get_budget_request))
+        .route(
+            "/budget-requests/{request_id}/approve",
+            axum::routing::post(approve_budget_request),
+        )
+        .route(
+            "/budget-requests/{request_id}/deny",
+            axum::routing::post(deny_budget_request),
+        )
         .route(
             "/companies/{company_id}/reprice",
             axum::routing::post(reprice_company),

@@ -51,7 +51,11 @@ pub async fn import_model_prices(
         effective_from: params.get("effectiveFrom"),
         source: params.get("source"),
     };
-    Ok(Json(service.import_prices(text, options, apply).await?))
+    Ok(Json(
+        service
+            .import_prices(text, options, apply, &actor.who())
+            .await?,
+    ))
 }
 
 /// The upload form's fields: `map` (the file), `providers`, `effective_from`.

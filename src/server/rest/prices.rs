@@ -92,7 +92,7 @@ pub async fn put_model_price(
         }
         (Err(e), _) | (_, Err(e)) => return Err(e),
     };
-    let (price, created) = service.put_price(input).await?;
+    let (price, created) = service.put_price(input, &actor.who()).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -83,7 +83,7 @@ pub async fn create_company(
 ) -> AppResult<(StatusCode, Json<ScopeView>)> {
     authorize(&actor, Action::CreateCompany)?;
     let company = service
-        .create_scope(ScopeType::Company, None, new_scope(&body)?)
+        .create_scope(ScopeType::Company, None, new_scope(&body)?, &actor.who())
         .await?;
     Ok((StatusCode::CREATED, Json(company)))
 }
@@ -107,7 +107,7 @@ pub async fn create_member(
 ) -> AppResult<(StatusCode, Json<ScopeView>)> {
     authorize(&actor, Action::ChangeCompany(&company_id))?;
     let scope = service
-        .create_scope(kind, Some(&company_id), new_scope(&body)?)
+        .create_scope(kind, Some(&company_id), new_scope(&body)?, &actor.who())
         .await?;
     Ok((StatusCode::CREATED, Json(scope)))
 }
@@ -147,7 +147,11 @@ pub async fn update_scope(
     body: JsonObject,
 ) -> AppResult<Json<ScopeView>> {
     authorize(&actor, change(kind, &id))?;
-    Ok(Json(service.update_scope(kind, &id, patch(&body)?).await?))
+    Ok(Json(
+        service
+            .update_scope(kind, &id, patch(&body)?, &actor.who())
+            .await?,
+    ))
 }
 
 /// `PATCH /api/companies/{id}/budgets`, `/api/agents/{id}/budgets`, `/api/projects/{id}/budgets`
@@ -161,7 +165,7 @@ pub async fn set_budget(
     authorize(&actor, change(kind, &id))?;
     Ok(Json(
         service
-            .update_scope(kind, &id, budget_patch(&body)?)
+            .update_scope(kind, &id, budget_patch(&body)?, &actor.who())
             .await?,
     ))
 }

@@ -63,7 +63,7 @@ pub async fn create_webhook(
 ) -> AppResult<Response> {
     authorize(&actor, Action::ManageWebhooks(&company_id))?;
     let created = service
-        .create_webhook(&company_id, new_webhook(&body)?)
+        .create_webhook(&company_id, new_webhook(&body)?, &actor.who())
         .await?;
     let mut response = (StatusCode::CREATED, Json(created)).into_response();
     // A secret: no cache may keep a copy.
@@ -91,7 +91,11 @@ pub async fn update_webhook(
     body: JsonObject,
 ) -> AppResult<Json<Webhook>> {
     authorize(&actor, Action::ManageWebhook(&id))?;
-    Ok(Json(service.update_webhook(&id, patch(&body)?).await?))
+    Ok(Json(
+        service
+            .update_webhook(&id, patch(&body)?, &actor.who())
+            .await?,
+    ))
 }
 
 /// `DELETE /api/webhooks/{id}`: 204; nothing more is sent to it.
@@ -101,7 +105,7 @@ pub async fn delete_webhook(
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
     authorize(&actor, Action::ManageWebhook(&id))?;
-    service.delete_webhook(&id).await?;
+    service.delete_webhook(&id, &actor.who()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -9,11 +9,12 @@ use chrono::{DateTime, Utc};
 use super::effects;
 use crate::{
     domain::{
+        audit::{Actor, scope_change},
         budget::{self, Raised, Settlement},
         scope::{Scope, ScopeType},
         time::Month,
     },
-    server::store::{Conn, Dialect, alerts, entities, pace},
+    server::store::{Conn, Dialect, alerts, audit, entities, pace},
 };
 
 pub(crate) struct CompanyState {
@@ -96,13 +97,16 @@ impl CompanyState {
         budget::settle(&mut self.company, &mut members, &mut self.raised, now)
     }
 
-    /// Writes what `settled` decided and every scope that differs from what was loaded.
+    /// Writes what `settled` decided and every scope that differs from what was loaded,
+    /// each change in the audit trail as `actor`'s (a manager's change and what it caused;
+    /// the rollover's).
     pub(crate) async fn save(
         self,
         conn: &mut Conn,
         settled: &Settlement,
         month: Month,
         now: DateTime<Utc>,
+        actor: &Actor,
     ) -> Result<Scope, sqlx::Error> {
         let current = std::iter::once(&self.company)
             .chain(self.agents.iter())
@@ -114,6 +118,9 @@ impl CompanyState {
                 .find(|s| s.kind == scope.kind && s.id == scope.id);
             if before != Some(scope) {
                 entities::update(conn, scope).await?;
+                if let Some(change) = before.and_then(|b| scope_change(b, scope)) {
+                    audit::record(conn, Some(&scope.company_id), actor, now, &change).await?;
+                }
             }
         }
         // After the scopes: the announcements read their new budgets.

@@ -1,9 +1,11 @@
 //! The rules of Costline. REST handlers and server functions both call [`Service`]; neither
 //! holds SQL or budget logic. Transactions begin and end here.
 
+pub mod activity;
 mod budgets;
 mod effects;
 pub mod holds;
+pub mod incidents;
 pub mod ingest;
 mod outbox;
 pub mod price_import;
@@ -11,6 +13,7 @@ pub mod prices;
 mod reconcile;
 pub mod reports;
 mod reprice;
+pub mod requests;
 pub mod scopes;
 mod views;
 pub mod webhooks;
@@ -22,7 +25,9 @@ use chrono::{DateTime, Utc};
 use crate::server::{clock::Clock, notify::client::UrlPolicy, store::Db};
 
 pub use crate::domain::event::NewCostEvent;
+pub use incidents::ResolveIncident;
 pub use ingest::IngestOutcome;
+pub use requests::{Approval, NewRequest};
 pub use scopes::{NewScope, ScopePatch};
 pub use webhooks::{NewWebhook, WebhookPatch};
 

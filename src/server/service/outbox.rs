@@ -9,7 +9,8 @@ use uuid::Uuid;
 use crate::{
     domain::{
         budget::{Alert, Settlement, Transition},
-        notify::{EventType, Payload, PayloadScope, dashboard_path},
+        incident::{BudgetRequest, Incident},
+        notify::{EventType, Payload, PayloadScope, PayloadSubject, dashboard_path},
         scope::{Scope, ScopeType, Status},
         time::Month,
     },
@@ -40,6 +41,57 @@ pub(super) async fn record(
         write(conn, kind, &payload, None, now).await?;
     }
     Ok(())
+}
+
+/// Announces an incident just opened (`resolved`: just closed) about its scope.
+pub(super) async fn record_incident(
+    conn: &mut Conn,
+    incident: &Incident,
+    resolved: bool,
+    month: Month,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let scope = load(conn, incident.scope_type, &incident.scope_id, month).await?;
+    let kind = if resolved {
+        EventType::IncidentResolved
+    } else {
+        EventType::IncidentOpened
+    };
+    let mut payload = payload(kind, &scope, scope.status, now);
+    payload.threshold = Some(incident.kind.as_str().to_owned());
+    payload.budget_cents = incident.budget.get();
+    payload.observed_cents = incident.observed.to_cents().get();
+    payload.subject = Some(PayloadSubject {
+        id: incident.id.clone(),
+        status: incident.status.as_str().to_owned(),
+        decision: incident.resolution.map(|r| r.as_str().to_owned()),
+        amount_cents: None,
+    });
+    write(conn, kind, &payload, None, now).await
+}
+
+/// Announces an override request just created (`decided`: just approved or denied).
+pub(super) async fn record_request(
+    conn: &mut Conn,
+    request: &BudgetRequest,
+    decided: bool,
+    month: Month,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let scope = load(conn, ScopeType::Agent, &request.agent_id, month).await?;
+    let kind = if decided {
+        EventType::RequestDecided
+    } else {
+        EventType::RequestCreated
+    };
+    let mut payload = payload(kind, &scope, scope.status, now);
+    payload.subject = Some(PayloadSubject {
+        id: request.id.clone(),
+        status: request.status.as_str().to_owned(),
+        decision: request.decision_mode.map(|m| m.as_str().to_owned()),
+        amount_cents: Some(request.decided.unwrap_or(request.amount).get()),
+    });
+    write(conn, kind, &payload, None, now).await
 }
 
 /// Queues a `webhook.test` about the company for one endpoint; answers its id.
@@ -96,6 +148,7 @@ fn payload(kind: EventType, scope: &Scope, status: Status, now: DateTime<Utc>) -
         budget_cents: scope.budget.get(),
         observed_cents: scope.spend.to_cents().get(),
         status: status.as_str().to_owned(),
+        subject: None,
         dashboard_url: dashboard_path(&scope.company_id, kind, scope.kind),
     }
 }

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::{
     domain::{
+        audit::{Actor, Change, Target},
         clean_text,
         price_import::{self, Candidate, DEFAULT_PROVIDERS, Diff, Parsed, diff},
         pricing::Price,
@@ -24,7 +25,7 @@ use crate::{
     server::{
         error::{AppError, AppResult},
         store::{
-            Db,
+            Db, audit,
             prices::{self, DraftRow},
         },
     },
@@ -169,6 +170,7 @@ async fn apply(
     now: DateTime<Utc>,
     plan: &Plan,
     draft: Option<&str>,
+    actor: &Actor,
 ) -> AppResult<PriceImportReport> {
     let mut tx = db.begin_write().await?;
     // The diff is taken again inside the transaction: the book may have changed since the
@@ -191,11 +193,31 @@ async fn apply(
         })
         .collect();
     prices::insert_many(&mut tx, &rows).await?;
+    if !rows.is_empty() {
+        let name = plan.file_name.clone();
+        let target = Target::new("price_import", draft.unwrap_or("upload"), name);
+        let after = ImportAudit {
+            added: rows.len(),
+            effective_from: plan.effective_from,
+            providers: &plan.providers,
+        };
+        let change = Change::new("prices.imported", target).after(after);
+        audit::record(&mut tx, None, actor, now, &change).await?;
+    }
     if let Some(id) = draft {
         prices::delete_draft(&mut tx, id).await?;
     }
     tx.commit().await?;
     Ok(report(plan, &diff, true, None))
+}
+
+/// What the trail keeps of an applied import.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImportAudit<'a> {
+    added: usize,
+    effective_from: DateTime<Utc>,
+    providers: &'a [String],
 }
 
 fn draft_plan(row: DraftRow) -> AppResult<Plan> {
@@ -225,8 +247,9 @@ impl Service {
         text: &str,
         options: ImportOptions,
         apply_it: bool,
+        actor: &Actor,
     ) -> AppResult<PriceImportReport> {
-        import_prices(&self.db, self.now(), text, options, apply_it).await
+        import_prices(&self.db, self.now(), text, options, apply_it, actor).await
     }
 
     /// Reads a map uploaded in the dashboard and keeps it as a draft, for the page to show
@@ -264,10 +287,14 @@ impl Service {
     }
 
     /// Applies a waiting draft: adds what its diff shows now, and forgets the draft.
-    pub async fn apply_price_import(&self, id: &str) -> AppResult<PriceImportReport> {
+    pub async fn apply_price_import(
+        &self,
+        id: &str,
+        actor: &Actor,
+    ) -> AppResult<PriceImportReport> {
         let row = self.waiting_draft(id).await?;
         let id = row.id.clone();
-        apply(&self.db, self.now(), &draft_plan(row)?, Some(&id)).await
+        apply(&self.db, self.now(), &draft_plan(row)?, Some(&id), actor).await
     }
 
     async fn waiting_draft(&self, id: &str) -> AppResult<DraftRow> {
@@ -287,10 +314,11 @@ pub async fn import_prices(
     text: &str,
     options: ImportOptions,
     apply_it: bool,
+    actor: &Actor,
 ) -> AppResult<PriceImportReport> {
     let plan = plan(text, options, now)?;
     if apply_it {
-        apply(db, now, &plan, None).await
+        apply(db, now, &plan, None, actor).await
     } else {
         dry_run(db, &plan, None).await
     }

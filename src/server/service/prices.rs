@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::Service;
 use crate::{
     domain::{
+        audit::{Actor, Change, Target},
         clean_text,
         event::MAX_TOKENS,
         money::{MicroCents, Tokens},
@@ -21,7 +22,7 @@ use crate::{
     server::{
         error::{AppError, AppResult},
         store::{
-            Conn,
+            Conn, audit,
             prices::{self, PriceRow},
         },
     },
@@ -305,16 +306,38 @@ impl Service {
 
     /// Adds a price, or replaces the one with the same provider, model and effective date.
     /// Answers the price and whether it was new.
-    pub async fn put_price(&self, input: PriceInput) -> AppResult<(ModelPrice, bool)> {
+    pub async fn put_price(
+        &self,
+        input: PriceInput,
+        actor: &Actor,
+    ) -> AppResult<(ModelPrice, bool)> {
         let now = self.now();
         let row = row_of(&input.validate(now)?, now);
         let mut tx = self.db.begin_write().await?;
+        let old = prices::get(&mut tx, &row.provider, &row.model, row.effective_from).await?;
         let replaced = prices::upsert(&mut tx, &row).await?;
         let stored = prices::get(&mut tx, &row.provider, &row.model, row.effective_from)
             .await?
             .ok_or_else(|| AppError::internal("price vanished after upsert"))?;
+        let price = price_model(&price_of(&stored)?);
+        let name = format!(
+            "{}/{} from {}",
+            price.provider,
+            price.model,
+            price.effective_from.date_naive()
+        );
+        let action = if replaced {
+            "price.updated"
+        } else {
+            "price.created"
+        };
+        let mut change = Change::new(action, Target::new("price", &price.id, name)).after(&price);
+        if let Some(old) = old {
+            change = change.before(price_model(&price_of(&old)?));
+        }
+        audit::record(&mut tx, None, actor, now, &change).await?;
         tx.commit().await?;
-        Ok((price_model(&price_of(&stored)?), !replaced))
+        Ok((price, !replaced))
     }
 
     /// The models events named this month (UTC) that nothing in the book priced, most

@@ -10,6 +10,7 @@ use std::time::Duration;
 use super::{Service, budgets::CompanyState};
 use crate::{
     domain::{
+        audit::Actor,
         budget::Settlement,
         forecast,
         time::{Day, Month},
@@ -66,7 +67,9 @@ impl Service {
             return Ok(());
         };
         let settlement = state.settle(now);
-        state.save(&mut tx, &settlement, month, now).await?;
+        state
+            .save(&mut tx, &settlement, month, now, &Actor::system("rollover"))
+            .await?;
         tx.commit().await?;
         Ok(())
     }

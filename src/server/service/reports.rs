@@ -7,7 +7,7 @@ use super::{Service, views};
 use crate::{
     domain::{
         Field, Invalid, Problems,
-        budget::BudgetLevel,
+        budget::{self, BudgetLevel},
         forecast::Forecast,
         money::{Cents, MicroCents, percent_of},
         rollup::Metrics,
@@ -22,7 +22,7 @@ use crate::{
     server::{
         error::{AppError, AppResult},
         store::{
-            Conn, alerts, entities,
+            self as store, Conn, alerts, entities,
             events::{self, EventQuery},
             holds,
             pace::{self, Pace},
@@ -197,13 +197,14 @@ impl Service {
         let m = total(&mut conn, company_id, &window).await?;
         let held = self.held_in(&mut conn, company_id, &window).await?;
         let paced = self.paced_in(&mut conn, company_id, &window).await?;
+        let effective = company.effective_budget();
         Ok(CostSummary {
             forecast: forecast_of(
                 &paced,
                 ScopeType::Company,
                 company_id,
                 m.cost,
-                company.budget,
+                company.effective_budget(),
             ),
             held_cents: held.company.get(),
             company_id: company.id,
@@ -211,8 +212,9 @@ impl Service {
             window_end: window.end,
             spend_cents: m.cost.to_cents().get(),
             budget_cents: company.budget.get(),
-            utilization_percent: percent_of(m.cost, company.budget),
-            status: BudgetLevel::of(m.cost, company.budget),
+            extension_cents: company.extension.get(),
+            utilization_percent: percent_of(m.cost, effective),
+            status: BudgetLevel::of(m.cost, effective),
             event_count: m.event_count,
             unpriced_event_count: m.unpriced_count,
             unpriced_tokens: m.unpriced_tokens.get(),
@@ -231,15 +233,26 @@ impl Service {
         let (mut conn, _company) = self.company_for_read(company_id, &window).await?;
         let held = self.held_in(&mut conn, company_id, &window).await?;
         let paced = self.paced_in(&mut conn, company_id, &window).await?;
+        let month = Month::of(window.start);
+        let extensions = store::incidents::extensions(&mut conn, company_id, month).await?;
         let mut rows = reports::agent_totals(&mut conn, company_id, source(&window))
             .await?
             .into_iter()
-            .map(|a| AgentCostRow {
-                forecast: forecast_of(&paced, ScopeType::Agent, &a.id, a.metrics.cost, a.budget),
+            .map(|a| {
+                let extension = extensions
+                    .get(&(ScopeType::Agent, a.id.clone()))
+                    .copied()
+                    .unwrap_or(Cents::ZERO);
+                let budget = budget::effective_budget(a.budget, extension);
+                (a, extension, budget)
+            })
+            .map(|(a, extension, budget)| AgentCostRow {
+                forecast: forecast_of(&paced, ScopeType::Agent, &a.id, a.metrics.cost, budget),
                 held_cents: held.agent(&a.id).get(),
                 totals: totals(&a.metrics),
-                utilization_percent: percent_of(a.metrics.cost, a.budget),
+                utilization_percent: percent_of(a.metrics.cost, budget),
                 budget_cents: a.budget.get(),
+                extension_cents: extension.get(),
                 max_hourly_cents: a.max_hourly.get(),
                 agent_status: a.status,
                 pause_reason: a.pause_reason,
@@ -281,12 +294,14 @@ impl Service {
             .into_iter()
             .map(|project: Scope| {
                 let m = spend.get(&project.id).copied().unwrap_or_default();
+                let budget = project.effective_budget();
                 ProjectCostRow {
-                    forecast: project_forecast(&project.id, m.cost, project.budget),
+                    forecast: project_forecast(&project.id, m.cost, budget),
                     held_cents: held.project(&project.id).get(),
                     totals: totals(&m),
-                    utilization_percent: percent_of(m.cost, project.budget),
+                    utilization_percent: percent_of(m.cost, budget),
                     budget_cents: project.budget.get(),
+                    extension_cents: project.extension.get(),
                     max_hourly_cents: project.max_hourly.get(),
                     project_status: Some(project.status),
                     pause_reason: project.pause_reason,
@@ -305,6 +320,7 @@ impl Service {
             totals: totals(&unassigned),
             held_cents: held.unassigned.get(),
             budget_cents: 0,
+            extension_cents: 0,
             max_hourly_cents: 0,
             utilization_percent: 0.0,
         });

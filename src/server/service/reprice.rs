@@ -17,6 +17,7 @@ use super::{Service, budgets::CompanyState, prices::load_book, reports::WindowQu
 use crate::{
     domain::{
         Field,
+        audit::Actor,
         event::RecordedEvent,
         money::{MicroCents, Tokens},
         pricing::{PriceBook, cost},
@@ -247,7 +248,9 @@ impl Service {
             .await?
             .ok_or_else(|| AppError::NotFound("company not found".into()))?;
         let settlement = state.settle(now);
-        state.save(&mut tx, &settlement, month, now).await?;
+        // What the new costs pause is the budget rule's doing.
+        let rules = Actor::system("budget");
+        state.save(&mut tx, &settlement, month, now, &rules).await?;
         tx.commit().await?;
         tally.unpriced += chunk.len() as i64;
         tally.repriced += repriced;

@@ -8,6 +8,7 @@ use super::{Service, budgets::CompanyState, views};
 use crate::{
     domain::{
         Field, Invalid, Problems,
+        audit::{Actor, Change, ScopeState, Target},
         budget::{self, StatusRefusal},
         clean_text,
         money::Cents,
@@ -17,7 +18,7 @@ use crate::{
     model::ScopeView,
     server::{
         error::{AppError, AppResult},
-        store::entities,
+        store::{audit, entities},
     },
 };
 
@@ -102,6 +103,7 @@ impl Service {
         kind: ScopeType,
         company_id: Option<&str>,
         input: NewScope,
+        actor: &Actor,
     ) -> AppResult<ScopeView> {
         let mut problems = Problems::default();
         let name = check_name(&input.name, &mut problems);
@@ -124,6 +126,9 @@ impl Service {
         };
         let scope = Scope::new(kind, id, company_id, name, budget, now);
         entities::insert(&mut tx, &scope).await?;
+        let change = Change::new(format!("{kind}.created"), Target::scope(&scope))
+            .after(ScopeState::of(&scope));
+        audit::record(&mut tx, Some(&scope.company_id), actor, now, &change).await?;
         tx.commit().await?;
         Ok(views::scope(scope))
     }
@@ -159,6 +164,7 @@ impl Service {
         kind: ScopeType,
         id: &str,
         patch: ScopePatch,
+        actor: &Actor,
     ) -> AppResult<ScopeView> {
         let mut problems = Problems::default();
         let name = patch.name.as_deref().map(|n| check_name(n, &mut problems));
@@ -213,7 +219,7 @@ impl Service {
             .scope_mut(kind, id)
             .cloned()
             .ok_or_else(|| not_found(kind))?;
-        state.save(&mut tx, &settled, month, now).await?;
+        state.save(&mut tx, &settled, month, now, actor).await?;
         tx.commit().await?;
         Ok(views::scope(changed))
     }

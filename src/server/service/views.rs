@@ -7,11 +7,13 @@ use crate::{
         event::RecordedEvent,
         forecast::{self, Forecast},
         hold::Hold,
+        incident::{BudgetRequest, Incident},
         scope::Scope,
         standing::{Shortfall, Standing},
     },
     model::{
-        BudgetAlert, BudgetHold, CostEvent, ForecastView, HoldShortfall, ScopeStanding, ScopeView,
+        self, BudgetAlert, BudgetHold, CostEvent, ForecastView, HoldShortfall, ScopeStanding,
+        ScopeView,
     },
     server::store::alerts::StoredAlert,
 };
@@ -25,6 +27,7 @@ pub(crate) fn scope(s: Scope) -> ScopeView {
         name: s.name,
         status: s.status,
         budget_monthly_cents: s.budget.get(),
+        extension_cents: s.extension.get(),
         max_hourly_cents: s.max_hourly.get(),
         pause_reason: s.pause_reason,
         paused_at: s.paused_at,
@@ -112,5 +115,44 @@ pub(crate) fn hold(h: Hold, now: DateTime<Utc>) -> BudgetHold {
         expires_at: h.expires_at,
         hold_key: h.hold_key,
         event_id: h.event_id,
+    }
+}
+
+pub(crate) fn incident(i: Incident) -> model::Incident {
+    model::Incident {
+        observed_cents: i.observed.to_cents().get(),
+        budget_cents: i.budget.get(),
+        id: i.id,
+        company_id: i.company_id,
+        scope_type: i.scope_type,
+        scope_id: i.scope_id,
+        scope_name: i.scope_name,
+        kind: i.kind,
+        status: i.status,
+        window_start: i.window_start,
+        opened_at: i.opened_at,
+        resolved_at: i.resolved_at,
+        resolution: i.resolution,
+        decision_note: i.decision_note,
+        decided_by: i.decided_by,
+    }
+}
+
+pub(crate) fn request(r: BudgetRequest) -> model::BudgetRequest {
+    model::BudgetRequest {
+        amount_cents: r.amount.get(),
+        decided_cents: r.decided.map(|c| c.get()),
+        id: r.id,
+        company_id: r.company_id,
+        agent_id: r.agent_id,
+        agent_name: r.agent_name,
+        reason: r.reason,
+        status: r.status,
+        requested_by: r.requested_by,
+        created_at: r.created_at,
+        decided_at: r.decided_at,
+        decision_mode: r.decision_mode,
+        decision_note: r.decision_note,
+        decided_by: r.decided_by,
     }
 }

@@ -7,6 +7,7 @@ use super::{Service, outbox};
 use crate::{
     domain::{
         Field, Invalid, Problems,
+        audit::{Actor, Change, Target},
         notify::{self, Format},
         scope::ScopeType,
         time::{Month, from_ms},
@@ -16,7 +17,7 @@ use crate::{
         error::{AppError, AppResult},
         notify::sign,
         store::{
-            entities, outbox as queue,
+            audit, entities, outbox as queue,
             webhooks::{self, Endpoint},
         },
     },
@@ -61,6 +62,11 @@ fn view(e: Endpoint) -> Webhook {
     }
 }
 
+/// A webhook endpoint as the audit trail names it: by its URL.
+fn target(w: &Webhook) -> Target {
+    Target::new("webhook", &w.id, &w.url)
+}
+
 fn not_found() -> AppError {
     AppError::NotFound("webhook not found".into())
 }
@@ -88,7 +94,12 @@ impl Service {
     }
 
     /// `POST /api/companies/{companyId}/webhooks`
-    pub async fn create_webhook(&self, company_id: &str, input: NewWebhook) -> AppResult<Created> {
+    pub async fn create_webhook(
+        &self,
+        company_id: &str,
+        input: NewWebhook,
+        actor: &Actor,
+    ) -> AppResult<Created> {
         let mut problems = Problems::default();
         let url = self.check_url(&input.url, &mut problems);
         let format = check_format(input.format.as_deref().unwrap_or("json"), &mut problems);
@@ -131,11 +142,11 @@ impl Service {
             )));
         }
         webhooks::insert(&mut tx, &endpoint, &key).await?;
+        let info = view(endpoint);
+        let change = Change::new("webhook.created", target(&info)).after(&info);
+        audit::record(&mut tx, Some(company_id), actor, now, &change).await?;
         tx.commit().await?;
-        Ok(Created {
-            info: view(endpoint),
-            secret,
-        })
+        Ok(Created { info, secret })
     }
 
     /// `GET /api/companies/{companyId}/webhooks`
@@ -156,7 +167,12 @@ impl Service {
     }
 
     /// `PATCH /api/webhooks/{id}`
-    pub async fn update_webhook(&self, id: &str, patch: WebhookPatch) -> AppResult<Webhook> {
+    pub async fn update_webhook(
+        &self,
+        id: &str,
+        patch: WebhookPatch,
+        actor: &Actor,
+    ) -> AppResult<Webhook> {
         let mut problems = Problems::default();
         let url = patch
             .url
@@ -179,6 +195,7 @@ impl Service {
         problems.finish(())?;
         let mut tx = self.db.begin_write().await?;
         let mut endpoint = webhooks::get(&mut tx, id).await?.ok_or_else(not_found)?;
+        let before = view(endpoint.clone());
         if let Some(url) = url {
             endpoint.url = url;
         }
@@ -195,17 +212,32 @@ impl Service {
             }
             endpoint.enabled = enabled;
         }
-        endpoint.updated_at = self.now();
+        let now = self.now();
+        endpoint.updated_at = now;
         webhooks::update(&mut tx, &endpoint).await?;
+        let after = view(endpoint);
+        let change = Change::new("webhook.updated", target(&after))
+            .before(&before)
+            .after(&after);
+        audit::record(&mut tx, Some(&after.company_id), actor, now, &change).await?;
         tx.commit().await?;
-        Ok(view(endpoint))
+        Ok(after)
     }
 
     /// `DELETE /api/webhooks/{id}`: the endpoint, its deliveries and their attempts.
-    pub async fn delete_webhook(&self, id: &str) -> AppResult<()> {
+    pub async fn delete_webhook(&self, id: &str, actor: &Actor) -> AppResult<()> {
         let mut tx = self.db.begin_write().await?;
-        webhooks::get(&mut tx, id).await?.ok_or_else(not_found)?;
+        let before = view(webhooks::get(&mut tx, id).await?.ok_or_else(not_found)?);
         webhooks::delete(&mut tx, id).await?;
+        let change = Change::new("webhook.deleted", target(&before)).before(&before);
+        audit::record(
+            &mut tx,
+            Some(&before.company_id),
+            actor,
+            self.now(),
+            &change,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -26,6 +26,7 @@ struct ScopeRow {
     rate_armed_at: i64,
     rate_armed_base_micros: i64,
     spend_micros: i64,
+    extension_cents: i64,
 }
 
 impl ScopeRow {
@@ -52,6 +53,7 @@ impl ScopeRow {
             name: self.name,
             status,
             budget: Cents::new(self.budget_monthly_cents),
+            extension: Cents::new(self.extension_cents),
             spend: MicroCents::new(self.spend_micros),
             pause_reason,
             paused_at: self.paused_at.map(from_ms),
@@ -105,7 +107,8 @@ fn select_with(kind: ScopeType, month: Month, tagged: bool, alerts_of: Option<Mo
         " AS company_id, s.name, s.status, s.budget_monthly_cents, s.pause_reason, \
          s.paused_at, s.created_at, s.updated_at, s.max_hourly_cents, s.rate_armed_at, \
          s.rate_armed_base_micros, \
-         COALESCE(r.cost_micros, 0) AS spend_micros",
+         COALESCE(r.cost_micros, 0) AS spend_micros, \
+         COALESCE(x.extra_cents, 0) AS extension_cents",
     );
     if tagged || alerts_of.is_some() {
         sql.push(&format!(", '{}' AS kind", kind.as_str()));
@@ -126,6 +129,13 @@ fn select_with(kind: ScopeType, month: Month, tagged: bool, alerts_of: Option<Mo
         .push(" s ")
         .push(join)
         .bind(month.key())
+        // The month's extension (`budget_extensions`): the rules read the effective budget.
+        .push(&format!(
+            " LEFT JOIN budget_extensions x ON x.scope_type = '{}' AND x.scope_id = s.id \
+             AND x.window_start = ",
+            kind.as_str()
+        ))
+        .bind(to_ms(month.start()))
         .push(" ");
     sql
 }

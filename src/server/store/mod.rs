@@ -7,14 +7,17 @@
 //! dialects differ (row locks, pool shape) the store asks [`Dialect`].
 
 pub mod alerts;
+pub mod audit;
 pub mod auth;
 pub mod entities;
 pub mod events;
 pub mod holds;
+pub mod incidents;
 pub mod outbox;
 pub mod pace;
 pub mod prices;
 pub mod reports;
+pub mod requests;
 pub mod rollups;
 mod sql;
 pub mod webhooks;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::world::*;
 
 /// Every page of the dashboard (`src/app/mod.rs`), `{a}` standing for a company.
-pub const DASHBOARD_PAGES: [&str; 9] = [
+pub const DASHBOARD_PAGES: [&str; 10] = [
     "/",
     "/prices",
     "/companies/{a}",
@@ -19,6 +19,7 @@ pub const DASHBOARD_PAGES: [&str; 9] = [
     "/companies/{a}/events",
     "/companies/{a}/settings",
     "/companies/{a}/notifications",
+    "/companies/{a}/activity",
 ];
 
 /// The endpoints of every `#[server]` function, read from the files of `src/api/`
@@ -88,7 +89,78 @@ async fn every_route_against_every_caller() {
     let a2_hold = w
         .ok(Cred::BoardToken, "POST", &hold_path, hold(a2).unwrap())
         .await;
+    let a1_request = w
+        .ok(
+            Cred::BoardToken,
+            "POST",
+            &format!("/api/agents/{a1}/budget-requests"),
+            json!({"amountCents": 100, "reason": "a long run"}),
+        )
+        .await;
+    let ask = || Some(json!({"amountCents": 100, "reason": "more"}));
     let mut rows = vec![
+        // Incidents and override requests: the board decides; a key asks for its own agent
+        // and reads its own requests back.
+        row(
+            "GET",
+            format!("/api/companies/{a}/incidents"),
+            None,
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/budget-requests"),
+            None,
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "GET",
+            format!("/api/companies/{a}/activity"),
+            None,
+            BOARD_ONLY_READ,
+        ),
+        row(
+            "POST",
+            format!("/api/incidents/{unknown}/resolve"),
+            Some(json!({"action": "dismiss"})),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "POST",
+            format!("/api/agents/{a1}/budget-requests"),
+            ask(),
+            [401, 401, 401, 409, 403, 409, 409],
+        ),
+        row(
+            "POST",
+            format!("/api/agents/{a2}/budget-requests"),
+            ask(),
+            [401, 401, 401, 403, 403, 201, 409],
+        ),
+        row(
+            "GET",
+            format!("/api/budget-requests/{a1_request}"),
+            None,
+            [401, 401, 401, 200, 403, 200, 200],
+        ),
+        row(
+            "GET",
+            format!("/api/budget-requests/{unknown}"),
+            None,
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "POST",
+            format!("/api/budget-requests/{unknown}/approve"),
+            Some(json!({"mode": "extend_month"})),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        row(
+            "POST",
+            format!("/api/budget-requests/{a1_request}/deny"),
+            Some(json!({})),
+            [401, 401, 401, 403, 403, 200, 409],
+        ),
         row(
             "POST",
             "/api/companies".into(),
@@ -492,6 +564,23 @@ async fn every_route_against_every_caller() {
             [401, 401, 401, 403, 200, 200, 200],
         ),
         ("filter_options", format!("company_id={a}"), BOARD_ONLY_READ),
+        ("attention", format!("company_id={a}"), BOARD_ONLY_READ),
+        ("activity", format!("company_id={a}"), BOARD_ONLY_READ),
+        (
+            "resolve_incident",
+            format!("id={unknown}&action=dismiss&amount=&note="),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        (
+            "approve_request",
+            format!("id={unknown}&mode=extend_month&amount=&note="),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        (
+            "deny_request",
+            format!("id={unknown}&note="),
+            NOT_FOUND_FOR_BOARD,
+        ),
         ("prices", String::new(), BOARD_ONLY_READ),
         ("unpriced_models", String::new(), BOARD_ONLY_READ),
         ("price_import", format!("id={unknown}"), NOT_FOUND_FOR_BOARD),

@@ -253,6 +253,10 @@ impl World {
             paths.push(format!("/api/companies/{c}/cost-events?limit=1000"));
             paths.push(format!("/api/companies/{c}/budget-alerts"));
             paths.push(format!("/api/companies/{c}/budget-holds"));
+            paths.push(format!("/api/companies/{c}/incidents"));
+            paths.push(format!("/api/companies/{c}/budget-requests"));
+            // A refused call writes no audit row either.
+            paths.push(format!("/api/companies/{c}/activity?limit=200"));
         }
         for agent in [&self.a1, &self.a2, &self.b1] {
             paths.push(format!("/api/agents/{agent}/keys"));

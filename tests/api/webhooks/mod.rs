@@ -3,6 +3,7 @@
 mod crud;
 mod dashboard;
 mod delivery;
+mod incidents;
 mod receiver;
 mod restart;
 

@@ -440,6 +440,15 @@ impl Batch {
             changed_elsewhere.extend(others.into_iter().filter(|a| changed.contains(&a.id)));
         }
         effects::record(conn, &self.settled, month, self.now).await?;
+        let scope_of = |kind: ScopeType, id: &str| match kind {
+            ScopeType::Company => self.companies.get(id),
+            ScopeType::Agent => self
+                .agents
+                .get(id)
+                .or_else(|| changed_elsewhere.iter().find(|a| a.id == id)),
+            ScopeType::Project => self.projects.get(id),
+        };
+        effects::audit_rules(conn, &self.settled, scope_of, self.now).await?;
         let held = self
             .companies
             .values()

@@ -37,6 +37,7 @@ pub const HARD_PERCENT: i64 = 100;
 
 /// Where a scope stands against its monthly budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BudgetLevel {
     Ok,

@@ -15,6 +15,7 @@ mod guard;
 mod holds;
 mod ledger_hardening;
 mod months;
+mod openapi;
 mod postgres;
 mod price_checks;
 mod price_import;

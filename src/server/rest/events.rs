@@ -29,6 +29,13 @@ use crate::{
 
 /// `POST /api/companies/{companyId}/cost-events`: 201 with the stored event and the
 /// enforcement verdict; 200 with the first event when an idempotency key is replayed.
+#[utoipa::path(post, path = "/api/companies/{company_id}/cost-events", tag = "cost events",
+    params(("company_id" = String, Path, description = "A company's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body answer 200 with the first event")),
+    request_body = crate::server::rest::openapi::bodies::NewCostEvent,
+    responses(
+        (status = 201, description = "Stored, with the enforcement verdict", body = IngestedEvent),
+        (status = 200, description = "A replayed idempotency key: the first event, the verdict as it stands now", body = IngestedEvent),
+    ))]
 pub async fn create_cost_event(
     State(service): State<Service>,
     actor: Actor,
@@ -89,7 +96,7 @@ fn new_cost_event(body: &Map<String, Value>) -> AppResult<NewCostEvent> {
 }
 
 /// One item's outcome in a batch answer.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchItem {
     index: usize,
@@ -110,7 +117,7 @@ pub struct BatchItem {
     details: Vec<FieldError>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchAnswer {
     created: usize,
@@ -129,6 +136,10 @@ pub struct BatchAnswer {
 /// The caller and the company are checked before a byte of the body is read, and the list
 /// is refused at its 1,001st item while parsing, so a request can cost at most one bounded
 /// parse and one bounded answer.
+#[utoipa::path(post, path = "/api/companies/{company_id}/cost-events/batch", tag = "cost events",
+    params(("company_id" = String, Path, description = "A company's id")),
+    request_body = crate::server::rest::openapi::bodies::CostEventBatch,
+    responses((status = 200, description = "One result per event, in order", body = BatchAnswer)))]
 pub async fn create_cost_events_batch(
     actor: Actor,
     State(service): State<Service>,
@@ -280,6 +291,18 @@ fn wants_csv(headers: &HeaderMap, params: &Params) -> bool {
 /// `GET /api/companies/{companyId}/cost-events`: newest first, `limit` per page (default
 /// 50, at most 1000) and `nextCursor` to continue. As CSV (`format=csv` or
 /// `Accept: text/csv`), every matching event unless `limit` is given.
+#[utoipa::path(get, path = "/companies/{company_id}/cost-events", tag = "cost events",
+    params(("company_id" = String, Path, description = "A company's id"),
+        ("agentId" = Option<String>, Query, description = "Only this agent's events"),
+        ("projectId" = Option<String>, Query, description = "Only this project's events; `none` for events without one"),
+        ("from" = Option<String>, Query, description = "`occurredAt` from, inclusive"),
+        ("to" = Option<String>, Query, description = "`occurredAt` to, exclusive"),
+        ("limit" = Option<i64>, Query, description = "Events per page: 1 to 1000, default 50"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the page before"),
+        ("format" = Option<String>, Query, description = "`csv` for CSV"),
+    ),
+    responses((status = 200, description = "A page of events, newest first (or CSV)",
+        content((crate::model::EventPage = "application/json"), (String = "text/csv")))))]
 pub async fn list_cost_events(
     State(service): State<Service>,
     actor: Actor,

@@ -17,6 +17,13 @@ use clap::{Parser, Subcommand};
 /// request needs one: managers sign in, scripts send `Authorization: Bearer <token>`, agents
 /// their own key (`POST /api/agents/{agentId}/keys`). Any non-loopback address, and
 /// COSTLINE_TRUST_PROXY, require a board credential; the server refuses to start without one.
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Clone, Parser)]
 #[command(name = "costline", version, about, long_about)]
 pub struct Settings {
@@ -77,6 +84,16 @@ pub struct Settings {
     /// Log filter, in `tracing` syntax (`info`, `costline=debug,tower_http=info`, ...).
     #[arg(long, env = "COSTLINE_LOG", default_value = "info")]
     pub log: String,
+
+    /// Log lines as text, or as one JSON object per line (`json`) for a log collector.
+    #[arg(long, env = "COSTLINE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// A second address serving only `GET /metrics`, without a credential (for a
+    /// Prometheus on a private network). Unset: `/metrics` is served on the main address
+    /// only, where authenticated mode asks for a board credential.
+    #[arg(long, env = "COSTLINE_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
 
     /// How long a board user stays signed in, in hours.
     #[arg(long, env = "COSTLINE_SESSION_HOURS", default_value_t = 12)]

@@ -14,6 +14,7 @@ mod forecast;
 mod guard;
 mod holds;
 mod ledger_hardening;
+mod logs;
 mod months;
 mod openapi;
 mod postgres;

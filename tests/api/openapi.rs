@@ -8,9 +8,9 @@ use serde_json::Value;
 
 use crate::helpers::spawn_app;
 
-/// Routes outside `/api` that are not part of the JSON API: the dashboard's upload form and
-/// the health checks.
-const NOT_API: &[&str] = &["/prices/import", "/healthz", "/readyz"];
+/// Routes outside `/api` that are not part of the JSON API: the dashboard's upload form, the
+/// health checks and the Prometheus scrape.
+const NOT_API: &[&str] = &["/prices/import", "/healthz", "/readyz", "/metrics"];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "patch"];
 

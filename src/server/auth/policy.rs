@@ -62,6 +62,8 @@ pub enum Action<'a> {
     ManageWebhooks(&'a str),
     /// Change, delete, test or read the deliveries of one webhook endpoint.
     ManageWebhook(&'a str),
+    /// Scrape `/metrics` on the main listener: counts of every company.
+    ReadMetrics,
 }
 
 /// `Ok` when `actor` may do `action`, else the 403 to answer.
@@ -102,7 +104,8 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> AppResult<()> {
         | Action::ManagePrices
         | Action::RepriceCompany(_)
         | Action::ManageWebhooks(_)
-        | Action::ManageWebhook(_) => false,
+        | Action::ManageWebhook(_)
+        | Action::ReadMetrics => false,
     };
     if allowed {
         Ok(())

@@ -19,6 +19,7 @@ use crate::{
     server::{
         auth::{Action, Actor, authorize},
         error::{AppError, AppResult},
+        meter,
         service::{
             IngestOutcome, NewCostEvent, Service,
             ingest::MAX_BATCH_EVENTS,
@@ -43,11 +44,32 @@ pub async fn create_cost_event(
     headers: HeaderMap,
     body: JsonObject,
 ) -> AppResult<Response> {
+    let outcome = report_one(&service, &actor, &company_id, &headers, &body).await;
+    meter::event_outcome(
+        &company_id,
+        match &outcome {
+            Ok(o) => Ok(matches!(o, IngestOutcome::Created(_))),
+            Err(e) => Err(e.status_code().as_u16()),
+        },
+    );
+    Ok(match outcome? {
+        IngestOutcome::Created(e) => (StatusCode::CREATED, Json(e)).into_response(),
+        IngestOutcome::Replayed(e) => (StatusCode::OK, Json(e)).into_response(),
+    })
+}
+
+async fn report_one(
+    service: &Service,
+    actor: &Actor,
+    company_id: &str,
+    headers: &HeaderMap,
+    body: &JsonObject,
+) -> AppResult<IngestOutcome> {
     let mut event = new_cost_event(&body.0)?;
     authorize(
-        &actor,
+        actor,
         Action::ReportCost {
-            company: &company_id,
+            company: company_id,
             agent: &event.agent_id,
         },
     )?;
@@ -68,10 +90,7 @@ pub async fn create_cost_event(
             _ => event.event_key = Some(key.to_owned()),
         }
     }
-    Ok(match service.ingest_event(&company_id, event).await? {
-        IngestOutcome::Created(e) => (StatusCode::CREATED, Json(e)).into_response(),
-        IngestOutcome::Replayed(e) => (StatusCode::OK, Json(e)).into_response(),
-    })
+    service.ingest_event(company_id, event).await
 }
 
 /// One cost event from its JSON object, types checked.
@@ -219,6 +238,14 @@ pub async fn create_cost_events_batch(
                 }
             }
         };
+        meter::event_outcome(
+            &company_id,
+            match item.status {
+                201 => Ok(true),
+                200 => Ok(false),
+                status => Err(status),
+            },
+        );
         answer.results.push(item);
     }
     Ok(Json(answer))

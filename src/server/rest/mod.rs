@@ -8,6 +8,7 @@ mod events;
 pub mod extract;
 mod holds;
 mod keys;
+pub mod metrics;
 pub mod openapi;
 mod price_import;
 mod prices;
@@ -110,6 +111,7 @@ pub fn router() -> Router<Service> {
             axum::routing::post(price_import::upload_price_map)
                 .layer(DefaultBodyLimit::max(price_import::IMPORT_BODY_LIMIT)),
         )
+        .route("/metrics", get(metrics::scrape))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
 }

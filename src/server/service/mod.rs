@@ -3,6 +3,7 @@
 
 mod budgets;
 mod effects;
+mod gauges;
 pub mod holds;
 pub mod ingest;
 mod outbox;

@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod auth;
 pub mod entities;
 pub mod events;
+pub mod gauges;
 pub mod holds;
 pub mod outbox;
 pub mod pace;

@@ -17,13 +17,6 @@ use clap::{Parser, Subcommand};
 /// request needs one: managers sign in, scripts send `Authorization: Bearer <token>`, agents
 /// their own key (`POST /api/agents/{agentId}/keys`). Any non-loopback address, and
 /// COSTLINE_TRUST_PROXY, require a board credential; the server refuses to start without one.
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
 #[derive(Debug, Clone, Parser)]
 #[command(name = "costline", version, about, long_about)]
 pub struct Settings {
@@ -264,6 +257,13 @@ pub enum BoardCommand {
         #[arg(long)]
         email: String,
     },
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -5,16 +5,16 @@
 # answers that do not match their schema, in local mode and in authenticated mode (with a
 # board token made by `costline board create-token`). Any finding fails the run.
 #
-# Bounded so CI stays fast: FUZZ_EXAMPLES examples per operation (default 20), one worker,
-# FUZZ_MAX_TIME seconds per mode (default 300), a fixed seed (FUZZ_SEED) so a finding
+# Bounded so CI stays fast: FUZZ_EXAMPLES examples per operation (default 10), one worker,
+# FUZZ_MAX_TIME seconds per mode (default 180), a fixed seed (FUZZ_SEED) so a finding
 # reproduces. The fuzzer invents webhook URLs: the servers may deliver to loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bin=${FUZZ_BIN:-${CARGO_TARGET_DIR:-target}/release/costline}
 venv=$PWD/.tools/venv
-examples=${FUZZ_EXAMPLES:-20}
-max_time=${FUZZ_MAX_TIME:-300}
+examples=${FUZZ_EXAMPLES:-10}
+max_time=${FUZZ_MAX_TIME:-180}
 seed=${FUZZ_SEED:-20261129}
 port=${FUZZ_PORT:-3110}
 auth_port=${FUZZ_AUTH_PORT:-3111}

@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
-.PHONY: run build tools test-tools test lint unit e2e adapters bench fmt clean
+.PHONY: run build tools test-tools test lint unit e2e fuzz adapters bench fmt clean
 
 ## run: build the release binary and dashboard, then serve on http://127.0.0.1:3000
 run: build
@@ -23,12 +23,13 @@ test-tools:
 	@scripts/ensure-tools.sh test
 
 ## test: formatting, clippy (ssr and hydrate), unit and integration tests, browser tests,
-## adapter examples
+## the API fuzzer, adapter examples
 test: test-tools
 	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) build
 	$(MAKE) e2e
+	$(MAKE) fuzz
 	$(MAKE) adapters
 
 lint:
@@ -44,6 +45,11 @@ unit:
 
 e2e:
 	scripts/e2e.sh
+
+## fuzz: the OpenAPI document validated, then Schemathesis on every operation against
+## release servers in local and authenticated mode (after build)
+fuzz:
+	scripts/fuzz.sh
 
 ## adapters: the Python and TypeScript adapter examples (docs/adapters/) against a release
 ## server, in local and authenticated mode (after build)

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 want=${1:-build}
 CARGO_LEPTOS_VERSION=0.3.10
+SCHEMATHESIS_VERSION=4.32.5
+SPEC_VALIDATOR_VERSION=0.9.0
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 as_root() {
@@ -46,15 +48,27 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${bindgen_version}\$"; then
 fi
 
 # npm: wasm-opt (binaryen; Debian's is too old and silently breaks the release bundle),
-# ECharts for the charts, Playwright for the browser tests.
+# ECharts for the charts, Redoc for /api/docs, Playwright for the browser tests.
 if ! command -v npm >/dev/null; then apt_install nodejs npm; fi
 if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package.json -nt end2end/node_modules/.package-lock.json ]; then
   say "npm install (end2end/)"
   (cd end2end && npm install --no-audit --no-fund --loglevel=error)
 fi
 scripts/vendor-echarts.sh
+scripts/vendor-redoc.sh
 
 if [ "$want" = test ]; then
   [ -x /usr/bin/chromium ] || apt_install chromium
   command -v initdb >/dev/null || [ -d /usr/lib/postgresql ] || apt_install postgresql
+  # The API fuzzer and the OpenAPI validator, from PyPI, in a venv of their own.
+  # (Read whole, not piped into grep -q: with pipefail, an early grep exit fails the pipe.)
+  installed=$(.tools/venv/bin/schemathesis --version 2>/dev/null || true)
+  validator=$(.tools/venv/bin/pip show openapi-spec-validator 2>/dev/null || true)
+  if [[ $installed != *" $SCHEMATHESIS_VERSION" || $validator != *"Version: $SPEC_VALIDATOR_VERSION"* ]]; then
+    python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+    say "pip install schemathesis ${SCHEMATHESIS_VERSION} (.tools/venv)"
+    python3 -m venv .tools/venv
+    .tools/venv/bin/pip install --quiet --disable-pip-version-check \
+      "schemathesis==${SCHEMATHESIS_VERSION}" "openapi-spec-validator==${SPEC_VALIDATOR_VERSION}"
+  fi
 fi

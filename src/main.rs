@@ -18,14 +18,14 @@ use costline::server::{
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::parse();
     if let Some(Command::Board(command)) = settings.command.clone() {
-        telemetry::init("warn");
+        telemetry::init("warn", settings.log_format);
         return board::run(&settings, command).await;
     }
     if let Some(Command::Prices(command)) = settings.command.clone() {
-        telemetry::init("warn");
+        telemetry::init("warn", settings.log_format);
         return prices_cli::run(&settings, command).await;
     }
-    telemetry::init(&settings.log);
+    telemetry::init(&settings.log, settings.log_format);
     let clock: Arc<dyn Clock> = match settings.clock_start {
         Some(start) => {
             tracing::warn!("the clock starts at {start} (COSTLINE_CLOCK_START), not today");

@@ -22,6 +22,7 @@ words!(
 /// Who made a change, as the edges know it: a board user (id, email), a board token (id),
 /// an agent key (key id, agent id), local mode, or the system (the rollover, the guard).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Actor {
     #[serde(rename = "type")]
     pub kind: ActorType,
@@ -47,6 +48,7 @@ impl Actor {
 /// What a change is about: `company`, `agent`, `project`, `price`, `agent_key`,
 /// `webhook`, `incident`, `budget_request`; its id and a readable name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Target {
     #[serde(rename = "type")]
     pub kind: String,

@@ -48,6 +48,7 @@ pub fn effective_budget(budget: Cents, extension: Cents) -> Cents {
 
 /// Where a scope stands against its monthly budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BudgetLevel {
     Ok,

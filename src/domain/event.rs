@@ -19,6 +19,7 @@ pub const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
 
 /// Where an event's cost came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum CostSource {
     /// The adapter said what it cost.

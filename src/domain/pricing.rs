@@ -165,7 +165,8 @@ pub fn snapshot_base(model: &str) -> Option<&str> {
     FORMS.iter().find_map(|form| {
         let cut = model.len().checked_sub(form.len() + 1)?;
         let (base, rest) = (model.get(..cut)?, model.get(cut..)?);
-        let (sep, tail) = rest.split_at(1);
+        // Not `split_at`: the name may start with a character of several bytes.
+        let (sep, tail) = rest.split_at_checked(1)?;
         (matches!(sep, "-" | "@") && !base.is_empty() && is_date(tail, form)).then_some(base)
     })
 }

@@ -264,3 +264,15 @@ fn exact_names_beat_patterns_and_dates_pick_the_price_in_force() {
         Some("claude-sonnet-4-20250514@2000")
     );
 }
+
+/// Found by Schemathesis: a model name whose first character is more than one byte long
+/// and as long as a date form panicked slicing at byte 1 (a 500 on ingest).
+#[test]
+fn model_names_of_any_characters_are_no_snapshot_and_do_not_panic() {
+    for model in ["êùª", "Ôx\u{4101b}", "ééééé"] {
+        assert_eq!(snapshot_base(model), None, "{model}");
+        assert_eq!(names_matching(model), vec![model.to_owned()]);
+    }
+    assert_eq!(snapshot_base("é-1231"), Some("é"));
+    assert_eq!(snapshot_base("日本-12-31"), Some("日本"));
+}

@@ -12,6 +12,7 @@ use crate::domain::{
 
 /// An alert a manager acts on: open until resolved or dismissed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Incident {
     pub id: String,
@@ -33,6 +34,7 @@ pub struct Incident {
 
 /// An agent's request for more room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BudgetRequest {
     pub id: String,
@@ -54,6 +56,7 @@ pub struct BudgetRequest {
 
 /// One change in the audit trail.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityEntry {
     pub id: String,
@@ -69,6 +72,7 @@ pub struct ActivityEntry {
 
 /// A page of the audit trail, newest first; `nextCursor` asks for older ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityPage {
     pub items: Vec<ActivityEntry>,

@@ -23,6 +23,7 @@ pub use crate::domain::{
 /// A company, an agent or a project: the three things that carry a monthly budget, in one
 /// shape. For a company, `companyId` is its own id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ScopeView {
     pub id: String,
@@ -48,6 +49,7 @@ pub struct ScopeView {
 pub type Company = ScopeView;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CostEvent {
     pub id: String,
@@ -76,6 +78,7 @@ pub struct CostEvent {
 
 /// What an adapter learns from posting an event: may its agent keep working?
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Enforcement {
     pub agent_status: Status,
@@ -91,6 +94,7 @@ pub struct Enforcement {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IngestedEvent {
     #[serde(flatten)]
@@ -103,6 +107,7 @@ pub struct IngestedEvent {
 
 /// Where one scope of an agent stands, for an adapter deciding whether to run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ScopeStanding {
     pub scope_type: ScopeType,
@@ -121,6 +126,7 @@ pub struct ScopeStanding {
 
 /// `GET /api/agents/{agentId}/budget-status`: may this agent run, and why (not).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BudgetStatus {
     pub agent_id: String,
@@ -136,6 +142,7 @@ pub struct BudgetStatus {
 
 /// A budget hold: money reserved for a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BudgetHold {
     pub id: String,
@@ -153,6 +160,7 @@ pub struct BudgetHold {
 
 /// A scope that had no room for a hold (the `details` of its 409).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct HoldShortfall {
     pub scope_type: ScopeType,
@@ -162,6 +170,7 @@ pub struct HoldShortfall {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EventPage {
     pub items: Vec<CostEvent>,
@@ -170,6 +179,7 @@ pub struct EventPage {
 
 /// Token and event totals shared by every report row.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Totals {
     pub cost_cents: i64,
@@ -184,6 +194,7 @@ pub struct Totals {
 
 /// Where a scope's current month is heading (`domain::forecast`): absent for other months.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ForecastView {
     pub projected_month_end_cents: i64,
@@ -194,6 +205,7 @@ pub struct ForecastView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CostSummary {
     pub company_id: String,
@@ -219,6 +231,7 @@ pub struct CostSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AgentCostRow {
     pub agent_id: String,
@@ -241,6 +254,7 @@ pub struct AgentCostRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectCostRow {
     /// `None` is the "Unassigned" row: spend reported without a project.
@@ -264,6 +278,7 @@ pub struct ProjectCostRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ModelCostRow {
     pub provider: String,
@@ -273,6 +288,7 @@ pub struct ModelCostRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DailyCost {
     /// `YYYY-MM-DD`, UTC.
@@ -282,6 +298,7 @@ pub struct DailyCost {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct BudgetAlert {
     pub id: String,
@@ -298,6 +315,7 @@ pub struct BudgetAlert {
 
 /// One invalid field of a request, named the way the client spelled it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FieldError {
     pub field: String,
@@ -317,6 +335,7 @@ impl FieldError {
 /// readable sentence, the fields at fault, and which row it concerns (so a table of forms
 /// shows it next to the right one, with or without JavaScript).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[error("{message}")]
 pub struct ApiError {
     pub status: u16,
@@ -369,6 +388,7 @@ impl server_fn::error::FromServerFnError for ApiError {
 
 /// The company list with the server's idea of "this month", for the dashboard's header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Directory {
     pub companies: Vec<Company>,
@@ -378,6 +398,7 @@ pub struct Directory {
 
 /// Everything the overview page shows for one company and month.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Overview {
     pub company: Company,
@@ -395,6 +416,7 @@ pub struct Overview {
 
 /// An API key of an agent, as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AgentKey {
     pub id: String,
@@ -408,6 +430,7 @@ pub struct AgentKey {
 
 /// A key just created: the only answer that ever carries the whole `key`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewAgentKey {
     #[serde(flatten)]
@@ -418,6 +441,7 @@ pub struct NewAgentKey {
 
 /// Who is looking at the dashboard, for its header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Viewer {
     /// No sign-in: the server listens on loopback and has no board credential.

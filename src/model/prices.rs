@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// A price-book entry: prices per million tokens, in micro-cents (1 cent = 1,000,000),
 /// from `effectiveFrom` on. `model` is an exact name or a prefix pattern ending in `*`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ModelPrice {
     pub id: String,
@@ -25,6 +26,7 @@ pub struct ModelPrice {
 /// A long-context price: an event with more than `aboveInputTokens` input tokens (cache
 /// reads and writes included) is priced entirely at these rates, output too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LongContextPrice {
     pub above_input_tokens: i64,
@@ -36,6 +38,7 @@ pub struct LongContextPrice {
 
 /// A price as a price map gives it, before it is in the book.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ImportedPrice {
     /// The map's entry it comes from.
@@ -51,6 +54,7 @@ pub struct ImportedPrice {
 
 /// A price the map changes: the book's price in force, and the map's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PriceChange {
     pub before: ModelPrice,
@@ -59,6 +63,7 @@ pub struct PriceChange {
 
 /// An entry of the map that is not imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SkippedEntry {
     pub entry: String,
@@ -68,6 +73,7 @@ pub struct SkippedEntry {
 /// An import of a price map: what it adds to the book from `effectiveFrom` on (a dry run),
 /// or added (`applied`). Existing prices are never changed; a changed price is a new row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PriceImportReport {
     /// The dashboard's staged import this is the diff of, if any.
@@ -87,6 +93,7 @@ pub struct PriceImportReport {
 
 /// A model that events named this month and the price book did not price.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UnpricedModel {
     pub provider: String,
@@ -99,6 +106,7 @@ pub struct UnpricedModel {
 /// What pricing the unpriced events of a window with today's price book changes (a dry
 /// run), or changed (`applied`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RepriceReport {
     pub company_id: String,

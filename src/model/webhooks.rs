@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A webhook endpoint of a company, as listed: never its signing secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Webhook {
     pub id: String,
@@ -25,6 +26,7 @@ pub struct Webhook {
 
 /// An endpoint just created: the only answer that ever carries its `secret`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct NewWebhook {
     #[serde(flatten)]
@@ -35,6 +37,7 @@ pub struct NewWebhook {
 
 /// One event queued for one endpoint, with every attempt made so far.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookDelivery {
     pub id: String,
@@ -51,6 +54,7 @@ pub struct WebhookDelivery {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookAttempt {
     pub attempted_at: DateTime<Utc>,

@@ -78,6 +78,16 @@ pub struct Settings {
     #[arg(long, env = "COSTLINE_LOG", default_value = "info")]
     pub log: String,
 
+    /// Log lines as text, or as one JSON object per line (`json`) for a log collector.
+    #[arg(long, env = "COSTLINE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// A second address serving only `GET /metrics`, without a credential (for a
+    /// Prometheus on a private network). Unset: `/metrics` is served on the main address
+    /// only, where authenticated mode asks for a board credential.
+    #[arg(long, env = "COSTLINE_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
     /// How long a board user stays signed in, in hours.
     #[arg(long, env = "COSTLINE_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: u64,
@@ -247,6 +257,13 @@ pub enum BoardCommand {
         #[arg(long)]
         email: String,
     },
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

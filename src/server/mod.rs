@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub(crate) mod error;
 pub(crate) mod layers;
+pub(crate) mod meter;
 pub(crate) mod notify;
 pub mod prices_cli;
 pub(crate) mod rest;

@@ -16,7 +16,7 @@ use crate::{
         auth::{self, Auth, AuthMode, credentials, session},
         clock::Clock,
         config::{Settings, SqliteSync},
-        layers,
+        layers, meter,
         notify::{
             Sender,
             client::{Outbound, UrlPolicy},
@@ -36,6 +36,7 @@ pub struct Application {
     committer: CommitterTask,
     reconciler: tokio::task::JoinHandle<()>,
     sender: tokio::task::JoinHandle<()>,
+    metrics: Option<(TcpListener, Router)>,
     address: SocketAddr,
     auth_mode: AuthMode,
     limits: serve::Limits,
@@ -79,6 +80,16 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .await
             .with_context(|| format!("could not listen on {}", settings.bind))?;
+        meter::handle();
+        let metrics = match settings.metrics_bind {
+            Some(bind) => Some((
+                TcpListener::bind(bind)
+                    .await
+                    .with_context(|| format!("could not listen on {bind} for /metrics"))?,
+                rest::metrics::own_listener(service.clone()),
+            )),
+            None => None,
+        };
         let address = listener.local_addr()?;
         let public_url = settings
             .public_url
@@ -107,6 +118,7 @@ impl Application {
             committer,
             reconciler,
             sender,
+            metrics,
             address,
             auth_mode,
             limits: serve::Limits::from_settings(settings),
@@ -129,13 +141,28 @@ impl Application {
         &self.service
     }
 
+    /// The address of the metrics-only listener, when `COSTLINE_METRICS_BIND` asked for one.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` resolves, then stops taking requests, lets those in flight
     /// finish, commits what the ingest queue holds and closes the database.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let metrics = self.metrics.map(|(listener, router)| {
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            })
+        });
         serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        if let Some(task) = metrics {
+            task.abort();
+        }
         self.service.close_ingest();
         let _ = self.committer.await;
         self.reconciler.abort();
@@ -198,7 +225,9 @@ pub fn build_router(state: AppState, request_timeout: Duration) -> Router {
             },
             auth::middleware::authenticate,
         ))
-        .layer(middleware::from_fn(rest::refuse_control_characters));
+        .layer(middleware::from_fn(rest::refuse_control_characters))
+        // Outside the gate, so refused requests are counted too.
+        .layer(middleware::from_fn(meter::track));
     layers::around(app)
 }
 

@@ -18,6 +18,9 @@ pub fn at(s: &str) -> DateTime<Utc> {
 
 pub struct TestApp {
     pub base: String,
+    /// The metrics-only listener, when the settings asked for one.
+    #[allow(dead_code)]
+    pub metrics_base: Option<String>,
     pub client: Client,
     pub clock: ShiftedClock,
     /// The app's service, to run a background job (the rollover) at a chosen moment.
@@ -139,12 +142,16 @@ async fn spawn_on(
     settings.webhook_poll_ms = 20;
     settings.webhook_retry_base_ms = 50;
     tweak(&mut settings);
-    costline::server::telemetry::init(&std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()));
+    costline::server::telemetry::init(
+        &std::env::var("TEST_LOG").unwrap_or_else(|_| "off".into()),
+        costline::server::config::LogFormat::Text,
+    );
     let clock = ShiftedClock::starting_at(at(NOW));
     let app = Application::build(&settings, Arc::new(clock.clone()))
         .await
         .expect("the app starts");
     let base = format!("http://127.0.0.1:{}", app.port());
+    let metrics_base = app.metrics_address().map(|a| format!("http://{a}"));
     let service = app.service().clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -156,6 +163,7 @@ async fn spawn_on(
     });
     TestApp {
         base,
+        metrics_base,
         client: Client::new(),
         clock,
         service,

@@ -76,6 +76,8 @@ pub enum Action<'a> {
     DecideRequest(&'a str),
     /// Read the audit trail of a company.
     ReadActivity(&'a str),
+    /// Scrape `/metrics` on the main listener: counts of every company.
+    ReadMetrics,
 }
 
 /// `Ok` when `actor` may do `action`, else the 403 to answer.
@@ -122,7 +124,8 @@ pub fn authorize(actor: &Actor, action: Action<'_>) -> AppResult<()> {
         | Action::ReadIncidents(_)
         | Action::ResolveIncident(_)
         | Action::DecideRequest(_)
-        | Action::ReadActivity(_) => false,
+        | Action::ReadActivity(_)
+        | Action::ReadMetrics => false,
     };
     if allowed {
         Ok(())

@@ -139,6 +139,9 @@ impl Sender {
             }
             let answer = self.attempt(&endpoint, &key, &head).await?;
             let delivered = answer.delivered();
+            if !delivered {
+                ::metrics::counter!(crate::server::meter::WEBHOOK_FAILURES).increment(1);
+            }
             self.record(&endpoint.id, &head, answer).await?;
             if !delivered {
                 return Ok(());
@@ -187,6 +190,9 @@ impl Sender {
         let now = self.clock.now();
         let attempts = head.attempts + 1;
         let delivered = answer.delivered();
+        if !delivered {
+            ::metrics::counter!(crate::server::meter::WEBHOOK_FAILURES).increment(1);
+        }
         let (status, next) = if delivered {
             (DeliveryStatus::Delivered, None)
         } else {

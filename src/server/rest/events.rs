@@ -19,6 +19,7 @@ use crate::{
     server::{
         auth::{Action, Actor, authorize},
         error::{AppError, AppResult},
+        meter,
         service::{
             IngestOutcome, NewCostEvent, Service,
             ingest::MAX_BATCH_EVENTS,
@@ -29,6 +30,13 @@ use crate::{
 
 /// `POST /api/companies/{companyId}/cost-events`: 201 with the stored event and the
 /// enforcement verdict; 200 with the first event when an idempotency key is replayed.
+#[utoipa::path(post, path = "/api/companies/{company_id}/cost-events", tag = "cost events",
+    params(("company_id" = String, Path, description = "A company's id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body answer 200 with the first event")),
+    request_body = crate::server::rest::openapi::bodies::NewCostEvent,
+    responses(
+        (status = 201, description = "Stored, with the enforcement verdict", body = IngestedEvent),
+        (status = 200, description = "A replayed idempotency key: the first event, the verdict as it stands now", body = IngestedEvent),
+    ))]
 pub async fn create_cost_event(
     State(service): State<Service>,
     actor: Actor,
@@ -36,11 +44,32 @@ pub async fn create_cost_event(
     headers: HeaderMap,
     body: JsonObject,
 ) -> AppResult<Response> {
+    let outcome = report_one(&service, &actor, &company_id, &headers, &body).await;
+    meter::event_outcome(
+        &company_id,
+        match &outcome {
+            Ok(o) => Ok(matches!(o, IngestOutcome::Created(_))),
+            Err(e) => Err(e.status_code().as_u16()),
+        },
+    );
+    Ok(match outcome? {
+        IngestOutcome::Created(e) => (StatusCode::CREATED, Json(e)).into_response(),
+        IngestOutcome::Replayed(e) => (StatusCode::OK, Json(e)).into_response(),
+    })
+}
+
+async fn report_one(
+    service: &Service,
+    actor: &Actor,
+    company_id: &str,
+    headers: &HeaderMap,
+    body: &JsonObject,
+) -> AppResult<IngestOutcome> {
     let mut event = new_cost_event(&body.0)?;
     authorize(
-        &actor,
+        actor,
         Action::ReportCost {
-            company: &company_id,
+            company: company_id,
             agent: &event.agent_id,
         },
     )?;
@@ -61,10 +90,7 @@ pub async fn create_cost_event(
             _ => event.event_key = Some(key.to_owned()),
         }
     }
-    Ok(match service.ingest_event(&company_id, event).await? {
-        IngestOutcome::Created(e) => (StatusCode::CREATED, Json(e)).into_response(),
-        IngestOutcome::Replayed(e) => (StatusCode::OK, Json(e)).into_response(),
-    })
+    service.ingest_event(company_id, event).await
 }
 
 /// One cost event from its JSON object, types checked.
@@ -89,7 +115,7 @@ fn new_cost_event(body: &Map<String, Value>) -> AppResult<NewCostEvent> {
 }
 
 /// One item's outcome in a batch answer.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchItem {
     index: usize,
@@ -110,7 +136,7 @@ pub struct BatchItem {
     details: Vec<FieldError>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchAnswer {
     created: usize,
@@ -129,6 +155,10 @@ pub struct BatchAnswer {
 /// The caller and the company are checked before a byte of the body is read, and the list
 /// is refused at its 1,001st item while parsing, so a request can cost at most one bounded
 /// parse and one bounded answer.
+#[utoipa::path(post, path = "/api/companies/{company_id}/cost-events/batch", tag = "cost events",
+    params(("company_id" = String, Path, description = "A company's id")),
+    request_body = crate::server::rest::openapi::bodies::CostEventBatch,
+    responses((status = 200, description = "One result per event, in order", body = BatchAnswer)))]
 pub async fn create_cost_events_batch(
     actor: Actor,
     State(service): State<Service>,
@@ -208,6 +238,14 @@ pub async fn create_cost_events_batch(
                 }
             }
         };
+        meter::event_outcome(
+            &company_id,
+            match item.status {
+                201 => Ok(true),
+                200 => Ok(false),
+                status => Err(status),
+            },
+        );
         answer.results.push(item);
     }
     Ok(Json(answer))
@@ -280,6 +318,18 @@ fn wants_csv(headers: &HeaderMap, params: &Params) -> bool {
 /// `GET /api/companies/{companyId}/cost-events`: newest first, `limit` per page (default
 /// 50, at most 1000) and `nextCursor` to continue. As CSV (`format=csv` or
 /// `Accept: text/csv`), every matching event unless `limit` is given.
+#[utoipa::path(get, path = "/companies/{company_id}/cost-events", tag = "cost events",
+    params(("company_id" = String, Path, description = "A company's id"),
+        ("agentId" = Option<String>, Query, description = "Only this agent's events"),
+        ("projectId" = Option<String>, Query, description = "Only this project's events; `none` for events without one"),
+        ("from" = Option<String>, Query, description = "`occurredAt` from, inclusive"),
+        ("to" = Option<String>, Query, description = "`occurredAt` to, exclusive"),
+        ("limit" = Option<i64>, Query, description = "Events per page: 1 to 1000, default 50"),
+        ("cursor" = Option<String>, Query, description = "`nextCursor` of the page before"),
+        ("format" = Option<String>, Query, description = "`csv` for CSV"),
+    ),
+    responses((status = 200, description = "A page of events, newest first (or CSV)",
+        content((crate::model::EventPage = "application/json"), (String = "text/csv")))))]
 pub async fn list_cost_events(
     State(service): State<Service>,
     actor: Actor,

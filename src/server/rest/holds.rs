@@ -27,6 +27,9 @@ pub struct StatusWithRequest {
 }
 
 /// `GET /api/agents/{agentId}/budget-status[?projectId=]`: may the agent run.
+#[utoipa::path(get, path = "/agents/{agent_id}/budget-status", tag = "budget holds",
+    params(("agent_id" = String, Path, description = "An agent's id"), ("projectId" = Option<String>, Query, description = "Also the project's room")),
+    responses((status = 200, description = "Whether the agent may run, and its room", body = BudgetStatus)))]
 pub async fn get_budget_status(
     State(service): State<Service>,
     actor: Actor,
@@ -45,6 +48,12 @@ pub async fn get_budget_status(
 
 /// `POST /api/companies/{companyId}/budget-holds`: 201 with the hold; 200 with the first
 /// one when its `holdKey` is replayed; 409 naming the scopes without room.
+#[utoipa::path(post, path = "/companies/{company_id}/budget-holds", tag = "budget holds",
+    params(("company_id" = String, Path, description = "A company's id")), request_body = crate::server::rest::openapi::bodies::NewHold,
+    responses(
+        (status = 201, description = "The hold", body = BudgetHold),
+        (status = 200, description = "A replayed `holdKey`: the first hold", body = BudgetHold),
+    ))]
 pub async fn create_budget_hold(
     State(service): State<Service>,
     actor: Actor,
@@ -77,6 +86,9 @@ pub async fn create_budget_hold(
 }
 
 /// `GET /api/companies/{companyId}/budget-holds[?agentId=]`: the holds that count now.
+#[utoipa::path(get, path = "/companies/{company_id}/budget-holds", tag = "budget holds",
+    params(("company_id" = String, Path, description = "A company's id"), ("agentId" = Option<String>, Query, description = "Only this agent's holds")),
+    responses((status = 200, description = "The holds that count now, oldest first", body = Vec<BudgetHold>)))]
 pub async fn list_budget_holds(
     State(service): State<Service>,
     actor: Actor,
@@ -91,6 +103,9 @@ pub async fn list_budget_holds(
 }
 
 /// `DELETE /api/budget-holds/{holdId}`: releases a hold early.
+#[utoipa::path(delete, path = "/budget-holds/{hold_id}", tag = "budget holds",
+    params(("hold_id" = String, Path, description = "A hold's id")),
+    responses((status = 200, description = "The hold, released", body = BudgetHold)))]
 pub async fn release_budget_hold(
     State(service): State<Service>,
     actor: Actor,

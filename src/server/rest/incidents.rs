@@ -17,6 +17,9 @@ use crate::{
 };
 
 /// `GET /api/companies/{companyId}/incidents[?status=open|resolved|dismissed]`
+#[utoipa::path(get, path = "/companies/{company_id}/incidents", tag = "incidents",
+    params(("company_id" = String, Path, description = "A company's id"), ("status" = Option<IncidentStatus>, Query, description = "Only incidents in this state")),
+    responses((status = 200, description = "The incidents, newest first", body = Vec<Incident>)))]
 pub async fn list_incidents(
     State(service): State<Service>,
     actor: Actor,
@@ -63,6 +66,9 @@ fn resolve_command(body: &JsonObject) -> AppResult<ResolveIncident> {
 }
 
 /// `POST /api/incidents/{incidentId}/resolve {action, amountCents?, decisionNote?}`
+#[utoipa::path(post, path = "/incidents/{incident_id}/resolve", tag = "incidents",
+    params(("incident_id" = String, Path, description = "An incident's id")), request_body = crate::server::rest::openapi::bodies::ResolveIncident,
+    responses((status = 200, description = "The incident, resolved or dismissed", body = Incident)))]
 pub async fn resolve_incident(
     State(service): State<Service>,
     actor: Actor,

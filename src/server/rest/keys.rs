@@ -17,6 +17,8 @@ use crate::{
 };
 
 /// `POST /api/agents/{agentId}/keys`: 201 with the key; the only time it is shown.
+#[utoipa::path(post, path = "/agents/{agent_id}/keys", tag = "keys", params(("agent_id" = String, Path, description = "An agent's id")),
+    responses((status = 201, description = "The key, answered this once", body = crate::model::NewAgentKey)))]
 pub async fn create_agent_key(
     State(service): State<Service>,
     actor: Actor,
@@ -33,6 +35,8 @@ pub async fn create_agent_key(
 }
 
 /// `GET /api/agents/{agentId}/keys`: the keys that work; prefixes and dates, no secrets.
+#[utoipa::path(get, path = "/agents/{agent_id}/keys", tag = "keys", params(("agent_id" = String, Path, description = "An agent's id")),
+    responses((status = 200, description = "The keys that work, oldest first", body = Vec<AgentKey>)))]
 pub async fn list_agent_keys(
     State(service): State<Service>,
     actor: Actor,
@@ -43,6 +47,9 @@ pub async fn list_agent_keys(
 }
 
 /// `DELETE /api/agents/{agentId}/keys/{keyId}`: 204; the key stops working at once.
+#[utoipa::path(delete, path = "/agents/{agent_id}/keys/{key_id}", tag = "keys",
+    params(("agent_id" = String, Path, description = "An agent's id"), ("key_id" = String, Path, description = "A key's id")),
+    responses((status = 204, description = "Revoked")))]
 pub async fn revoke_agent_key(
     State(service): State<Service>,
     actor: Actor,

@@ -10,6 +10,8 @@ pub mod extract;
 mod holds;
 mod incidents;
 mod keys;
+pub mod metrics;
+pub mod openapi;
 mod price_import;
 mod prices;
 mod reports;
@@ -25,157 +27,93 @@ use axum::{
     routing::get,
 };
 use serde_json::json;
+use utoipa_axum::{
+    router::{OpenApiRouter, UtoipaMethodRouterExt},
+    routes,
+};
 
 use crate::server::{error::AppError, service::Service};
 
-/// Reporting cost events: kept apart from [`router`] because these routes take no request
-/// timeout (a request waits for the commit of an event it handed over, see
+/// Reporting cost events: kept apart from [`api_routes`] because these routes take no
+/// request timeout (a request waits for the commit of an event it handed over, see
 /// `service::committer`).
-pub fn ingest_router() -> Router<Service> {
+pub(crate) fn ingest_routes() -> OpenApiRouter<Service> {
     use events::*;
-    Router::new()
-        .route(
-            "/api/companies/{company_id}/cost-events",
-            axum::routing::post(create_cost_event)
-                .layer(DefaultBodyLimit::max(extract::BODY_LIMIT)),
-        )
-        .route(
-            "/api/companies/{company_id}/cost-events/batch",
-            axum::routing::post(create_cost_events_batch)
+    OpenApiRouter::new()
+        .routes(routes!(create_cost_event).layer(DefaultBodyLimit::max(extract::BODY_LIMIT)))
+        .routes(
+            routes!(create_cost_events_batch)
                 .layer(DefaultBodyLimit::max(extract::BATCH_BODY_LIMIT)),
         )
 }
 
-/// The API's routes. Their handlers need only the service, so that is their state: axum
-/// clones a route's state for every request, and the whole application state is larger.
-pub fn router() -> Router<Service> {
+/// The routes under `/api`, each from its handler's `#[utoipa::path]` annotation (path and
+/// method included), so the OpenAPI document lists exactly what is routed. Their handlers
+/// need only the service, so that is their state: axum clones a route's state for every
+/// request, and the whole application state is larger.
+pub(crate) fn api_routes() -> OpenApiRouter<Service> {
     use activity::*;
     use events::*;
     use holds::*;
     use incidents::*;
     use keys::*;
+    use openapi::*;
     use price_import::*;
     use prices::*;
     use reports::*;
     use requests::*;
     use scopes::*;
     use webhooks::*;
-    let api = Router::new()
-        .route("/companies", get(list_companies).post(create_company))
-        .route(
-            "/companies/{company_id}",
-            get(get_company).patch(update_company),
-        )
-        .route(
-            "/companies/{company_id}/budgets",
-            axum::routing::patch(set_company_budget),
-        )
-        .route(
-            "/companies/{company_id}/agents",
-            get(list_agents).post(create_agent),
-        )
-        .route(
-            "/companies/{company_id}/projects",
-            get(list_projects).post(create_project),
-        )
-        .route("/companies/{company_id}/cost-events", get(list_cost_events))
-        .route("/companies/{company_id}/costs/summary", get(get_summary))
-        .route(
-            "/companies/{company_id}/costs/by-agent",
-            get(get_costs_by_agent),
-        )
-        .route(
-            "/companies/{company_id}/costs/by-project",
-            get(get_costs_by_project),
-        )
-        .route(
-            "/companies/{company_id}/costs/by-model",
-            get(get_costs_by_model),
-        )
-        .route("/companies/{company_id}/costs/daily", get(get_costs_daily))
-        .route(
-            "/companies/{company_id}/budget-alerts",
-            get(list_budget_alerts),
-        )
-        .route(
-            "/companies/{company_id}/budget-holds",
-            get(list_budget_holds).post(create_budget_hold),
-        )
-        .route(
-            "/budget-holds/{hold_id}",
-            axum::routing::delete(release_budget_hold),
-        )
-        .route("/agents/{agent_id}/budget-status", get(get_budget_status))
-        .route("/companies/{company_id}/incidents", get(list_incidents))
-        .route("/companies/{company_id}/activity", get(list_activity))
-        .route(
-            "/incidents/{incident_id}/resolve",
-            axum::routing::post(resolve_incident),
-        )
-        .route(
-            "/agents/{agent_id}/budget-requests",
-            axum::routing::post(create_budget_request),
-        )
-        .route(
-            "/companies/{company_id}/budget-requests",
-            get(list_budget_requests),
-        )
-        .route("/budget-requests/{request_id}", get(get_budget_request))
-        .route(
-            "/budget-requests/{request_id}/approve",
-            axum::routing::post(approve_budget_request),
-        )
-        .route(
-            "/budget-requests/{request_id}/deny",
-            axum::routing::post(deny_budget_request),
-        )
-        .route(
-            "/companies/{company_id}/reprice",
-            axum::routing::post(reprice_company),
-        )
-        .route(
-            "/companies/{company_id}/webhooks",
-            get(list_webhooks).post(create_webhook),
-        )
-        .route(
-            "/webhooks/{webhook_id}",
-            axum::routing::patch(update_webhook).delete(delete_webhook),
-        )
-        .route(
-            "/webhooks/{webhook_id}/deliveries",
-            get(list_webhook_deliveries),
-        )
-        .route(
-            "/webhooks/{webhook_id}/test",
-            axum::routing::post(test_webhook),
-        )
-        .route("/model-prices", get(list_model_prices).put(put_model_price))
-        .route(
-            "/model-prices/import",
-            axum::routing::post(import_model_prices)
-                .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
-        )
-        .route("/agents/{agent_id}", get(get_agent).patch(update_agent))
-        .route(
-            "/agents/{agent_id}/budgets",
-            axum::routing::patch(set_agent_budget),
-        )
-        .route(
-            "/agents/{agent_id}/keys",
-            get(list_agent_keys).post(create_agent_key),
-        )
-        .route(
-            "/agents/{agent_id}/keys/{key_id}",
-            axum::routing::delete(revoke_agent_key),
-        )
-        .route(
-            "/projects/{project_id}",
-            get(get_project).patch(update_project),
-        )
-        .route(
-            "/projects/{project_id}/budgets",
-            axum::routing::patch(set_project_budget),
-        )
+    OpenApiRouter::new()
+        .routes(routes!(list_companies, create_company))
+        .routes(routes!(get_company, update_company))
+        .routes(routes!(set_company_budget))
+        .routes(routes!(list_agents, create_agent))
+        .routes(routes!(list_projects, create_project))
+        .routes(routes!(list_cost_events))
+        .routes(routes!(get_summary))
+        .routes(routes!(get_costs_by_agent))
+        .routes(routes!(get_costs_by_project))
+        .routes(routes!(get_costs_by_model))
+        .routes(routes!(get_costs_daily))
+        .routes(routes!(list_budget_alerts))
+        .routes(routes!(list_budget_holds, create_budget_hold))
+        .routes(routes!(release_budget_hold))
+        .routes(routes!(get_budget_status))
+        .routes(routes!(list_incidents))
+        .routes(routes!(resolve_incident))
+        .routes(routes!(list_activity))
+        .routes(routes!(create_budget_request))
+        .routes(routes!(list_budget_requests))
+        .routes(routes!(get_budget_request))
+        .routes(routes!(approve_budget_request))
+        .routes(routes!(deny_budget_request))
+        .routes(routes!(reprice_company))
+        .routes(routes!(list_webhooks, create_webhook))
+        .routes(routes!(update_webhook, delete_webhook))
+        .routes(routes!(list_webhook_deliveries))
+        .routes(routes!(test_webhook))
+        .routes(routes!(list_model_prices, put_model_price))
+        .routes(routes!(import_model_prices).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)))
+        .routes(routes!(get_agent, update_agent))
+        .routes(routes!(set_agent_budget))
+        .routes(routes!(list_agent_keys, create_agent_key))
+        .routes(routes!(revoke_agent_key))
+        .routes(routes!(get_project, update_project))
+        .routes(routes!(set_project_budget))
+        .routes(routes!(openapi_json))
+        .routes(routes!(docs_page))
+}
+
+/// The cost-event routes as axum serves them.
+pub fn ingest_router() -> Router<Service> {
+    ingest_routes().split_for_parts().0
+}
+
+/// The API under `/api`, the dashboard's price-map upload and the health checks.
+pub fn router() -> Router<Service> {
+    let (api, _) = api_routes().split_for_parts();
+    let api = api
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT));
@@ -184,8 +122,10 @@ pub fn router() -> Router<Service> {
         // The dashboard's upload of a price map: a form post, larger than its other forms.
         .route(
             "/prices/import",
-            axum::routing::post(upload_price_map).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+            axum::routing::post(price_import::upload_price_map)
+                .layer(DefaultBodyLimit::max(price_import::IMPORT_BODY_LIMIT)),
         )
+        .route("/metrics", get(metrics::scrape))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
 }

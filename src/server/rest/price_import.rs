@@ -33,6 +33,16 @@ fn not_utf8() -> AppError {
 /// `POST /api/model-prices/import?apply=&effectiveFrom=&providers=&source=&fileName=`: the
 /// body is a LiteLLM price map. Answers its diff against the book; with `apply=true` the
 /// new and changed prices are added from `effectiveFrom` (default: today) on.
+#[utoipa::path(post, path = "/model-prices/import", tag = "prices",
+    params(
+        ("apply" = Option<bool>, Query, description = "`true` adds the new and changed prices"),
+        ("effectiveFrom" = Option<String>, Query, description = "From when they apply; default today"),
+        ("providers" = Option<String>, Query, description = "Comma-separated; default `anthropic,openai,google`"),
+        ("source" = Option<String>, Query, description = "Where the map comes from"),
+        ("fileName" = Option<String>, Query, description = "The map's file name, for the record"),
+    ),
+    request_body(content = Object, description = "LiteLLM's model_prices_and_context_window.json", content_type = "application/json"),
+    responses((status = 200, description = "The map's diff against the book", body = PriceImportReport)))]
 pub async fn import_model_prices(
     actor: Actor,
     State(service): State<Service>,

@@ -21,6 +21,8 @@ use crate::{
 };
 
 /// `GET /api/model-prices`
+#[utoipa::path(get, path = "/model-prices", tag = "prices",
+    responses((status = 200, description = "The price book", body = Vec<ModelPrice>)))]
 pub async fn list_model_prices(
     actor: Actor,
     State(service): State<Service>,
@@ -62,6 +64,11 @@ fn long_context(body: &JsonObject) -> AppResult<Option<LongContextInput>> {
 
 /// `PUT /api/model-prices`: adds a price (201) or changes the one with the same provider,
 /// model and effective date (200).
+#[utoipa::path(put, path = "/model-prices", tag = "prices", request_body = crate::server::rest::openapi::bodies::PriceInput,
+    responses(
+        (status = 201, description = "A new price", body = ModelPrice),
+        (status = 200, description = "A changed price", body = ModelPrice),
+    ))]
 pub async fn put_model_price(
     actor: Actor,
     State(service): State<Service>,
@@ -115,6 +122,9 @@ pub(super) fn apply_flag(params: &Params) -> AppResult<bool> {
 
 /// `POST /api/companies/{companyId}/reprice?month=|from=&to=[&apply=true]`: a dry run
 /// unless `apply=true`.
+#[utoipa::path(post, path = "/companies/{company_id}/reprice", tag = "prices",
+    params(("company_id" = String, Path, description = "A company's id"), ("month" = Option<String>, Query, description = "`YYYY-MM`; default: the current UTC month"), ("from" = Option<String>, Query, description = "RFC 3339 or `YYYY-MM-DD`, inclusive; with `to`"), ("to" = Option<String>, Query, description = "RFC 3339 or `YYYY-MM-DD`, exclusive; with `from`"), ("apply" = Option<bool>, Query, description = "`true` writes; default a dry run")),
+    responses((status = 200, description = "What repricing found (and did)", body = RepriceReport)))]
 pub async fn reprice_company(
     actor: Actor,
     State(service): State<Service>,

@@ -16,6 +16,8 @@ use crate::{
 };
 
 /// `GET /api/companies/{companyId}/costs/summary`
+#[utoipa::path(get, path = "/companies/{company_id}/costs/summary", tag = "reports", params(("company_id" = String, Path, description = "A company's id"), ("month" = Option<String>, Query, description = "`YYYY-MM`; default: the current UTC month"), ("from" = Option<String>, Query, description = "RFC 3339 or `YYYY-MM-DD`, inclusive; with `to`"), ("to" = Option<String>, Query, description = "RFC 3339 or `YYYY-MM-DD`, exclusive; with `from`")),
+    responses((status = 200, description = "The company's spend in the window", body = CostSummary)))]
 pub async fn get_summary(
     State(service): State<Service>,
     actor: Actor,
@@ -31,6 +33,8 @@ pub async fn get_summary(
 }
 
 /// `GET /api/companies/{companyId}/costs/by-agent`
+#[utoipa::path(get, path = "/companies/{company_id}/costs/by-agent", tag = "reports", params(("company_id" = String, Path, description = "A company's id"), ("month" = Option<String>, Query, description = "`YYYY-MM`; default: the current UTC month"), ("from" = Option<String>, Query, description = "RFC 3339 or `YYYY-MM-DD`, inclusive; with `to`"), ("to" = Option<String>, Query, description = "RFC 3339 or `YYYY-MM-DD`, exclusive; with `from`")),
+    responses((status = 200, description = "One row per agent, highest cost first", body = Vec<AgentCostRow>)))]
 pub async fn get_costs_by_agent(
     State(service): State<Service>,
     actor: Actor,
@@ -46,6 +50,8 @@ pub async fn get_costs_by_agent(
 }
 
 /// `GET /api/companies/{companyId}/costs/by-project`
+#[utoipa::path(get, path = "/companies/{company_id}/costs/by-project", tag = "reports", params(("company_id" = String, Path, description = "A company's id"), ("month" = Option<String>, Query, description = "`YYYY-MM`; default: the current UTC month"), ("from" = Option<String>, Query, description = "RFC 3339 or `YYYY-MM-DD`, inclusive; with `to`"), ("to" = Option<String>, Query, description = "RFC 3339 or `YYYY-MM-DD`, exclusive; with `from`")),
+    responses((status = 200, description = "One row per project and one for spend without a project", body = Vec<ProjectCostRow>)))]
 pub async fn get_costs_by_project(
     State(service): State<Service>,
     actor: Actor,
@@ -61,6 +67,8 @@ pub async fn get_costs_by_project(
 }
 
 /// `GET /api/companies/{companyId}/costs/by-model`
+#[utoipa::path(get, path = "/companies/{company_id}/costs/by-model", tag = "reports", params(("company_id" = String, Path, description = "A company's id"), ("month" = Option<String>, Query, description = "`YYYY-MM`; default: the current UTC month"), ("from" = Option<String>, Query, description = "RFC 3339 or `YYYY-MM-DD`, inclusive; with `to`"), ("to" = Option<String>, Query, description = "RFC 3339 or `YYYY-MM-DD`, exclusive; with `from`")),
+    responses((status = 200, description = "One row per provider and model", body = Vec<ModelCostRow>)))]
 pub async fn get_costs_by_model(
     State(service): State<Service>,
     actor: Actor,
@@ -76,6 +84,8 @@ pub async fn get_costs_by_model(
 }
 
 /// `GET /api/companies/{companyId}/costs/daily`
+#[utoipa::path(get, path = "/companies/{company_id}/costs/daily", tag = "reports", params(("company_id" = String, Path, description = "A company's id"), ("month" = Option<String>, Query, description = "`YYYY-MM`; default: the current UTC month"), ("from" = Option<String>, Query, description = "RFC 3339 or `YYYY-MM-DD`, inclusive; with `to`"), ("to" = Option<String>, Query, description = "RFC 3339 or `YYYY-MM-DD`, exclusive; with `from`")),
+    responses((status = 200, description = "One row per UTC day of the window", body = Vec<DailyCost>)))]
 pub async fn get_costs_daily(
     State(service): State<Service>,
     actor: Actor,
@@ -91,6 +101,9 @@ pub async fn get_costs_daily(
 }
 
 /// `GET /api/companies/{companyId}/budget-alerts?month=YYYY-MM`
+#[utoipa::path(get, path = "/companies/{company_id}/budget-alerts", tag = "reports",
+    params(("company_id" = String, Path, description = "A company's id"), ("month" = Option<String>, Query, description = "`YYYY-MM`; default: the current month")),
+    responses((status = 200, description = "The month's alerts", body = Vec<BudgetAlert>)))]
 pub async fn list_budget_alerts(
     State(service): State<Service>,
     actor: Actor,

@@ -19,6 +19,9 @@ use crate::{
 };
 
 /// `POST /api/agents/{agentId}/budget-requests {amountCents, reason}`: 201 pending.
+#[utoipa::path(post, path = "/agents/{agent_id}/budget-requests", tag = "budget requests",
+    params(("agent_id" = String, Path, description = "An agent's id")), request_body = crate::server::rest::openapi::bodies::NewBudgetRequest,
+    responses((status = 201, description = "The request, pending", body = BudgetRequest)))]
 pub async fn create_budget_request(
     State(service): State<Service>,
     actor: Actor,
@@ -39,6 +42,9 @@ pub async fn create_budget_request(
 }
 
 /// `GET /api/companies/{companyId}/budget-requests[?status=pending|approved|denied]`
+#[utoipa::path(get, path = "/companies/{company_id}/budget-requests", tag = "budget requests",
+    params(("company_id" = String, Path, description = "A company's id"), ("status" = Option<RequestStatus>, Query, description = "Only requests in this state")),
+    responses((status = 200, description = "The requests, newest first", body = Vec<BudgetRequest>)))]
 pub async fn list_budget_requests(
     State(service): State<Service>,
     actor: Actor,
@@ -61,6 +67,9 @@ pub async fn list_budget_requests(
 }
 
 /// `GET /api/budget-requests/{requestId}`: the board, or the key of the agent that asked.
+#[utoipa::path(get, path = "/budget-requests/{request_id}", tag = "budget requests",
+    params(("request_id" = String, Path, description = "A request's id")),
+    responses((status = 200, description = "The request and its decision", body = BudgetRequest)))]
 pub async fn get_budget_request(
     State(service): State<Service>,
     actor: Actor,
@@ -77,6 +86,9 @@ pub async fn get_budget_request(
 }
 
 /// `POST /api/budget-requests/{requestId}/approve {mode, amountCents?, decisionNote?}`
+#[utoipa::path(post, path = "/budget-requests/{request_id}/approve", tag = "budget requests",
+    params(("request_id" = String, Path, description = "A request's id")), request_body = crate::server::rest::openapi::bodies::ApproveRequest,
+    responses((status = 200, description = "The request, approved", body = BudgetRequest)))]
 pub async fn approve_budget_request(
     State(service): State<Service>,
     actor: Actor,
@@ -105,6 +117,9 @@ pub async fn approve_budget_request(
 }
 
 /// `POST /api/budget-requests/{requestId}/deny {decisionNote?}`
+#[utoipa::path(post, path = "/budget-requests/{request_id}/deny", tag = "budget requests",
+    params(("request_id" = String, Path, description = "A request's id")), request_body = crate::server::rest::openapi::bodies::DenyRequest,
+    responses((status = 200, description = "The request, denied", body = BudgetRequest)))]
 pub async fn deny_budget_request(
     State(service): State<Service>,
     actor: Actor,

@@ -76,6 +76,8 @@ fn read(kind: ScopeType, id: &str) -> Action<'_> {
 }
 
 /// `POST /api/companies`
+#[utoipa::path(post, path = "/companies", tag = "scopes", request_body = crate::server::rest::openapi::bodies::NewScope,
+    responses((status = 201, description = "The company", body = ScopeView)))]
 pub async fn create_company(
     State(service): State<Service>,
     actor: Actor,
@@ -89,6 +91,8 @@ pub async fn create_company(
 }
 
 /// `GET /api/companies`
+#[utoipa::path(get, path = "/companies", tag = "scopes",
+    responses((status = 200, description = "The companies, oldest first", body = Vec<ScopeView>)))]
 pub async fn list_companies(
     State(service): State<Service>,
     actor: Actor,
@@ -173,8 +177,11 @@ pub async fn set_budget(
 /// Handlers for one kind of scope, as axum routes want them: `Path` and `State` extracted,
 /// the kind fixed.
 macro_rules! scope_handlers {
-    ($kind:expr, $get:ident, $update:ident, $budget:ident) => {
+    ($kind:expr, $get:ident, $update:ident, $budget:ident, $one:tt, $budgets:tt, $param:tt) => {
         /// `GET` one scope of this kind.
+        #[utoipa::path(get, path = $one, tag = "scopes",
+            params(($param = String, Path, description = "Its id")),
+            responses((status = 200, description = "The scope", body = ScopeView)))]
         pub async fn $get(
             State(service): State<Service>,
             actor: Actor,
@@ -184,6 +191,10 @@ macro_rules! scope_handlers {
         }
 
         /// `PATCH` one scope of this kind.
+        #[utoipa::path(patch, path = $one, tag = "scopes",
+            params(($param = String, Path, description = "Its id")),
+            request_body = crate::server::rest::openapi::bodies::ScopePatch,
+            responses((status = 200, description = "The scope, changed", body = ScopeView)))]
         pub async fn $update(
             State(service): State<Service>,
             actor: Actor,
@@ -194,6 +205,10 @@ macro_rules! scope_handlers {
         }
 
         /// `PATCH .../budgets` of one scope of this kind.
+        #[utoipa::path(patch, path = $budgets, tag = "scopes",
+            params(($param = String, Path, description = "Its id")),
+            request_body = crate::server::rest::openapi::bodies::BudgetOnly,
+            responses((status = 200, description = "The scope, its budget changed", body = ScopeView)))]
         pub async fn $budget(
             State(service): State<Service>,
             actor: Actor,
@@ -209,19 +224,37 @@ scope_handlers!(
     ScopeType::Company,
     get_company,
     update_company,
-    set_company_budget
+    set_company_budget,
+    "/companies/{company_id}",
+    "/companies/{company_id}/budgets",
+    "company_id"
 );
-scope_handlers!(ScopeType::Agent, get_agent, update_agent, set_agent_budget);
+scope_handlers!(
+    ScopeType::Agent,
+    get_agent,
+    update_agent,
+    set_agent_budget,
+    "/agents/{agent_id}",
+    "/agents/{agent_id}/budgets",
+    "agent_id"
+);
 scope_handlers!(
     ScopeType::Project,
     get_project,
     update_project,
-    set_project_budget
+    set_project_budget,
+    "/projects/{project_id}",
+    "/projects/{project_id}/budgets",
+    "project_id"
 );
 
 macro_rules! member_handlers {
-    ($kind:expr, $create:ident, $list:ident) => {
+    ($kind:expr, $create:ident, $list:ident, $path:tt) => {
         /// `POST` a new member of this kind to a company.
+        #[utoipa::path(post, path = $path, tag = "scopes",
+            params(("company_id" = String, Path, description = "A company's id")),
+            request_body = crate::server::rest::openapi::bodies::NewScope,
+            responses((status = 201, description = "The new member", body = ScopeView)))]
         pub async fn $create(
             State(service): State<Service>,
             actor: Actor,
@@ -232,6 +265,9 @@ macro_rules! member_handlers {
         }
 
         /// `GET` the members of this kind of a company.
+        #[utoipa::path(get, path = $path, tag = "scopes",
+            params(("company_id" = String, Path, description = "A company's id")),
+            responses((status = 200, description = "The members, oldest first", body = Vec<ScopeView>)))]
         pub async fn $list(
             State(service): State<Service>,
             actor: Actor,
@@ -242,5 +278,15 @@ macro_rules! member_handlers {
     };
 }
 
-member_handlers!(ScopeType::Agent, create_agent, list_agents);
-member_handlers!(ScopeType::Project, create_project, list_projects);
+member_handlers!(
+    ScopeType::Agent,
+    create_agent,
+    list_agents,
+    "/companies/{company_id}/agents"
+);
+member_handlers!(
+    ScopeType::Project,
+    create_project,
+    list_projects,
+    "/companies/{company_id}/projects"
+);

@@ -55,6 +55,9 @@ fn patch(body: &JsonObject) -> AppResult<WebhookPatch> {
 
 /// `POST /api/companies/{companyId}/webhooks`: 201 with the secret, the only time it is
 /// shown.
+#[utoipa::path(post, path = "/companies/{company_id}/webhooks", tag = "webhooks", params(("company_id" = String, Path, description = "A company's id")),
+    request_body = crate::server::rest::openapi::bodies::NewWebhook,
+    responses((status = 201, description = "The endpoint and its secret, shown this once", body = crate::model::NewWebhook)))]
 pub async fn create_webhook(
     State(service): State<Service>,
     actor: Actor,
@@ -74,6 +77,8 @@ pub async fn create_webhook(
 }
 
 /// `GET /api/companies/{companyId}/webhooks`: the endpoints, never a secret.
+#[utoipa::path(get, path = "/companies/{company_id}/webhooks", tag = "webhooks", params(("company_id" = String, Path, description = "A company's id")),
+    responses((status = 200, description = "The endpoints, oldest first", body = Vec<Webhook>)))]
 pub async fn list_webhooks(
     State(service): State<Service>,
     actor: Actor,
@@ -84,6 +89,9 @@ pub async fn list_webhooks(
 }
 
 /// `PATCH /api/webhooks/{id}`: url, events, format, enabled (enabling clears failures).
+#[utoipa::path(patch, path = "/webhooks/{webhook_id}", tag = "webhooks",
+    params(("webhook_id" = String, Path, description = "An endpoint's id")), request_body = crate::server::rest::openapi::bodies::WebhookPatch,
+    responses((status = 200, description = "The endpoint", body = Webhook)))]
 pub async fn update_webhook(
     State(service): State<Service>,
     actor: Actor,
@@ -99,6 +107,9 @@ pub async fn update_webhook(
 }
 
 /// `DELETE /api/webhooks/{id}`: 204; nothing more is sent to it.
+#[utoipa::path(delete, path = "/webhooks/{webhook_id}", tag = "webhooks",
+    params(("webhook_id" = String, Path, description = "An endpoint's id")),
+    responses((status = 204, description = "Deleted, with its queued deliveries")))]
 pub async fn delete_webhook(
     State(service): State<Service>,
     actor: Actor,
@@ -110,6 +121,9 @@ pub async fn delete_webhook(
 }
 
 /// `GET /api/webhooks/{id}/deliveries`: the newest 100, each with its attempts.
+#[utoipa::path(get, path = "/webhooks/{webhook_id}/deliveries", tag = "webhooks",
+    params(("webhook_id" = String, Path, description = "An endpoint's id")),
+    responses((status = 200, description = "The newest 100 deliveries, newest first", body = Vec<WebhookDelivery>)))]
 pub async fn list_webhook_deliveries(
     State(service): State<Service>,
     actor: Actor,
@@ -120,6 +134,9 @@ pub async fn list_webhook_deliveries(
 }
 
 /// `POST /api/webhooks/{id}/test`: 202; a `webhook.test` event is queued for this endpoint.
+#[utoipa::path(post, path = "/webhooks/{webhook_id}/test", tag = "webhooks",
+    params(("webhook_id" = String, Path, description = "An endpoint's id")),
+    responses((status = 202, description = "A `webhook.test` event is queued", body = crate::server::rest::openapi::bodies::TestQueued)))]
 pub async fn test_webhook(
     State(service): State<Service>,
     actor: Actor,

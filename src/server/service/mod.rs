@@ -4,6 +4,7 @@
 pub mod activity;
 mod budgets;
 mod effects;
+mod gauges;
 pub mod holds;
 pub mod incidents;
 pub mod ingest;

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod entities;
 pub mod events;
+pub mod gauges;
 pub mod holds;
 pub mod incidents;
 pub mod outbox;

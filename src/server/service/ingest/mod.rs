@@ -32,6 +32,7 @@ use crate::{
     server::{
         clock::Clock,
         error::{AppError, AppResult},
+        meter,
         store::Db,
     },
 };
@@ -235,6 +236,8 @@ async fn commit_jobs(db: &Db, clock: &dyn Clock, health: &WriteHealth, jobs: Vec
     let started = std::time::Instant::now();
     let outcome = commit_with_retry(db, clock, &events).await;
     health.record(!matches!(outcome, Err(AppError::Unavailable(_))));
+    ::metrics::histogram!(meter::COMMIT_EVENTS).record(events.len() as f64);
+    ::metrics::histogram!(meter::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
     tracing::debug!(
         events = events.len(),
         micros = started.elapsed().as_micros() as u64,

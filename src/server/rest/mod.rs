@@ -5,6 +5,7 @@
 //! and `/readyz` need no credential.
 
 mod activity;
+mod event_list;
 mod events;
 pub mod extract;
 mod holds;
@@ -53,7 +54,7 @@ pub(crate) fn ingest_routes() -> OpenApiRouter<Service> {
 /// request, and the whole application state is larger.
 pub(crate) fn api_routes() -> OpenApiRouter<Service> {
     use activity::*;
-    use events::*;
+    use event_list::*;
     use holds::*;
     use incidents::*;
     use keys::*;

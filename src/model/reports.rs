@@ -1,0 +1,143 @@
+//! Report rows: a month's totals, its spend by agent, project, model and day, its alerts,
+//! and the forecast beside them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{BudgetLevel, PauseReason, ScopeType, Status, Threshold};
+
+/// Token and event totals shared by every report row.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub cost_cents: i64,
+    pub input_tokens: i64,
+    pub cached_input_tokens: i64,
+    pub output_tokens: i64,
+    pub event_count: i64,
+    pub unpriced_event_count: i64,
+    /// Input and output tokens of the unpriced events: what silently cost 0.
+    pub unpriced_tokens: i64,
+}
+
+/// Where a scope's current month is heading (`domain::forecast`): absent for other months.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ForecastView {
+    pub projected_month_end_cents: i64,
+    /// `YYYY-MM-DD`, UTC: the first day the projection reaches the budget, if it does.
+    pub projected_exhaustion_date: Option<String>,
+    pub daily_rate_cents: i64,
+    pub method: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CostSummary {
+    pub company_id: String,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub spend_cents: i64,
+    /// What active holds reserve now (0 for a window that does not hold now).
+    pub held_cents: i64,
+    pub budget_cents: i64,
+    /// Extra room for this month only (`extend_month`); utilization counts it.
+    #[serde(default)]
+    pub extension_cents: i64,
+    pub utilization_percent: f64,
+    pub status: BudgetLevel,
+    pub event_count: i64,
+    pub unpriced_event_count: i64,
+    pub unpriced_tokens: i64,
+    pub input_tokens: i64,
+    pub cached_input_tokens: i64,
+    pub output_tokens: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<ForecastView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AgentCostRow {
+    pub agent_id: String,
+    pub agent_name: String,
+    pub agent_status: Status,
+    pub pause_reason: Option<PauseReason>,
+    #[serde(flatten)]
+    pub totals: Totals,
+    /// What active holds reserve now (0 for a window that does not hold now).
+    pub held_cents: i64,
+    pub budget_cents: i64,
+    #[serde(default)]
+    pub extension_cents: i64,
+    /// The runaway guard's hourly limit; 0: none.
+    #[serde(default)]
+    pub max_hourly_cents: i64,
+    pub utilization_percent: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<ForecastView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectCostRow {
+    /// `None` is the "Unassigned" row: spend reported without a project.
+    pub project_id: Option<String>,
+    pub project_name: String,
+    pub project_status: Option<Status>,
+    pub pause_reason: Option<PauseReason>,
+    #[serde(flatten)]
+    pub totals: Totals,
+    /// What active holds reserve now (0 for a window that does not hold now).
+    pub held_cents: i64,
+    pub budget_cents: i64,
+    #[serde(default)]
+    pub extension_cents: i64,
+    /// The runaway guard's hourly limit; 0: none.
+    #[serde(default)]
+    pub max_hourly_cents: i64,
+    pub utilization_percent: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<ForecastView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ModelCostRow {
+    pub provider: String,
+    pub model: String,
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DailyCost {
+    /// `YYYY-MM-DD`, UTC.
+    pub date: String,
+    pub cost_cents: i64,
+    pub event_count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetAlert {
+    pub id: String,
+    pub company_id: String,
+    pub scope_type: ScopeType,
+    pub scope_id: String,
+    pub scope_name: String,
+    pub threshold: Threshold,
+    pub window_start: DateTime<Utc>,
+    pub budget_cents: i64,
+    pub observed_cents: i64,
+    pub created_at: DateTime<Utc>,
+}

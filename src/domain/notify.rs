@@ -229,6 +229,16 @@ pub fn after_failure(
 /// dropped, order kept.
 pub fn parse_events(raw: &[String]) -> Result<Vec<EventType>, Invalid> {
     let mut problems = Problems::default();
+    // Bounds the work and the answer for every caller (REST and the dashboard's form alike):
+    // one unknown name is one problem, so an unbounded list would be an unbounded answer.
+    let most = EventType::ALL.len() * 2;
+    if raw.len() > most {
+        problems.add(
+            Field::Events,
+            format!("must name at most {most} event types"),
+        );
+        return problems.finish(Vec::new());
+    }
     let mut out = Vec::new();
     for name in raw {
         match EventType::parse(name).filter(|t| *t != EventType::Test) {
@@ -260,6 +270,13 @@ mod tests {
         DateTime::parse_from_rfc3339(s)
             .expect("a valid instant")
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_list_longer_than_twice_the_types_is_refused_whole() {
+        let many = vec!["nope".to_owned(); EventType::ALL.len() * 2 + 1];
+        let refused = parse_events(&many).unwrap_err();
+        assert_eq!(refused.problems.len(), 1, "one problem, not one per name");
     }
 
     #[test]

@@ -275,8 +275,8 @@ mod tests {
     #[test]
     fn a_list_longer_than_twice_the_types_is_refused_whole() {
         let many = vec!["nope".to_owned(); EventType::ALL.len() * 2 + 1];
-        let refused = parse_events(&many).unwrap_err();
-        assert_eq!(refused.problems.len(), 1, "one problem, not one per name");
+        let problems = parse_events(&many).err().map(|e| e.problems.len());
+        assert_eq!(problems, Some(1), "one problem, not one per name");
     }
 
     #[test]

@@ -140,6 +140,8 @@ pub struct BudgetStatus {
     pub resets_at: DateTime<Utc>,
     /// The agent, its company, and the project when asked for.
     pub scopes: Vec<ScopeStanding>,
+    /// The agent's override request waiting for a manager, if any.
+    pub pending_request: Option<BudgetRequest>,
 }
 
 /// A budget hold: money reserved for a run.

@@ -9,22 +9,13 @@ use axum::{
 use super::extract::{Fields, JsonObject, Params};
 use crate::{
     domain::hold::NewHold,
-    model::{BudgetHold, BudgetRequest, BudgetStatus},
+    model::{BudgetHold, BudgetStatus},
     server::{
         auth::{Action, Actor, authorize},
         error::{AppError, AppResult},
         service::Service,
     },
 };
-
-/// Budget status with the agent's pending override request, if any.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusWithRequest {
-    #[serde(flatten)]
-    status: BudgetStatus,
-    pending_request: Option<BudgetRequest>,
-}
 
 /// `GET /api/agents/{agentId}/budget-status[?projectId=]`: may the agent run.
 #[utoipa::path(get, path = "/agents/{agent_id}/budget-status", tag = "budget holds",
@@ -35,15 +26,12 @@ pub async fn get_budget_status(
     actor: Actor,
     Path(agent_id): Path<String>,
     params: Params,
-) -> AppResult<Json<StatusWithRequest>> {
+) -> AppResult<Json<BudgetStatus>> {
     authorize(&actor, Action::ReadAgent(&agent_id))?;
     let project = params.get("projectId");
-    let status = service.budget_status(&agent_id, project.as_deref()).await?;
-    let pending_request = service.pending_request(&agent_id).await?;
-    Ok(Json(StatusWithRequest {
-        status,
-        pending_request,
-    }))
+    Ok(Json(
+        service.budget_status(&agent_id, project.as_deref()).await?,
+    ))
 }
 
 /// `POST /api/companies/{companyId}/budget-holds`: 201 with the hold; 200 with the first

@@ -18,7 +18,7 @@ use crate::{
     model::{BudgetHold, BudgetStatus},
     server::{
         error::{AppError, AppResult},
-        store::{Conn, entities, holds},
+        store::{Conn, entities, holds, requests},
     },
 };
 
@@ -71,6 +71,11 @@ impl Service {
         let mut conn = self.db.read_conn().await?;
         let scopes = scopes_of(&mut conn, None, agent_id, project_id, month).await?;
         let held = holds::held(&mut conn, &scopes[1].id, now).await?;
+        // On the same connection: every statement through the pool's worker costs about
+        // as much as the rest of the request.
+        let pending_request = requests::pending_of(&mut conn, agent_id)
+            .await?
+            .map(views::request);
         let standings: Vec<Standing> = scopes.iter().map(|s| Standing::of(s, &held)).collect();
         Ok(BudgetStatus {
             agent_id: scopes[0].id.clone(),
@@ -79,6 +84,7 @@ impl Service {
             may_run: standing::may_run(&standings),
             resets_at: month.end(),
             scopes: standings.iter().map(views::standing).collect(),
+            pending_request,
         })
     }
 

@@ -114,14 +114,6 @@ impl Service {
         Ok(requests::get(&mut conn, id).await?.map(views::request))
     }
 
-    /// The agent's pending request, if any (budget status shows it).
-    pub async fn pending_request(&self, agent_id: &str) -> AppResult<Option<model::BudgetRequest>> {
-        let mut conn = self.db.read_conn().await?;
-        Ok(requests::pending_of(&mut conn, agent_id)
-            .await?
-            .map(views::request))
-    }
-
     /// A company's requests, pending first (of one status when asked).
     pub async fn list_requests(
         &self,

@@ -18,6 +18,7 @@ pub mod money;
 pub mod notify;
 pub mod price_import;
 pub mod pricing;
+pub mod retention;
 pub mod rollup;
 pub mod scope;
 pub mod standing;

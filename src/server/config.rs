@@ -6,6 +6,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 
+pub use crate::domain::retention::Retention;
+
 /// Costline: the ledger and the brake for AI agent spend.
 ///
 /// Records every cost event an agent reports, shows managers where the money goes, and
@@ -73,6 +75,13 @@ pub struct Settings {
     /// limit. Past it, writes answer 503 and /readyz is red until space is freed.
     #[arg(long, env = "COSTLINE_SQLITE_MAX_PAGES", default_value_t = 0)]
     pub sqlite_max_pages: u64,
+
+    /// Months of raw cost events to keep: this month and the ones before it (1 to 1200;
+    /// unset keeps everything). Older events are removed in small chunks by a background
+    /// task; every whole-month and daily report of their months stays exact (the rollups
+    /// are kept). Idempotency keys are remembered as long as their events.
+    #[arg(long, env = "COSTLINE_RETENTION_MONTHS", value_parser = parse_retention)]
+    pub retention_months: Option<Retention>,
 
     /// Log filter, in `tracing` syntax (`info`, `costline=debug,tower_http=info`, ...).
     #[arg(long, env = "COSTLINE_LOG", default_value = "info")]
@@ -178,6 +187,14 @@ pub struct Settings {
     /// Base name of the WASM, JS and CSS bundle.
     #[arg(long, env = "LEPTOS_OUTPUT_NAME", default_value = "costline")]
     pub output_name: String,
+}
+
+fn parse_retention(s: &str) -> Result<Retention, String> {
+    Retention::new(
+        s.trim()
+            .parse()
+            .map_err(|_| format!("not a number of months: {s:?}"))?,
+    )
 }
 
 fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {

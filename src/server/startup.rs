@@ -74,6 +74,7 @@ impl Application {
             settings.ingest_batch_max,
             settings.request_timeout(),
             webhook_policy,
+            settings.retention_months,
         );
         let reconciler = service.spawn_reconciler(settings.reconcile_interval());
 

@@ -26,6 +26,7 @@ mod prices;
 mod reports;
 mod reprice;
 mod requests;
+mod retention;
 mod scopes;
 mod upgrade;
 mod validation;

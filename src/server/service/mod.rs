@@ -15,6 +15,7 @@ mod reconcile;
 pub mod reports;
 mod reprice;
 pub mod requests;
+mod retention;
 pub mod scopes;
 mod views;
 pub mod webhooks;
@@ -23,7 +24,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::server::{clock::Clock, notify::client::UrlPolicy, store::Db};
+use crate::{
+    domain::retention::Retention,
+    server::{clock::Clock, notify::client::UrlPolicy, store::Db},
+};
 
 pub use crate::domain::event::NewCostEvent;
 pub use incidents::ResolveIncident;
@@ -40,6 +44,8 @@ pub struct Service {
     ingestor: ingest::Ingestor,
     /// Where webhook endpoints may point; checked when one is added or changed.
     webhook_policy: Arc<UrlPolicy>,
+    /// How many months of raw events are kept; `None` keeps everything.
+    retention: Option<Retention>,
 }
 
 impl Service {
@@ -50,6 +56,7 @@ impl Service {
         ingest_batch_max: usize,
         queue_wait: std::time::Duration,
         webhook_policy: UrlPolicy,
+        retention: Option<Retention>,
     ) -> (Self, ingest::CommitterTask) {
         let (ingestor, task) =
             ingest::Ingestor::start(db.clone(), clock.clone(), ingest_batch_max, queue_wait);
@@ -59,6 +66,7 @@ impl Service {
                 clock,
                 ingestor,
                 webhook_policy: Arc::new(webhook_policy),
+                retention,
             },
             task,
         )

@@ -85,6 +85,9 @@ impl Service {
                 if let Err(err) = service.reconcile().await {
                     tracing::warn!(error = ?err, "budget reconcile failed; will retry");
                 }
+                if let Err(err) = service.sweep_retention().await {
+                    tracing::warn!(error = ?err, "retention sweep failed; will retry");
+                }
             }
         })
     }

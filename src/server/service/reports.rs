@@ -94,13 +94,16 @@ fn decode_cursor(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, String)
 }
 
 impl Service {
+    /// The report's window; refused when it needs single events retention removed.
     fn window(&self, q: &WindowQuery) -> AppResult<Window> {
-        Ok(Window::resolve(
+        let window = Window::resolve(
             q.month.as_deref(),
             q.from.as_deref(),
             q.to.as_deref(),
             self.now(),
-        )?)
+        )?;
+        self.check_retained(&window, true)?;
+        Ok(window)
     }
 
     /// A read connection and the company (404 if it does not exist).

@@ -102,6 +102,7 @@ impl Service {
     ) -> AppResult<RepriceReport> {
         let now = self.now();
         let window = Window::resolve(q.month.as_deref(), q.from.as_deref(), q.to.as_deref(), now)?;
+        self.check_retained(&window, false)?;
         let mut conn = self.db.read_conn().await?;
         entities::get(&mut conn, ScopeType::Company, company_id, Month::of(now))
             .await?

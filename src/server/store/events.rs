@@ -256,3 +256,38 @@ pub async fn set_computed_costs(
     }
     Ok(changed)
 }
+
+/// The companies that still have events before `before` (one index probe each).
+pub async fn companies_with_events_before(
+    conn: &mut Conn,
+    before: DateTime<Utc>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut sql = Sql::new(
+        "SELECT c.id FROM companies c WHERE EXISTS \
+         (SELECT 1 FROM cost_events e WHERE e.company_id = c.id AND e.occurred_at < ",
+    );
+    sql.bind(to_ms(before)).push(") ORDER BY c.id");
+    let rows: Vec<(String,)> = sql.fetch_all(conn).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Removes up to `limit` of a company's events that occurred before `before`; answers how
+/// many. The rollups are left alone: they keep the reports of those months.
+pub async fn remove_before(
+    conn: &mut Conn,
+    company_id: &str,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> Result<u64, sqlx::Error> {
+    let mut sql = Sql::new(
+        "DELETE FROM cost_events WHERE id IN \
+         (SELECT id FROM cost_events WHERE company_id = ",
+    );
+    sql.bind(company_id)
+        .push(" AND occurred_at < ")
+        .bind(to_ms(before))
+        .push(" ORDER BY occurred_at LIMIT ")
+        .bind(limit)
+        .push(")");
+    sql.execute(conn).await
+}

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, at, spawn_app_with};
 
 /// Every report of a whole month that the dashboard and the API offer.
-async fn month_reports(app: &TestApp, company: &str, month: &str) -> Vec<Value> {
+pub(crate) async fn month_reports(app: &TestApp, company: &str, month: &str) -> Vec<Value> {
     let mut all = Vec::new();
     for report in ["summary", "by-agent", "by-project", "by-model", "daily"] {
         let r = app
@@ -28,7 +28,7 @@ async fn month_reports(app: &TestApp, company: &str, month: &str) -> Vec<Value> 
     all
 }
 
-async fn event_ids(app: &TestApp, company: &str, from: &str, to: &str) -> Vec<String> {
+pub(crate) async fn event_ids(app: &TestApp, company: &str, from: &str, to: &str) -> Vec<String> {
     let r = app
         .get(&format!(
             "/api/companies/{company}/cost-events?from={from}&to={to}&limit=1000"

@@ -14,7 +14,7 @@ use crate::{
 
 /// Applies only the migrations numbered in `versions` to a fresh database, then adds an
 /// operator's price the way an older release stored it (no long-context columns yet).
-async fn database_at(versions: &[u32]) -> (String, tempfile::TempDir) {
+pub(crate) async fn database_at(versions: &[u32]) -> (String, tempfile::TempDir) {
     let (url, dir) = fresh_database().await;
     let dialect = if url.starts_with("sqlite:") {
         "sqlite"

@@ -5,12 +5,22 @@
 
 use super::Service;
 use crate::{
-    domain::{Field, time::Window},
+    domain::{
+        Field,
+        time::{Month, Window},
+    },
     server::{
         error::{AppError, AppResult},
-        store::events,
+        store::{Dialect, events, partitions},
     },
 };
+
+/// Monthly partitions made ahead of the clock (PostgreSQL), so the coming months' events
+/// never land in the default partition...
+const PARTITIONS_AHEAD: u32 = 3;
+/// ...and behind it, for events reported late or backfilled (older ones go to the default
+/// partition, where they are found and removed like any other).
+const PARTITIONS_BEHIND: u32 = 12;
 
 /// Events removed per write transaction: short enough that ingest waits at most a few
 /// milliseconds for the writer between chunks.
@@ -25,9 +35,12 @@ impl Service {
     /// every instance at once (a chunk another instance removed is simply not there).
     /// Answers how many events this call removed.
     pub async fn sweep_retention(&self) -> AppResult<u64> {
+        self.maintain_partitions().await?;
         let Some(retention) = self.retention else {
             return Ok(0);
         };
+        // What is left before the first month kept after whole partitions went: events in
+        // the default partition (PostgreSQL), every old event (SQLite).
         let before = retention.first_kept(self.now()).start();
         let companies = {
             let mut conn = self.db.read_conn().await?;
@@ -54,6 +67,37 @@ impl Service {
             tracing::info!(removed, %before, "retention: removed raw cost events");
         }
         Ok(removed)
+    }
+
+    /// PostgreSQL: a partition for every month from a year back to a few ahead, and none
+    /// for a month past the retention (dropped whole: a catalog change, not a delete of each row).
+    async fn maintain_partitions(&self) -> AppResult<()> {
+        if self.db.dialect != Dialect::Postgres {
+            return Ok(());
+        }
+        let now = self.now();
+        let mut tx = self.db.begin_write().await?;
+        let have = partitions::months(&mut tx).await?;
+        let first_kept = self.retention.map(|r| r.first_kept(now));
+        let mut month = (0..PARTITIONS_BEHIND).fold(Month::of(now), |m, _| m.prev());
+        if let Some(first_kept) = first_kept {
+            month = month.max(first_kept);
+        }
+        let last = (0..PARTITIONS_AHEAD).fold(Month::of(now), |m, _| m.next());
+        while month <= last {
+            if !have.contains(&month) && !partitions::create(&mut tx, month).await? {
+                tracing::debug!(%month, "events of this month are in the default partition; it gets no partition of its own");
+            }
+            month = month.next();
+        }
+        if let Some(first_kept) = first_kept {
+            for old in have.iter().filter(|m| **m < first_kept) {
+                partitions::drop(&mut tx, *old).await?;
+                tracing::info!(month = %old, "retention: dropped the partition of raw cost events");
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A 422 when `window` needs single events the retention has removed: `whole_months`

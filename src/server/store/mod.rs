@@ -16,6 +16,7 @@ pub mod holds;
 pub mod incidents;
 pub mod outbox;
 pub mod pace;
+pub mod partitions;
 pub mod prices;
 pub mod reports;
 pub mod requests;

@@ -5,6 +5,7 @@
 
 mod holds;
 mod lock_order;
+mod partitions;
 mod rollover;
 
 use std::collections::BTreeSet;

@@ -378,6 +378,7 @@ def bench_database(label, make_db, big, env=None, reads=True, variants=False):
         seeds.append((size - have, SEED_MONTHS))
         have = size
         res["reads"][size] = read_runs(server.base, company, agents, seeds)
+    res["storage"] = storage(db)
     log(f"[{label}] budget-status at 64 clients")
     res["status"] = status_runs(server.base, agents[0])
     res["status_paced"] = status_paced_runs(server.base, agents[0])
@@ -387,6 +388,36 @@ def bench_database(label, make_db, big, env=None, reads=True, variants=False):
     server.stop()
     res["big"] = big
     return res
+
+
+STORAGE_GROUPS = {"cost_events": "cost_events%", "monthly rollups": "rollup_%month%",
+                  "daily rollups": "rollup_company_day%", "daily spend (forecast)": "spend_day%"}
+
+
+def storage(db):
+    """Bytes on disk per row of the ledger and of the rollups (tables with their indexes),
+    for the capacity model in docs/SCALING.md."""
+    out = {}
+    if db.startswith("sqlite:"):
+        import sqlite3
+        conn = sqlite3.connect(db[len("sqlite:"):])
+        for group, like in STORAGE_GROUPS.items():
+            size = conn.execute("SELECT COALESCE(SUM(s.pgsize), 0) FROM dbstat s JOIN sqlite_schema m "
+                                "ON m.name = s.name WHERE m.tbl_name LIKE ?", (like,)).fetchone()[0]
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE ?", (like,))]
+            rows = sum(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables)
+            out[group] = (size, rows)
+        conn.close()
+    else:
+        for group, like in STORAGE_GROUPS.items():
+            # Leaf tables only: a partitioned parent holds no rows of its own.
+            q = (f"SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0), COALESCE(SUM(c.reltuples), 0) "
+                 f"FROM pg_class c WHERE c.relkind = 'r' AND c.relname LIKE '{like}'")
+            subprocess.run(["psql", db, "-qc", "ANALYZE"], check=True, capture_output=True)
+            size, rows = subprocess.run(["psql", db, "-tAF,", "-c", q], check=True, capture_output=True,
+                                        text=True).stdout.strip().split(",")
+            out[group] = (int(float(size)), int(float(rows)))
+    return out
 
 
 def sqlite_dbs(tmp):
@@ -564,6 +595,12 @@ def report(results, ceil, started):
             continue
         seed_rate = ", ".join(fmt(s, 0) for s in res["seed_rate"])
         lines.append(f"| {res['label']} | {fmt(res['rss_mb'], 1)} MB | {fmt(res['cold_start_empty'] * 1000, 0)} ms | {fmt(res['cold_start_big'] * 1000, 0)} ms ({res['big']:,} events) | {seed_rate} events/s |")
+    lines += ["", "## Storage (the read dataset: 1,000 agents, events over 12 months; tables with their indexes)", "",
+              "| Database | Table | Rows | Size | Bytes per row |", "|---|---|---:|---:|---:|"]
+    for res in results:
+        for group, (size, rows) in res.get("storage", {}).items():
+            per = f"{size / rows:,.0f}" if rows else "n/a"
+            lines.append(f"| {res['label']} | {group} | {rows:,} | {size / 2**20:,.1f} MiB | {per} |")
     ws = wasm_size()
     if ws:
         lines += ["", f"Release WASM bundle: {ws[0] / 1024:,.0f} KiB, {ws[1] / 1024:,.0f} KiB gzipped (`target/site/pkg/costline.wasm`)."]

@@ -248,11 +248,13 @@ async fn every_change_kind_is_recorded_with_its_actor_and_refusals_are_not() {
     )
     .await;
     ok(&r, StatusCode::CONFLICT);
+    // The approval resumed the agent: its hard-stop incident is resolved with it, as the
+    // approver's extension; resolving it again is a conflict.
     let incidents = call(
         &app,
         &token,
         Method::GET,
-        &format!("/api/companies/{company}/incidents?status=open"),
+        &format!("/api/companies/{company}/incidents?status=resolved"),
         None,
     )
     .await;
@@ -264,18 +266,8 @@ async fn every_change_kind_is_recorded_with_its_actor_and_refusals_are_not() {
         .find(|i| i["kind"] == "hard")
         .unwrap()
         .clone();
+    assert_eq!(hard["resolution"], "extend_month");
     let resolve = format!("/api/incidents/{}/resolve", hard["id"].as_str().unwrap());
-    ok(
-        &call(
-            &app,
-            &user,
-            Method::POST,
-            &resolve,
-            Some(json!({"action": "dismiss"})),
-        )
-        .await,
-        StatusCode::OK,
-    );
     ok(
         &call(
             &app,
@@ -317,8 +309,8 @@ async fn every_change_kind_is_recorded_with_its_actor_and_refusals_are_not() {
             ("agent.paused", "system"),
             ("budget_request.created", "agent_key"),
             ("agent.updated", "board_user"),
-            ("budget_request.approved", "board_user"),
             ("incident.resolved", "board_user"),
+            ("budget_request.approved", "board_user"),
             ("agent.paused", "system"),
         ]),
         "{all:#?}"
@@ -378,7 +370,10 @@ async fn every_change_kind_is_recorded_with_its_actor_and_refusals_are_not() {
     let deleted = find("webhook.deleted");
     assert_eq!(deleted["target"]["name"], "http://127.0.0.1:9/hook");
     assert_eq!(deleted["after"], Value::Null);
-    assert_eq!(find("incident.resolved")["after"]["status"], "dismissed");
+    let resolved = find("incident.resolved");
+    assert_eq!(resolved["after"]["status"], "resolved");
+    assert_eq!(resolved["after"]["resolution"], "extend_month");
+    assert_eq!(resolved["before"]["status"], "open");
 
     // Filters.
     let system = trail(&app, &token, &company, "&actorType=system").await;
@@ -451,7 +446,12 @@ async fn every_change_kind_is_recorded_with_its_actor_and_refusals_are_not() {
     app.clock.set(at("2027-01-01T00:00:00Z"));
     app.service.reconcile().await.unwrap();
     let newest = trail(&app, &token, &company, "&actorType=system").await;
-    assert_eq!(newest[0]["action"], "agent.updated");
+    assert_eq!(newest[1]["action"], "agent.updated");
+    assert_eq!(newest[1]["actor"]["id"], "rollover");
+    assert_eq!(newest[1]["after"]["status"], "active");
+    // The new month let the agent run: December's hard stop is resolved by the rollover.
+    assert_eq!(newest[0]["action"], "incident.resolved");
     assert_eq!(newest[0]["actor"]["id"], "rollover");
-    assert_eq!(newest[0]["after"]["status"], "active");
+    assert_eq!(newest[0]["after"]["resolution"], "resume");
+    assert_eq!(newest[0]["after"]["kind"], "hard");
 }

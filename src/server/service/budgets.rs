@@ -111,11 +111,13 @@ impl CompanyState {
         let current = std::iter::once(&self.company)
             .chain(self.agents.iter())
             .chain(self.projects.iter());
+        let mut resumed = Vec::new();
         for scope in current {
             let before = self
                 .loaded
                 .iter()
                 .find(|s| s.kind == scope.kind && s.id == scope.id);
+            resumed.extend(before.and_then(|b| effects::Resumed::of(b, scope)));
             if before != Some(scope) {
                 entities::update(conn, scope).await?;
                 if let Some(change) = before.and_then(|b| scope_change(b, scope)) {
@@ -125,6 +127,7 @@ impl CompanyState {
         }
         // After the scopes: the announcements read their new budgets.
         effects::record(conn, settled, month, now).await?;
+        effects::close_stop_incidents(conn, &resumed, actor, month, now).await?;
         Ok(self.company)
     }
 }

@@ -6,15 +6,16 @@
 
 use chrono::{DateTime, Utc};
 
-use super::outbox;
+use super::{outbox, views};
 use crate::{
     domain::{
-        audit::{rule_transition, rules_actor},
-        budget::Settlement,
-        scope::{Scope, ScopeType},
+        audit::{Actor, Change, Target, rule_transition, rules_actor},
+        budget::{Settlement, Threshold},
+        incident::Resolution,
+        scope::{Scope, ScopeType, Status},
         time::Month,
     },
-    server::store::{self, Conn, alerts, audit},
+    server::store::{self, Conn, alerts, audit, incidents},
 };
 
 /// Call it once the spend of the change is written: the announcements read it.
@@ -55,6 +56,83 @@ pub(crate) async fn audit_rules<'a>(
                 &change,
             )
             .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A scope that runs again, and what let it: the resolution its stop incidents get.
+pub(crate) struct Resumed {
+    pub kind: ScopeType,
+    pub id: String,
+    pub company_id: String,
+    pub by: Resolution,
+}
+
+impl Resumed {
+    /// `scope` if it runs again after being `before`: a raised budget, a month's extension,
+    /// or else a resume (by hand, or by the new month).
+    pub(crate) fn of(before: &Scope, scope: &Scope) -> Option<Self> {
+        if before.status != Status::Paused || scope.status != Status::Active {
+            return None;
+        }
+        let by = if scope.budget > before.budget {
+            Resolution::RaiseBudget
+        } else if scope.extension > before.extension {
+            Resolution::ExtendMonth
+        } else {
+            Resolution::Resume
+        };
+        Some(Self {
+            kind: scope.kind,
+            id: scope.id.clone(),
+            company_id: scope.company_id.clone(),
+            by,
+        })
+    }
+}
+
+/// A scope that runs again, however it was resumed (a manager's resume or raised budget
+/// outside the incident, the new month), has no stop left to decide: its open hard-stop and
+/// runaway-guard incidents are resolved by whoever resumed it, announced and audited as a
+/// manager's resolution would be. Warnings (80%, forecast) stay open.
+pub(crate) async fn close_stop_incidents(
+    conn: &mut Conn,
+    resumed: &[Resumed],
+    actor: &Actor,
+    month: Month,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    for scope in resumed {
+        let open = incidents::open_of(
+            conn,
+            scope.kind,
+            &scope.id,
+            &[Threshold::Hard, Threshold::Rate],
+        )
+        .await?;
+        for incident in open {
+            let decision = incidents::Decision {
+                resolution: scope.by,
+                note: Some("resumed outside the incident"),
+                actor,
+                at: now,
+            };
+            // 0: an earlier incident of the same kind and month closed this one with it.
+            if incidents::close(conn, &incident, &decision).await? == 0 {
+                continue;
+            }
+            let Some(resolved) = incidents::get(conn, &incident.id).await? else {
+                continue;
+            };
+            outbox::record_incident(conn, &resolved, true, month, now).await?;
+            let name = format!("{} {}", resolved.scope_name, resolved.kind);
+            let target = Target::new("incident", &resolved.id, name);
+            let (before, after) = (views::incident(incident), views::incident(resolved));
+            let change = Change::new("incident.resolved", target)
+                .before(&before)
+                .after(&after);
+            audit::record(conn, Some(&scope.company_id), actor, now, &change).await?;
         }
     }
     Ok(())

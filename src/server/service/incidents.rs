@@ -177,17 +177,18 @@ impl Service {
             &mut tx, &mut state, &incident, cmd.action, amount, month, now,
         )
         .await?;
-        if let Some(settled) = settled {
-            state.save(&mut tx, &settled, month, now, actor).await?;
-        }
         let decision = incidents::Decision {
             resolution: cmd.action,
             note: note.as_deref(),
             actor,
             at: now,
         };
+        // Closed before the save, which resolves what else the resume leaves moot.
         if incidents::close(&mut tx, &incident, &decision).await? == 0 {
             return Err(AppError::Conflict("this incident is already closed".into()));
+        }
+        if let Some(settled) = settled {
+            state.save(&mut tx, &settled, month, now, actor).await?;
         }
         let resolved = incidents::get(&mut tx, id).await?.ok_or_else(not_found)?;
         outbox::record_incident(&mut tx, &resolved, true, month, now).await?;

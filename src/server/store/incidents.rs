@@ -257,3 +257,25 @@ pub async fn extend(
         );
     sql.execute(conn).await.map(|_| ())
 }
+
+/// The open incidents of one scope of these kinds, oldest first.
+pub async fn open_of(
+    conn: &mut Conn,
+    scope_type: ScopeType,
+    scope_id: &str,
+    kinds: &[Threshold],
+) -> Result<Vec<Incident>, sqlx::Error> {
+    let kinds: Vec<String> = kinds.iter().map(|k| k.as_str().to_owned()).collect();
+    let mut sql = select();
+    sql.push("WHERE i.scope_type = ")
+        .bind(scope_type.as_str())
+        .push(" AND i.scope_id = ")
+        .bind(scope_id)
+        .push(" AND i.status = ")
+        .bind(IncidentStatus::Open.as_str())
+        .push(" AND i.kind IN ")
+        .bind_list(&kinds)
+        .push(" ORDER BY i.opened_at, i.id");
+    let rows: Vec<Row> = sql.fetch_all(conn).await?;
+    rows.into_iter().map(Row::decode).collect()
+}

@@ -219,7 +219,7 @@ async fn dismiss_closes_the_incident_and_leaves_the_scope_paused() {
 }
 
 #[tokio::test]
-async fn resume_lifts_a_rate_pause_and_closes_every_rate_incident_of_the_month() {
+async fn resume_lifts_a_rate_pause_and_a_resume_by_hand_resolves_the_incident_too() {
     let app = spawn_app().await;
     let company = app.company("Acme", 0).await;
     let agent = app.agent(&company, "loop", 0).await;
@@ -230,17 +230,23 @@ async fn resume_lifts_a_rate_pause_and_closes_every_rate_incident_of_the_month()
     app.clock.set(at("2026-11-15T13:10:00Z"));
     let e = app.spend(&company, &agent, 100).await;
     assert_eq!(e["enforcement"]["agentStatus"], "paused");
-    // Resumed by hand, then tripped again in a later hour: two rate incidents.
+    // Resumed by hand outside the incident: the incident is resolved with it.
     assert_eq!(
         app.patch(&agent_path, json!({"status": "active"}))
             .await
             .status,
         StatusCode::OK
     );
+    assert!(incidents(&app, &company, "?status=open").await.is_empty());
+    let first = incidents(&app, &company, "?status=resolved").await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0]["resolution"], "resume");
+    assert_eq!(first[0]["decisionNote"], "resumed outside the incident");
+    // Tripped again in a later hour: a new rate incident.
     app.clock.set(at("2026-11-15T15:10:00Z"));
     app.spend(&company, &agent, 100).await;
     let rates = incidents(&app, &company, "?status=open").await;
-    assert_eq!(rates.len(), 2, "{rates:?}");
+    assert_eq!(rates.len(), 1, "{rates:?}");
     assert!(rates.iter().all(|i| i["kind"] == "rate"));
     assert_eq!(
         status(&app, &agent_path).await,
@@ -309,4 +315,40 @@ async fn a_company_hard_stop_incident_resolved_resumes_its_agents() {
         .get(&format!("/api/companies/{company}/costs/summary"))
         .await;
     assert_eq!(summary.body["budgetCents"], 1000);
+}
+
+#[tokio::test]
+async fn a_budget_raised_by_hand_resolves_the_hard_stop_and_leaves_the_warning_open() {
+    let app = spawn_app().await;
+    let (company, agent) = stopped_agent(&app, 500).await;
+    let agent_path = format!("/api/agents/{agent}");
+    let r = app
+        .patch(&agent_path, json!({"budgetMonthlyCents": 2_000}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "active");
+    let open = incidents(&app, &company, "?status=open").await;
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["kind"], "soft", "the 80% warning stays to be read");
+    let resolved = incidents(&app, &company, "?status=resolved").await;
+    assert_eq!(resolved.len(), 1, "{resolved:?}");
+    assert_eq!(resolved[0]["kind"], "hard");
+    assert_eq!(resolved[0]["resolution"], "raise_budget");
+    assert_eq!(resolved[0]["decidedBy"]["type"], "local");
+    // Announced and audited like a resolution from the incident.
+    let activity = app.get(&format!("/api/companies/{company}/activity")).await;
+    assert_eq!(activity.status, StatusCode::OK, "{}", activity.text);
+    let actions: Vec<&str> = activity.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"incident.resolved"), "{actions:?}");
+    // Paused by hand and resumed again: no incident is left to close, nothing changes.
+    for status in ["paused", "active"] {
+        let r = app.patch(&agent_path, json!({"status": status})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    assert_eq!(incidents(&app, &company, "?status=resolved").await.len(), 1);
 }

@@ -315,6 +315,13 @@ async fn every_change_kind_is_recorded_with_its_actor_and_refusals_are_not() {
         ]),
         "{all:#?}"
     );
+    // A board token is named by its name and the prefix the board sees in its list.
+    let token_label = all.last().unwrap()["actor"]["label"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let prefix = &board.token[..16];
+    assert_eq!(token_label, format!("tests ({prefix})"));
     let newest = &all[0];
     assert_eq!(
         newest["actor"],

@@ -241,7 +241,14 @@ impl Service {
             }
         }
         Ok(Some(match kind {
-            TokenKind::Board => Actor::Board(BoardCredential::Token { token_id: row.id }),
+            TokenKind::Board => Actor::Board(BoardCredential::Token {
+                // What the audit trail names it by: its name, and the prefix it shows.
+                label: match &row.name {
+                    Some(name) => format!("{name} ({})", row.prefix),
+                    None => format!("board token {}", row.prefix),
+                },
+                token_id: row.id,
+            }),
             TokenKind::Agent => Actor::Agent {
                 key_id: row.id,
                 agent_id: row.agent_id,
@@ -360,6 +367,7 @@ impl Service {
             secret_hash: String::new(),
             created_at: self.now().timestamp_millis(),
             last_used_at: None,
+            name: None,
         };
         store::insert_agent_key(&mut tx, &row, &token.hash).await?;
         let company_id = row.company_id.clone();

@@ -106,7 +106,7 @@ pub enum Actor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BoardCredential {
     /// `Authorization: Bearer clb_...`.
-    Token { token_id: String },
+    Token { token_id: String, label: String },
     /// The session cookie of a signed-in board user.
     Session { user_id: String, email: String },
 }
@@ -126,8 +126,8 @@ impl Actor {
             Self::Board(BoardCredential::Session { user_id, email }) => {
                 Who::new(ActorType::BoardUser, user_id, email)
             }
-            Self::Board(BoardCredential::Token { token_id }) => {
-                Who::new(ActorType::BoardToken, token_id, "board token")
+            Self::Board(BoardCredential::Token { token_id, label }) => {
+                Who::new(ActorType::BoardToken, token_id, label)
             }
             Self::Agent {
                 key_id, agent_id, ..

@@ -155,6 +155,7 @@ mod tests {
     fn the_board_and_local_mode_may_do_everything() {
         let board = Actor::Board(BoardCredential::Token {
             token_id: "t".into(),
+            label: "ci".into(),
         });
         for actor in [Actor::Local, board] {
             assert_eq!(status(authorize(&actor, Action::CreateCompany)), 200);

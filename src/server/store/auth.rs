@@ -23,6 +23,9 @@ pub struct KeyRow {
     pub secret_hash: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// A board token's name, if it was given one (agent keys: none).
+    #[sqlx(default)]
+    pub name: Option<String>,
 }
 
 /// A signed-in board user, found by the hash of their session cookie.
@@ -190,7 +193,7 @@ pub async fn find_board_token(
 ) -> Result<Option<KeyRow>, sqlx::Error> {
     let mut sql = Sql::new(
         "SELECT id, '' AS agent_id, '' AS company_id, prefix, secret_hash, created_at, \
-         last_used_at FROM board_tokens WHERE revoked_at IS NULL AND prefix = ",
+         last_used_at, name FROM board_tokens WHERE revoked_at IS NULL AND prefix = ",
     );
     sql.bind(prefix);
     sql.fetch_optional(conn).await

@@ -65,7 +65,12 @@ mod tests {
     #[test]
     fn keeps_this_month_and_the_ones_before_it() {
         let now = at("2026-03-15T12:00:00Z");
-        let keep = |n| Retention::new(n).unwrap().first_kept(now).to_string();
+        let keep = |n| {
+            Retention::new(n)
+                .expect("a retention")
+                .first_kept(now)
+                .to_string()
+        };
         assert_eq!(keep(1), "2026-03");
         assert_eq!(keep(2), "2026-02");
         assert_eq!(keep(3), "2026-01");
@@ -78,7 +83,9 @@ mod tests {
         assert!(Retention::new(0).is_err());
         assert!(Retention::new(Retention::MAX_MONTHS + 1).is_err());
         assert_eq!(
-            Retention::new(Retention::MAX_MONTHS).unwrap().months(),
+            Retention::new(Retention::MAX_MONTHS)
+                .expect("the most")
+                .months(),
             1_200
         );
     }
@@ -86,7 +93,7 @@ mod tests {
     #[test]
     fn whole_months_are_always_answered_and_partial_ranges_only_while_events_are_kept() {
         let now = at("2026-03-15T12:00:00Z");
-        let two = Retention::new(2).unwrap();
+        let two = Retention::new(2).expect("two months");
         assert!(two.covers(&window(Some("2025-11"), None, None), now));
         assert!(two.covers(&window(None, Some("2026-01-01"), Some("2026-03-01")), now));
         assert!(!two.covers(&window(None, Some("2026-01-10"), Some("2026-01-20")), now));

@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn names_and_months_round_trip() {
-        let m = Month::new(2026, 3).unwrap();
+        let m = Month::new(2026, 3).expect("a month");
         assert_eq!(name(m), "cost_events_2026_03");
         assert_eq!(parse("cost_events_2026_03"), Some(m));
         assert_eq!(parse("cost_events_default"), None);

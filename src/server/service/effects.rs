@@ -11,10 +11,11 @@ use crate::{
     domain::{
         audit::{Actor, Change, Target, rule_transition, rules_actor},
         budget::{Settlement, Threshold},
-        incident::Resolution,
+        incident::{Incident, Resolution},
         scope::{Scope, ScopeType, Status},
         time::Month,
     },
+    model,
     server::store::{self, Conn, alerts, audit, incidents},
 };
 
@@ -65,7 +66,6 @@ pub(crate) async fn audit_rules<'a>(
 pub(crate) struct Resumed {
     pub kind: ScopeType,
     pub id: String,
-    pub company_id: String,
     pub by: Resolution,
 }
 
@@ -86,7 +86,6 @@ impl Resumed {
         Some(Self {
             kind: scope.kind,
             id: scope.id.clone(),
-            company_id: scope.company_id.clone(),
             by,
         })
     }
@@ -122,18 +121,32 @@ pub(crate) async fn close_stop_incidents(
             if incidents::close(conn, &incident, &decision).await? == 0 {
                 continue;
             }
-            let Some(resolved) = incidents::get(conn, &incident.id).await? else {
-                continue;
-            };
-            outbox::record_incident(conn, &resolved, true, month, now).await?;
-            let name = format!("{} {}", resolved.scope_name, resolved.kind);
-            let target = Target::new("incident", &resolved.id, name);
-            let (before, after) = (views::incident(incident), views::incident(resolved));
-            let change = Change::new("incident.resolved", target)
-                .before(&before)
-                .after(&after);
-            audit::record(conn, Some(&scope.company_id), actor, now, &change).await?;
+            if let Some(resolved) = incidents::get(conn, &incident.id).await? {
+                announce_resolved(conn, incident, resolved, actor, month, now).await?;
+            }
         }
     }
     Ok(())
+}
+
+/// An incident just closed: announced (`incident.resolved`) and in the audit trail as
+/// `actor`'s. Answers it as the API shows it.
+pub(crate) async fn announce_resolved(
+    conn: &mut Conn,
+    before: Incident,
+    resolved: Incident,
+    actor: &Actor,
+    month: Month,
+    now: DateTime<Utc>,
+) -> Result<model::Incident, sqlx::Error> {
+    outbox::record_incident(conn, &resolved, true, month, now).await?;
+    let company_id = resolved.company_id.clone();
+    let name = format!("{} {}", resolved.scope_name, resolved.kind);
+    let target = Target::new("incident", &resolved.id, name);
+    let (before, after) = (views::incident(before), views::incident(resolved));
+    let change = Change::new("incident.resolved", target)
+        .before(&before)
+        .after(&after);
+    audit::record(conn, Some(&company_id), actor, now, &change).await?;
+    Ok(after)
 }

@@ -4,11 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Service, budgets::CompanyState, outbox, scopes::MAX_BUDGET, views};
+use super::{Service, budgets::CompanyState, effects, scopes::MAX_BUDGET, views};
 use crate::{
     domain::{
         Field, Problems,
-        audit::{Change, Target},
         budget::{self, Settlement, Threshold},
         incident::{Actor, Incident, IncidentStatus, Resolution},
         money::Cents,
@@ -18,7 +17,7 @@ use crate::{
     model,
     server::{
         error::{AppError, AppResult},
-        store::{Conn, audit, entities, incidents},
+        store::{Conn, entities, incidents},
     },
 };
 
@@ -191,14 +190,8 @@ impl Service {
             state.save(&mut tx, &settled, month, now, actor).await?;
         }
         let resolved = incidents::get(&mut tx, id).await?.ok_or_else(not_found)?;
-        outbox::record_incident(&mut tx, &resolved, true, month, now).await?;
-        let name = format!("{} {}", resolved.scope_name, resolved.kind);
-        let target = Target::new("incident", &resolved.id, name);
-        let (before, after) = (views::incident(incident), views::incident(resolved));
-        let change = Change::new("incident.resolved", target)
-            .before(&before)
-            .after(&after);
-        audit::record(&mut tx, Some(&company_id), actor, now, &change).await?;
+        let after =
+            effects::announce_resolved(&mut tx, incident, resolved, actor, month, now).await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -86,7 +86,7 @@ impl Service {
                     tracing::warn!(error = ?err, "budget reconcile failed; will retry");
                 }
                 if let Err(err) = service.sweep_retention().await {
-                    tracing::warn!(error = ?err, "retention sweep failed; will retry");
+                    tracing::warn!(error = ?err, "partition upkeep or retention sweep failed; will retry");
                 }
             }
         })

@@ -1,6 +1,7 @@
 //! The four overview charts, built with charming and drawn by ECharts in the browser.
 //! Each chart is initialised once and then updated in place as fresh figures arrive, so
-//! the periodic refresh never flickers. Browser-only: the server renders placeholders.
+//! the periodic refresh never flickers. Browser-only: the server renders placeholders, and
+//! ECharts itself is fetched when the first chart is drawn ([`with_echarts`]).
 
 use charming::{
     Chart, WasmRenderer,
@@ -258,6 +259,47 @@ fn build(id: &str, o: &Overview) -> Option<Chart> {
     })
 }
 
+/// Where `scripts/vendor-echarts.sh` puts the ECharts build; charming draws through its
+/// global `echarts`.
+const ECHARTS_SRC: &str = "/echarts.min.js";
+const ECHARTS_SCRIPT_ID: &str = "echarts-script";
+
+/// Runs `then` once ECharts is there: at once when it is, else when the script has loaded.
+/// The first call adds the script, so pages without charts never fetch it and a chart page
+/// shows its figures before the 600 KB arrive.
+fn with_echarts(then: impl FnOnce() + 'static) {
+    use wasm_bindgen::{JsCast, closure::Closure};
+
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if window.get("echarts").is_some() {
+        then();
+        return;
+    }
+    let Some(document) = window.document() else {
+        return;
+    };
+    let script = document.get_element_by_id(ECHARTS_SCRIPT_ID).or_else(|| {
+        let script = document.create_element("script").ok()?;
+        script.set_id(ECHARTS_SCRIPT_ID);
+        script.set_attribute("src", ECHARTS_SRC).ok()?;
+        document.head()?.append_child(&script).ok()?;
+        Some(script)
+    });
+    let Some(script) = script else {
+        leptos::logging::warn!("charts not drawn: could not add the ECharts script");
+        return;
+    };
+    let loaded = Closure::once_into_js(then);
+    if script
+        .add_event_listener_with_callback("load", loaded.unchecked_ref())
+        .is_err()
+    {
+        leptos::logging::warn!("charts not drawn: could not wait for ECharts");
+    }
+}
+
 /// Draws chart `id` whenever `data` changes: initialised once, then updated in place.
 pub fn draw(id: &'static str, data: Signal<Option<Overview>>) {
     let instance = StoredValue::new_local(None::<charming::Echarts>);
@@ -268,20 +310,32 @@ pub fn draw(id: &'static str, data: Signal<Option<Overview>>) {
         let Some(chart) = build(id, &overview) else {
             return;
         };
-        let drawn = instance.with_value(|echarts| {
-            if let Some(echarts) = echarts {
-                WasmRenderer::update(echarts, &chart);
-                true
-            } else {
-                false
-            }
-        });
-        if !drawn {
-            // `None` sizes: fill the placeholder, whose CSS gives it its size.
-            match WasmRenderer::new_opt(None, None).render(id, &chart) {
-                Ok(echarts) => instance.set_value(Some(echarts)),
-                Err(err) => leptos::logging::warn!("chart {id} not drawn: {err:?}"),
-            }
+        with_echarts(move || render(id, instance, &chart));
+    });
+}
+
+/// Draws `chart` into the chart `instance` holds, or into a new one on element `id`. Does
+/// nothing once the page that owned the chart is gone.
+fn render(
+    id: &'static str,
+    instance: StoredValue<Option<charming::Echarts>, LocalStorage>,
+    chart: &Chart,
+) {
+    let drawn = instance.try_with_value(|echarts| {
+        if let Some(echarts) = echarts {
+            WasmRenderer::update(echarts, chart);
+            true
+        } else {
+            false
         }
     });
+    if drawn == Some(false) {
+        // `None` sizes: fill the placeholder, whose CSS gives it its size.
+        match WasmRenderer::new_opt(None, None).render(id, chart) {
+            Ok(echarts) => {
+                instance.try_set_value(Some(echarts));
+            }
+            Err(err) => leptos::logging::warn!("chart {id} not drawn: {err:?}"),
+        }
+    }
 }

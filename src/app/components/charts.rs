@@ -6,7 +6,7 @@
 use charming::{
     Chart, WasmRenderer,
     component::{Axis, Grid, Legend},
-    datatype::CompositeValue,
+    datatype::{CompositeValue, DataPointItem},
     element::{
         AxisType, Formatter, ItemStyle, JsFunction, Label, LineStyle, LineStyleType, MarkLine,
         MarkLineData, MarkLineVariant, Symbol, Tooltip, Trigger,
@@ -15,7 +15,10 @@ use charming::{
 };
 use leptos::prelude::*;
 
-use crate::{domain::forecast, model::Overview};
+use crate::{
+    domain::{budget::BudgetLevel, forecast},
+    model::Overview,
+};
 
 const BLUE: &str = "#2456d6";
 const GREY: &str = "#9aa3af";
@@ -43,21 +46,38 @@ fn money_axis(axis: Axis) -> Axis {
     )
 }
 
-/// Spend per agent, highest first, with each agent's budget beside its bar where set.
+/// The color of a spend bar at `level`: the dashboard's own words for ok, 80% and over.
+fn level_color(level: BudgetLevel) -> &'static str {
+    match level {
+        BudgetLevel::Ok => BLUE,
+        BudgetLevel::Warning => AMBER,
+        BudgetLevel::HardStop => RED,
+    }
+}
+
+/// Spend per agent, highest first, with each agent's budget beside its bar where set. A bar
+/// takes its agent's level (`domain::budget`): blue under 80%, amber from 80%, red over.
 fn agents(o: &Overview) -> Chart {
     // ECharts draws a category axis bottom-up: reverse so the biggest spender is on top.
     let rows: Vec<_> = o.agents.iter().rev().collect();
     let names: Vec<String> = rows.iter().map(|a| a.agent_name.clone()).collect();
-    let spend: Vec<f64> = rows.iter().map(|a| dollars(a.totals.cost_cents)).collect();
-    let budget: Vec<Option<f64>> = rows
+    let spend: Vec<DataPointItem> = rows
         .iter()
-        .map(|a| (a.budget_cents > 0).then(|| dollars(a.budget_cents)))
+        .map(|a| {
+            let level = if a.budget_cents > 0 {
+                BudgetLevel::of_percent(a.utilization_percent)
+            } else {
+                BudgetLevel::Ok
+            };
+            DataPointItem::new(dollars(a.totals.cost_cents))
+                .item_style(ItemStyle::new().color(level_color(level)))
+        })
         .collect();
-    let budget: Vec<charming::datatype::DataPointItem> = budget
-        .into_iter()
-        .map(|b| match b {
-            Some(v) => charming::datatype::DataPointItem::new(v),
-            None => charming::datatype::DataPointItem::new("-"),
+    let budget: Vec<DataPointItem> = rows
+        .iter()
+        .map(|a| match a.budget_cents > 0 {
+            true => DataPointItem::new(dollars(a.budget_cents)),
+            false => DataPointItem::new("-"),
         })
         .collect();
     Chart::new()
@@ -132,21 +152,21 @@ fn daily(o: &Overview) -> Chart {
             running
         })
         .collect();
-    let actual: Vec<charming::datatype::DataPointItem> = cumulative
+    let actual: Vec<DataPointItem> = cumulative
         .iter()
         .enumerate()
         .map(|(i, c)| {
             if i < elapsed {
-                charming::datatype::DataPointItem::new(dollars(*c))
+                DataPointItem::new(dollars(*c))
             } else {
-                charming::datatype::DataPointItem::new("-")
+                DataPointItem::new("-")
             }
         })
         .collect();
     let so_far = elapsed.checked_sub(1).map_or(0, |i| cumulative[i]);
     // The API's forecast (current month only), drawn with the domain's own line; the last
     // point is the projected month end exactly as the API rounds it.
-    let projection: Vec<charming::datatype::DataPointItem> = (0..o.daily.len())
+    let projection: Vec<DataPointItem> = (0..o.daily.len())
         .map(|i| match &o.summary.forecast {
             Some(f) if elapsed > 0 && i + 1 >= elapsed && elapsed < o.daily.len() => {
                 let cents = if i + 1 == o.daily.len() {
@@ -154,9 +174,9 @@ fn daily(o: &Overview) -> Chart {
                 } else {
                     forecast::ahead(so_far, f.daily_rate_cents, (i + 1 - elapsed) as i64)
                 };
-                charming::datatype::DataPointItem::new(dollars(cents))
+                DataPointItem::new(dollars(cents))
             }
-            _ => charming::datatype::DataPointItem::new("-"),
+            _ => DataPointItem::new("-"),
         })
         .collect();
     let budget = o.summary.budget_cents;
@@ -221,26 +241,40 @@ fn daily(o: &Overview) -> Chart {
         .series(projected)
 }
 
-/// Spend by model.
+/// How many models the model chart names; the rest are summed as "Other".
+const TOP_MODELS: usize = 8;
+
+/// Spend by model as horizontal bars, so long names stay readable: the eight biggest, highest
+/// on top, and the rest as one "Other" bar.
 fn models(o: &Overview) -> Chart {
-    let names: Vec<String> = o.models.iter().map(|m| m.model.clone()).collect();
-    let spend: Vec<f64> = o
+    let mut rows: Vec<(String, i64)> = o
         .models
         .iter()
-        .map(|m| dollars(m.totals.cost_cents))
+        .map(|m| (m.model.clone(), m.totals.cost_cents))
         .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if rows.len() > TOP_MODELS {
+        let other: i64 = rows.drain(TOP_MODELS..).map(|(_, cents)| cents).sum();
+        rows.push(("Other".to_owned(), other));
+    }
+    // Bottom-up category axis: reversed, so the biggest is on top.
+    rows.reverse();
+    let (names, spend): (Vec<String>, Vec<f64>) = rows
+        .into_iter()
+        .map(|(name, cents)| (name, dollars(cents)))
+        .unzip();
     Chart::new()
         .tooltip(money_tooltip(Trigger::Axis))
         .grid(
             Grid::new()
                 .left(8)
-                .right(16)
-                .top(16)
+                .right(24)
+                .top(8)
                 .bottom(8)
                 .contain_label(true),
         )
-        .x_axis(Axis::new().type_(AxisType::Category).data(names))
-        .y_axis(money_axis(Axis::new()))
+        .x_axis(money_axis(Axis::new()))
+        .y_axis(Axis::new().type_(AxisType::Category).data(names))
         .series(
             Bar::new()
                 .name("Spend")

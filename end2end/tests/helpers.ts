@@ -135,13 +135,17 @@ export async function seed(request: APIRequestContext) {
   return { company, writer, reviewer, project };
 }
 
-/** The ECharts option of chart `id` once it is drawn (charts exist only in the browser). */
+/**
+ * The ECharts option of chart `id` once it is drawn (charts exist only in the browser, and
+ * are drawn once near the viewport: scrolled to first).
+ */
 export async function chartOption(page: Page, id: string) {
   await expect
     .poll(
       () =>
         page.evaluate((id) => {
           const el = document.getElementById(id);
+          el?.scrollIntoView({ block: "center" });
           // @ts-ignore echarts is a global from /echarts.min.js
           const chart = el && window.echarts && window.echarts.getInstanceByDom(el);
           return chart ? chart.getOption().series.length : 0;

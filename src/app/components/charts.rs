@@ -334,10 +334,58 @@ fn with_echarts(then: impl FnOnce() + 'static) {
     }
 }
 
-/// Draws chart `id` whenever `data` changes: initialised once, then updated in place.
+/// Runs `then` once element `id` comes within half a screen of the viewport: a chart below
+/// the fold costs the page nothing (ECharts' script, drawing) until the reader scrolls
+/// toward it.
+fn when_near_view(id: &str, then: impl FnOnce() + 'static) {
+    use wasm_bindgen::{JsCast, closure::Closure};
+    use web_sys::{IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit};
+
+    let Some(element) = document().get_element_by_id(id) else {
+        return;
+    };
+    let mut then = Some(then);
+    let seen = Closure::<dyn FnMut(js_sys::Array, IntersectionObserver)>::new(
+        move |entries: js_sys::Array, observer: IntersectionObserver| {
+            let near = entries.iter().any(|entry| {
+                entry
+                    .unchecked_into::<IntersectionObserverEntry>()
+                    .is_intersecting()
+            });
+            if near {
+                observer.disconnect();
+                if let Some(then) = then.take() {
+                    then();
+                }
+            }
+        },
+    );
+    let options = IntersectionObserverInit::new();
+    options.set_root_margin("50% 0px");
+    match IntersectionObserver::new_with_options(seen.as_ref().unchecked_ref(), &options) {
+        Ok(observer) => observer.observe(&element),
+        Err(err) => leptos::logging::warn!("chart {id} not drawn: {err:?}"),
+    }
+    // Called once more at most; one small closure per chart and page.
+    seen.forget();
+}
+
+/// Draws chart `id` whenever `data` changes, once its placeholder is near the viewport:
+/// initialised once, then updated in place. The same figures again (the overview refreshes
+/// every few seconds) draw nothing.
 pub fn draw(id: &'static str, data: Signal<Option<Overview>>) {
     let instance = StoredValue::new_local(None::<charming::Echarts>);
+    let data = Memo::new(move |_| data.get());
+    let near = RwSignal::new(false);
     Effect::new(move |_| {
+        when_near_view(id, move || {
+            near.try_set(true);
+        })
+    });
+    Effect::new(move |_| {
+        if !near.get() {
+            return;
+        }
         let Some(overview) = data.get() else {
             return;
         };

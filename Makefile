@@ -12,9 +12,11 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 run: build
 	$(TARGET_DIR)/release/costline
 
-## build: release server binary + optimised WASM dashboard (target/site)
+## build: release server binary + optimised WASM dashboard (target/site), its files
+## precompressed (brotli, gzip) for the server to send as they are
 build: tools
 	cargo leptos build --release
+	node scripts/precompress.js target/site
 
 tools:
 	@scripts/ensure-tools.sh build

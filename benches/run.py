@@ -2,7 +2,8 @@
 """Costline's benchmark: starts the release server on fresh databases, drives it with the
 load generator (benches/loadgen.rs) and writes one markdown report, BENCHMARKS.md.
 
-Run it with `make bench` (which builds what it needs). Every figure is the median of
+Run it with `make bench` (which builds what it needs); the dashboard's weight and Lighthouse
+scores come from benches/frontend.py. Every figure is the median of
 several runs; ratios compare figures measured in this same run. Nothing here asserts a
 time: correctness checks (exact sums, one alert per crossing) are the only failures.
 
@@ -17,7 +18,6 @@ BENCH_REPEAT (runs per figure, default 3).
 
 import calendar
 import datetime
-import gzip
 import json
 import os
 import platform
@@ -30,6 +30,8 @@ import tempfile
 import threading
 import time
 import urllib.request
+
+import frontend
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
@@ -477,14 +479,6 @@ def fmt(x, digits=1):
     return f"{x:,.{digits}f}"
 
 
-def wasm_size():
-    path = os.path.join(ROOT, "target/site/pkg/costline.wasm")
-    if not os.path.exists(path):
-        return None
-    raw = open(path, "rb").read()
-    return len(raw), len(gzip.compress(raw, 9))
-
-
 def targets(results, ceil_rate):
     """The issue's targets next to what this run measured (SQLite, the default)."""
     sq = results[0]
@@ -519,7 +513,7 @@ def targets(results, ceil_rate):
     return out
 
 
-def report(results, ceil, started):
+def report(results, ceil, started, fe):
     ceil_rate = median_of(ceil, "events_per_sec")
     lines = [
         "# Costline benchmarks",
@@ -601,9 +595,7 @@ def report(results, ceil, started):
         for group, (size, rows) in res.get("storage", {}).items():
             per = f"{size / rows:,.0f}" if rows else "n/a"
             lines.append(f"| {res['label']} | {group} | {rows:,} | {size / 2**20:,.1f} MiB | {per} |")
-    ws = wasm_size()
-    if ws:
-        lines += ["", f"Release WASM bundle: {ws[0] / 1024:,.0f} KiB, {ws[1] / 1024:,.0f} KiB gzipped (`target/site/pkg/costline.wasm`)."]
+    lines += frontend.frontend_report(fe)
     lines += targets(results, ceil_rate)
     lines += ["", "## Correctness under the load", ""]
     for res in results:
@@ -632,7 +624,9 @@ def main():
                 results.append(bench_database("PostgreSQL", pg, PG_BIG))
             finally:
                 pg.stop()
-        text = report(results, ceil, started)
+        log("dashboard: Lighthouse on the overview, accessibility of every page")
+        fe = frontend.frontend_runs(Server, http, CLOCK_START, REPEAT, f"sqlite:{tmp}/frontend.db")
+        text = report(results, ceil, started, fe)
         with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
             f.write(text)
         print(text)

@@ -48,9 +48,10 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${bindgen_version}\$"; then
 fi
 
 # npm: wasm-opt (binaryen; Debian's is too old and silently breaks the release bundle),
-# ECharts for the charts, Redoc for /api/docs, Playwright for the browser tests.
+# ECharts for the charts, Redoc for /api/docs, Playwright and axe for the browser tests,
+# Lighthouse for the bench.
 if ! command -v npm >/dev/null; then apt_install nodejs npm; fi
-if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package.json -nt end2end/node_modules/.package-lock.json ]; then
+if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -x end2end/node_modules/.bin/lighthouse ] || [ end2end/package.json -nt end2end/node_modules/.package-lock.json ]; then
   say "npm install (end2end/)"
   (cd end2end && npm install --no-audit --no-fund --loglevel=error)
 fi

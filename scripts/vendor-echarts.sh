@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Copies ECharts (pinned in end2end/package.json) into public/, with its license beside it.
-# The dashboard loads it once from the page head; charming draws through it.
+# Builds public/echarts.min.js from ECharts (pinned in end2end/package.json): only the charts,
+# components and renderer the dashboard uses (scripts/echarts-entry.js), bundled and minified
+# by esbuild (pinned there too), with the licenses of ECharts and zrender beside it. 592 KB
+# instead of the full build's 1,122 KB. The overview loads it once its figures are on screen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-src=end2end/node_modules/echarts
-[ -f "$src/dist/echarts.min.js" ] || { echo "run npm install in end2end/ first" >&2; exit 1; }
-if ! cmp -s "$src/dist/echarts.min.js" public/echarts.min.js; then
-  cp "$src/dist/echarts.min.js" public/echarts.min.js
-  cp "$src/LICENSE" public/echarts.LICENSE.txt
+modules=end2end/node_modules
+[ -x "$modules/.bin/esbuild" ] && [ -f "$modules/echarts/package.json" ] ||
+  { echo "run npm install in end2end/ first" >&2; exit 1; }
+out=public/echarts.min.js
+# Rebuilt when the entry or the installed packages changed since the last bundle.
+if [ ! -f "$out" ] || [ scripts/echarts-entry.js -nt "$out" ] || [ "$modules/.package-lock.json" -nt "$out" ]; then
+  NODE_PATH="$modules" "$modules/.bin/esbuild" scripts/echarts-entry.js --bundle --minify \
+    --format=iife --target=es2020 --define:process.env.NODE_ENV='"production"' \
+    --legal-comments=none --log-level=warning --outfile="$out"
+  cp "$modules/echarts/LICENSE" public/echarts.LICENSE.txt
+  cp "$modules/zrender/LICENSE" public/zrender.LICENSE.txt
 fi

@@ -134,3 +134,35 @@ export async function seed(request: APIRequestContext) {
   await postEvent(request, company.id, { agentId: reviewer.id, model: "mystery-model" }); // unpriced
   return { company, writer, reviewer, project };
 }
+
+/**
+ * The ECharts option of chart `id` once it is drawn (charts exist only in the browser, and
+ * are drawn once near the viewport: scrolled to first).
+ */
+export async function chartOption(page: Page, id: string) {
+  await expect
+    .poll(
+      () =>
+        page.evaluate((id) => {
+          const el = document.getElementById(id);
+          el?.scrollIntoView({ block: "center" });
+          // @ts-ignore echarts is a global from /echarts.min.js
+          const chart = el && window.echarts && window.echarts.getInstanceByDom(el);
+          return chart ? chart.getOption().series.length : 0;
+        }, id),
+      { timeout: 20_000 },
+    )
+    .toBeGreaterThan(0);
+  return page.evaluate((id) => {
+    // @ts-ignore
+    return window.echarts.getInstanceByDom(document.getElementById(id)).getOption();
+  }, id);
+}
+
+/** A series' points as numbers, `null` where ECharts draws nothing ("-"). */
+export function points(data: unknown[]): (number | null)[] {
+  return data.map((v) => {
+    const x = v !== null && typeof v === "object" && "value" in v ? (v as { value: unknown }).value : v;
+    return typeof x === "number" ? x : null;
+  });
+}

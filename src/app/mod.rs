@@ -5,7 +5,7 @@ mod components;
 mod pages;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{ParentRoute, Route, Router, Routes},
@@ -35,8 +35,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
-                // ECharts, once for every page; charming draws through its global.
-                <script src="/echarts.min.js" defer></script>
+                // The bundle's names carry a hash of its content when cargo-leptos hashed
+                // them (`hash-files`): cached for good, fetched again only when changed.
+                // ECharts is not here: the first chart loads it (`components::charts`).
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -60,7 +62,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/costline.css" />
         <Title text="Costline" />
         <Router>
             <header class="topbar">

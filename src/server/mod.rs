@@ -6,6 +6,7 @@
 
 pub(crate) mod auth;
 pub mod board;
+pub(crate) mod caching;
 pub mod clock;
 pub mod config;
 pub(crate) mod error;

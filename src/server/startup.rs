@@ -14,6 +14,7 @@ use crate::{
     app::{App, shell},
     server::{
         auth::{self, Auth, AuthMode, credentials, session},
+        caching,
         clock::Clock,
         config::{Settings, SqliteSync},
         layers, meter,
@@ -101,6 +102,7 @@ impl Application {
             .output_name(settings.output_name.as_str())
             .site_root(settings.site_root.to_string_lossy().as_ref())
             .site_pkg_dir(settings.site_pkg_dir.as_str())
+            .hash_files(caching::bundle_is_hashed())
             .site_addr(address)
             .build();
         let auth = Auth::new(auth_mode, settings, address, clock);
@@ -201,6 +203,10 @@ pub fn build_router(state: AppState, request_timeout: Duration) -> Router {
         >(context, shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(timeout())
+        .layer(middleware::from_fn_with_state(
+            state.leptos_options.hash_files,
+            caching::cache_control,
+        ))
         .with_state(state.clone());
     let app = Router::new()
         // Cost events set their own deadline: only before the hand-over to the committer.

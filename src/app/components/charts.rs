@@ -1,11 +1,12 @@
 //! The four overview charts, built with charming and drawn by ECharts in the browser.
 //! Each chart is initialised once and then updated in place as fresh figures arrive, so
-//! the periodic refresh never flickers. Browser-only: the server renders placeholders.
+//! the periodic refresh never flickers. Browser-only: the server renders placeholders, and
+//! ECharts itself is fetched when the first chart is drawn ([`with_echarts`]).
 
 use charming::{
     Chart, WasmRenderer,
     component::{Axis, Grid, Legend},
-    datatype::CompositeValue,
+    datatype::{CompositeValue, DataPointItem},
     element::{
         AxisType, Formatter, ItemStyle, JsFunction, Label, LineStyle, LineStyleType, MarkLine,
         MarkLineData, MarkLineVariant, Symbol, Tooltip, Trigger,
@@ -14,7 +15,10 @@ use charming::{
 };
 use leptos::prelude::*;
 
-use crate::{domain::forecast, model::Overview};
+use crate::{
+    domain::{budget::BudgetLevel, forecast},
+    model::Overview,
+};
 
 const BLUE: &str = "#2456d6";
 const GREY: &str = "#9aa3af";
@@ -42,21 +46,38 @@ fn money_axis(axis: Axis) -> Axis {
     )
 }
 
-/// Spend per agent, highest first, with each agent's budget beside its bar where set.
+/// The color of a spend bar at `level`: the dashboard's own words for ok, 80% and over.
+fn level_color(level: BudgetLevel) -> &'static str {
+    match level {
+        BudgetLevel::Ok => BLUE,
+        BudgetLevel::Warning => AMBER,
+        BudgetLevel::HardStop => RED,
+    }
+}
+
+/// Spend per agent, highest first, with each agent's budget beside its bar where set. A bar
+/// takes its agent's level (`domain::budget`): blue under 80%, amber from 80%, red over.
 fn agents(o: &Overview) -> Chart {
     // ECharts draws a category axis bottom-up: reverse so the biggest spender is on top.
     let rows: Vec<_> = o.agents.iter().rev().collect();
     let names: Vec<String> = rows.iter().map(|a| a.agent_name.clone()).collect();
-    let spend: Vec<f64> = rows.iter().map(|a| dollars(a.totals.cost_cents)).collect();
-    let budget: Vec<Option<f64>> = rows
+    let spend: Vec<DataPointItem> = rows
         .iter()
-        .map(|a| (a.budget_cents > 0).then(|| dollars(a.budget_cents)))
+        .map(|a| {
+            let level = if a.budget_cents > 0 {
+                BudgetLevel::of_percent(a.utilization_percent)
+            } else {
+                BudgetLevel::Ok
+            };
+            DataPointItem::new(dollars(a.totals.cost_cents))
+                .item_style(ItemStyle::new().color(level_color(level)))
+        })
         .collect();
-    let budget: Vec<charming::datatype::DataPointItem> = budget
-        .into_iter()
-        .map(|b| match b {
-            Some(v) => charming::datatype::DataPointItem::new(v),
-            None => charming::datatype::DataPointItem::new("-"),
+    let budget: Vec<DataPointItem> = rows
+        .iter()
+        .map(|a| match a.budget_cents > 0 {
+            true => DataPointItem::new(dollars(a.budget_cents)),
+            false => DataPointItem::new("-"),
         })
         .collect();
     Chart::new()
@@ -131,21 +152,21 @@ fn daily(o: &Overview) -> Chart {
             running
         })
         .collect();
-    let actual: Vec<charming::datatype::DataPointItem> = cumulative
+    let actual: Vec<DataPointItem> = cumulative
         .iter()
         .enumerate()
         .map(|(i, c)| {
             if i < elapsed {
-                charming::datatype::DataPointItem::new(dollars(*c))
+                DataPointItem::new(dollars(*c))
             } else {
-                charming::datatype::DataPointItem::new("-")
+                DataPointItem::new("-")
             }
         })
         .collect();
     let so_far = elapsed.checked_sub(1).map_or(0, |i| cumulative[i]);
     // The API's forecast (current month only), drawn with the domain's own line; the last
     // point is the projected month end exactly as the API rounds it.
-    let projection: Vec<charming::datatype::DataPointItem> = (0..o.daily.len())
+    let projection: Vec<DataPointItem> = (0..o.daily.len())
         .map(|i| match &o.summary.forecast {
             Some(f) if elapsed > 0 && i + 1 >= elapsed && elapsed < o.daily.len() => {
                 let cents = if i + 1 == o.daily.len() {
@@ -153,9 +174,9 @@ fn daily(o: &Overview) -> Chart {
                 } else {
                     forecast::ahead(so_far, f.daily_rate_cents, (i + 1 - elapsed) as i64)
                 };
-                charming::datatype::DataPointItem::new(dollars(cents))
+                DataPointItem::new(dollars(cents))
             }
-            _ => charming::datatype::DataPointItem::new("-"),
+            _ => DataPointItem::new("-"),
         })
         .collect();
     let budget = o.summary.budget_cents;
@@ -220,26 +241,40 @@ fn daily(o: &Overview) -> Chart {
         .series(projected)
 }
 
-/// Spend by model.
+/// How many models the model chart names; the rest are summed as "Other".
+const TOP_MODELS: usize = 8;
+
+/// Spend by model as horizontal bars, so long names stay readable: the eight biggest, highest
+/// on top, and the rest as one "Other" bar.
 fn models(o: &Overview) -> Chart {
-    let names: Vec<String> = o.models.iter().map(|m| m.model.clone()).collect();
-    let spend: Vec<f64> = o
+    let mut rows: Vec<(String, i64)> = o
         .models
         .iter()
-        .map(|m| dollars(m.totals.cost_cents))
+        .map(|m| (m.model.clone(), m.totals.cost_cents))
         .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if rows.len() > TOP_MODELS {
+        let other: i64 = rows.drain(TOP_MODELS..).map(|(_, cents)| cents).sum();
+        rows.push(("Other".to_owned(), other));
+    }
+    // Bottom-up category axis: reversed, so the biggest is on top.
+    rows.reverse();
+    let (names, spend): (Vec<String>, Vec<f64>) = rows
+        .into_iter()
+        .map(|(name, cents)| (name, dollars(cents)))
+        .unzip();
     Chart::new()
         .tooltip(money_tooltip(Trigger::Axis))
         .grid(
             Grid::new()
                 .left(8)
-                .right(16)
-                .top(16)
+                .right(24)
+                .top(8)
                 .bottom(8)
                 .contain_label(true),
         )
-        .x_axis(Axis::new().type_(AxisType::Category).data(names))
-        .y_axis(money_axis(Axis::new()))
+        .x_axis(money_axis(Axis::new()))
+        .y_axis(Axis::new().type_(AxisType::Category).data(names))
         .series(
             Bar::new()
                 .name("Spend")
@@ -258,30 +293,131 @@ fn build(id: &str, o: &Overview) -> Option<Chart> {
     })
 }
 
-/// Draws chart `id` whenever `data` changes: initialised once, then updated in place.
+/// Where `scripts/vendor-echarts.sh` puts the ECharts build; charming draws through its
+/// global `echarts`.
+const ECHARTS_SRC: &str = "/echarts.min.js";
+const ECHARTS_SCRIPT_ID: &str = "echarts-script";
+
+/// Runs `then` once ECharts is there: at once when it is, else when the script has loaded.
+/// The first call adds the script, so pages without charts never fetch it and a chart page
+/// shows its figures before the 600 KB arrive.
+fn with_echarts(then: impl FnOnce() + 'static) {
+    use wasm_bindgen::{JsCast, closure::Closure};
+
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if window.get("echarts").is_some() {
+        then();
+        return;
+    }
+    let Some(document) = window.document() else {
+        return;
+    };
+    let script = document.get_element_by_id(ECHARTS_SCRIPT_ID).or_else(|| {
+        let script = document.create_element("script").ok()?;
+        script.set_id(ECHARTS_SCRIPT_ID);
+        script.set_attribute("src", ECHARTS_SRC).ok()?;
+        document.head()?.append_child(&script).ok()?;
+        Some(script)
+    });
+    let Some(script) = script else {
+        leptos::logging::warn!("charts not drawn: could not add the ECharts script");
+        return;
+    };
+    let loaded = Closure::once_into_js(then);
+    if script
+        .add_event_listener_with_callback("load", loaded.unchecked_ref())
+        .is_err()
+    {
+        leptos::logging::warn!("charts not drawn: could not wait for ECharts");
+    }
+}
+
+/// Runs `then` once element `id` comes within half a screen of the viewport: a chart below
+/// the fold costs the page nothing (ECharts' script, drawing) until the reader scrolls
+/// toward it.
+fn when_near_view(id: &str, then: impl FnOnce() + 'static) {
+    use wasm_bindgen::{JsCast, closure::Closure};
+    use web_sys::{IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit};
+
+    let Some(element) = document().get_element_by_id(id) else {
+        return;
+    };
+    let mut then = Some(then);
+    let seen = Closure::<dyn FnMut(js_sys::Array, IntersectionObserver)>::new(
+        move |entries: js_sys::Array, observer: IntersectionObserver| {
+            let near = entries.iter().any(|entry| {
+                entry
+                    .unchecked_into::<IntersectionObserverEntry>()
+                    .is_intersecting()
+            });
+            if near {
+                observer.disconnect();
+                if let Some(then) = then.take() {
+                    then();
+                }
+            }
+        },
+    );
+    let options = IntersectionObserverInit::new();
+    options.set_root_margin("50% 0px");
+    match IntersectionObserver::new_with_options(seen.as_ref().unchecked_ref(), &options) {
+        Ok(observer) => observer.observe(&element),
+        Err(err) => leptos::logging::warn!("chart {id} not drawn: {err:?}"),
+    }
+    // Called once more at most; one small closure per chart and page.
+    seen.forget();
+}
+
+/// Draws chart `id` whenever `data` changes, once its placeholder is near the viewport:
+/// initialised once, then updated in place. The same figures again (the overview refreshes
+/// every few seconds) draw nothing.
 pub fn draw(id: &'static str, data: Signal<Option<Overview>>) {
     let instance = StoredValue::new_local(None::<charming::Echarts>);
+    let data = Memo::new(move |_| data.get());
+    let near = RwSignal::new(false);
     Effect::new(move |_| {
+        when_near_view(id, move || {
+            near.try_set(true);
+        })
+    });
+    Effect::new(move |_| {
+        if !near.get() {
+            return;
+        }
         let Some(overview) = data.get() else {
             return;
         };
         let Some(chart) = build(id, &overview) else {
             return;
         };
-        let drawn = instance.with_value(|echarts| {
-            if let Some(echarts) = echarts {
-                WasmRenderer::update(echarts, &chart);
-                true
-            } else {
-                false
-            }
-        });
-        if !drawn {
-            // `None` sizes: fill the placeholder, whose CSS gives it its size.
-            match WasmRenderer::new_opt(None, None).render(id, &chart) {
-                Ok(echarts) => instance.set_value(Some(echarts)),
-                Err(err) => leptos::logging::warn!("chart {id} not drawn: {err:?}"),
-            }
+        with_echarts(move || render(id, instance, &chart));
+    });
+}
+
+/// Draws `chart` into the chart `instance` holds, or into a new one on element `id`. Does
+/// nothing once the page that owned the chart is gone.
+fn render(
+    id: &'static str,
+    instance: StoredValue<Option<charming::Echarts>, LocalStorage>,
+    chart: &Chart,
+) {
+    let drawn = instance.try_with_value(|echarts| {
+        if let Some(echarts) = echarts {
+            WasmRenderer::update(echarts, chart);
+            true
+        } else {
+            false
         }
     });
+    if drawn == Some(false) {
+        // `None` sizes: fill the placeholder, whose CSS gives it its size.
+        match WasmRenderer::new_opt(None, None).render(id, chart) {
+            Ok(echarts) => {
+                instance.try_set_value(Some(echarts));
+            }
+            Err(err) => leptos::logging::warn!("chart {id} not drawn: {err:?}"),
+        }
+    }
 }

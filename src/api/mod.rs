@@ -4,9 +4,9 @@
 //! the REST API ([`authorize`](crate::server::auth::authorize)) about the caller the auth
 //! middleware found, so the dashboard can do no more than the API.
 //!
-//! One file per area: reads here, changes of scopes in `changes`, the price book in
-//! `prices`, notifications in `webhooks`, incidents and requests in `incidents`, the audit
-//! trail in `activity`.
+//! One file per area: reads here, changes of scopes in `changes`, creating, renaming and
+//! terminating them in `create`, the price book in `prices`, notifications in `webhooks`,
+//! incidents and requests in `incidents`, the audit trail in `activity`.
 
 use leptos::prelude::*;
 
@@ -19,6 +19,7 @@ use crate::{domain::scope::ScopeType, server::auth::Action};
 
 mod activity;
 mod changes;
+mod create;
 #[cfg(feature = "ssr")]
 mod ctx;
 mod incidents;
@@ -27,6 +28,7 @@ mod webhooks;
 
 pub use activity::*;
 pub use changes::*;
+pub use create::*;
 pub use incidents::*;
 pub use prices::*;
 pub use webhooks::*;
@@ -168,6 +170,12 @@ pub async fn get_filter_options(
         agents.into_iter().map(|a| (a.id, a.name)).collect(),
         projects.into_iter().map(|p| (p.id, p.name)).collect(),
     ))
+}
+
+/// The dashboard's page of a new agent or project: its list, where it shows first.
+#[cfg(feature = "ssr")]
+fn member_page(kind: ScopeType, company_id: &str, _id: &str) -> String {
+    format!("/companies/{company_id}/{kind}s")
 }
 
 /// The dashboard forms' names for the rules' fields: the inputs they are typed in.

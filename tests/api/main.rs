@@ -7,6 +7,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod dashboard_create;
 mod durability;
 mod enforcement;
 mod events;

@@ -619,6 +619,31 @@ async fn every_route_against_every_caller() {
             format!("id={a}&name=Acme&budget=1000"),
             BOARD_ONLY_READ,
         ),
+        (
+            "create_company",
+            "name=Initech&budget=100".into(),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "create_member",
+            format!("company_id={a}&scope=project&name=new&budget="),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "create_member",
+            format!("company_id={unknown}&scope=agent&name=new&budget="),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        (
+            "rename",
+            format!("scope=agent&id={a1}&name=writer"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "terminate_agent",
+            format!("id={unknown}"),
+            NOT_FOUND_FOR_BOARD,
+        ),
         ("webhooks", format!("company_id={a}"), BOARD_ONLY_READ),
         (
             "add_webhook",

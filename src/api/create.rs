@@ -1,6 +1,6 @@
 //! Creating companies, agents and projects from the dashboard; renaming them and
 //! terminating an agent. The same policy and service calls as the REST routes; a plain
-//! form post lands on what it made (a company's overview, an agent's or project's list).
+//! form post lands on what it made (a company's overview, an agent's or project's page).
 
 use leptos::prelude::*;
 

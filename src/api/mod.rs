@@ -4,15 +4,15 @@
 //! the REST API ([`authorize`](crate::server::auth::authorize)) about the caller the auth
 //! middleware found, so the dashboard can do no more than the API.
 //!
-//! One file per area: reads here, changes of scopes in `changes`, creating, renaming and
-//! terminating them in `create`, the price book in `prices`, notifications in `webhooks`,
+//! One file per area: reads here (the event list in `events`), changes of scopes in `changes`, creating, renaming and
+//! terminating them in `create`, an agent's or project's page and an agent's keys in
+//! `members`, the price book in `prices`, notifications in `webhooks`,
 //! incidents and requests in `incidents`, the audit trail in `activity`.
 
 use leptos::prelude::*;
 
 use crate::model::{
-    AgentCostRow, ApiError, BudgetAlert, Company, Directory, EventPage, Overview, ProjectCostRow,
-    Viewer,
+    AgentCostRow, ApiError, BudgetAlert, Company, Directory, Overview, ProjectCostRow, Viewer,
 };
 #[cfg(feature = "ssr")]
 use crate::{domain::scope::ScopeType, server::auth::Action};
@@ -22,14 +22,18 @@ mod changes;
 mod create;
 #[cfg(feature = "ssr")]
 mod ctx;
+mod events;
 mod incidents;
+mod members;
 mod prices;
 mod webhooks;
 
 pub use activity::*;
 pub use changes::*;
 pub use create::*;
+pub use events::*;
 pub use incidents::*;
+pub use members::*;
 pub use prices::*;
 pub use webhooks::*;
 
@@ -127,30 +131,6 @@ pub async fn get_alerts(
         .map_err(ctx::fail)
 }
 
-/// One page of events, newest first, filtered like the REST list.
-#[server(prefix = "/rpc", endpoint = "events")]
-pub async fn get_events(
-    company_id: String,
-    agent_id: Option<String>,
-    project_id: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    cursor: Option<String>,
-) -> Result<EventPage, ApiError> {
-    let filter = crate::server::service::reports::EventFilter {
-        agent_id,
-        project_id,
-        from,
-        to,
-        limit: Some(50),
-        cursor,
-    };
-    ctx::allowed(Action::ReadReports(&company_id))?
-        .list_events(&company_id, filter)
-        .await
-        .map_err(ctx::fail)
-}
-
 /// Agents and projects of a company, for the event filters.
 #[server(prefix = "/rpc", endpoint = "filter_options")]
 pub async fn get_filter_options(
@@ -172,10 +152,10 @@ pub async fn get_filter_options(
     ))
 }
 
-/// The dashboard's page of a new agent or project: its list, where it shows first.
+/// The dashboard's page of an agent or project.
 #[cfg(feature = "ssr")]
-fn member_page(kind: ScopeType, company_id: &str, _id: &str) -> String {
-    format!("/companies/{company_id}/{kind}s")
+fn member_page(kind: ScopeType, company_id: &str, id: &str) -> String {
+    format!("/companies/{company_id}/{kind}s/{id}")
 }
 
 /// The dashboard forms' names for the rules' fields: the inputs they are typed in.

@@ -18,6 +18,7 @@ use pages::{
     alerts::AlertsPage,
     events::EventsPage,
     home::Home,
+    member::{AgentPage, ProjectPage},
     notifications::NotificationsPage,
     overview::OverviewPage,
     prices::PricesPage,
@@ -85,6 +86,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=OverviewPage />
                         <Route path=path!("agents") view=AgentsPage />
                         <Route path=path!("projects") view=ProjectsPage />
+                        <Route path=path!("agents/:member") view=AgentPage />
+                        <Route path=path!("projects/:member") view=ProjectPage />
                         <Route path=path!("alerts") view=AlertsPage />
                         <Route path=path!("events") view=EventsPage />
                         <Route path=path!("notifications") view=NotificationsPage />

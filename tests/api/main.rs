@@ -8,6 +8,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod dashboard_create;
+mod dashboard_members;
 mod durability;
 mod enforcement;
 mod events;

@@ -9,6 +9,7 @@ use crate::{
     api::{Rename, SetBudget, SetStatus, TerminateAgent},
     app::components::{
         create_forms::RenameControls,
+        layout::use_company_route,
         widgets::{Money, ScopeControls, StatusBadge, UtilBar},
     },
     model::{AgentCostRow, PauseReason, ProjectCostRow, ScopeType, Status, Totals},
@@ -75,6 +76,7 @@ pub fn ScopeTable(
     rename: ServerAction<Rename>,
     terminate: ServerAction<TerminateAgent>,
 ) -> impl IntoView {
+    let route = use_company_route();
     let (noun, testid) = match kind {
         ScopeType::Project => ("Project", "project"),
         _ => ("Agent", "agent"),
@@ -138,7 +140,21 @@ pub fn ScopeTable(
                                 data-testid=format!("{testid}-row")
                                 data-agent-id=(kind == ScopeType::Agent).then(|| row.id.clone()).flatten()
                             >
-                                <th scope="row">{row.name.clone()}</th>
+                                <th scope="row">
+                                    {match row.id.clone() {
+                                        Some(id) => {
+                                            view! {
+                                                <a href=format!(
+                                                    "/companies/{}/{}s/{id}",
+                                                    route.company_id.get_untracked(),
+                                                    kind.as_str(),
+                                                )>{row.name.clone()}</a>
+                                            }
+                                                .into_any()
+                                        }
+                                        None => row.name.clone().into_any(),
+                                    }}
+                                </th>
                                 <td>
                                     {row
                                         .status

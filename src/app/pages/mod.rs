@@ -1,8 +1,10 @@
 pub mod activity;
+mod agent_keys;
 pub mod alerts;
 pub mod attention;
 pub mod events;
 pub mod home;
+pub mod member;
 pub mod notifications;
 pub mod overview;
 mod price_import;

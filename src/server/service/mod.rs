@@ -3,6 +3,7 @@
 
 pub mod activity;
 mod budgets;
+mod drilldown;
 mod effects;
 mod gauges;
 pub mod holds;

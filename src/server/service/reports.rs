@@ -45,6 +45,9 @@ pub struct EventFilter {
     pub agent_id: Option<String>,
     /// A project id, or `none` for events without a project.
     pub project_id: Option<String>,
+    /// Exact provider and model names.
+    pub provider: Option<String>,
+    pub model: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
     pub limit: Option<i64>,
@@ -54,7 +57,7 @@ pub struct EventFilter {
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 1_000;
 
-fn totals(m: &Metrics) -> Totals {
+pub(super) fn totals(m: &Metrics) -> Totals {
     Totals {
         cost_cents: m.cost.to_cents().get(),
         input_tokens: m.input_tokens.get(),
@@ -94,7 +97,7 @@ fn decode_cursor(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, String)
 }
 
 impl Service {
-    fn window(&self, q: &WindowQuery) -> AppResult<Window> {
+    pub(super) fn window(&self, q: &WindowQuery) -> AppResult<Window> {
         Ok(Window::resolve(
             q.month.as_deref(),
             q.from.as_deref(),
@@ -176,6 +179,8 @@ impl Service {
             project: filter
                 .project_id
                 .map(|p| if p == "none" { None } else { Some(p) }),
+            provider: filter.provider,
+            model: filter.model,
             from,
             to,
             after,
@@ -414,15 +419,7 @@ impl Service {
             ..WindowQuery::default()
         };
         let window = self.window(&q)?;
-        let now = self.now();
-        let days_in_window = window.days().count() as u32;
-        let days_elapsed = if window.contains(now) {
-            (Day::of(now).number() - Day::of(window.start).number() + 1) as u32
-        } else if now < window.start {
-            0
-        } else {
-            days_in_window
-        };
+        let days_elapsed = days_elapsed(&window, self.now());
         let company = self.get_scope(ScopeType::Company, company_id).await?;
         let agents = self.costs_by_agent(company_id, &q).await?;
         let paused_agents = agents
@@ -440,6 +437,17 @@ impl Service {
             paused_agents,
             company,
         })
+    }
+}
+
+/// Days of `window` elapsed at `now`, today included: all of them for a past window.
+pub(super) fn days_elapsed(window: &Window, now: chrono::DateTime<chrono::Utc>) -> u32 {
+    if window.contains(now) {
+        (Day::of(now).number() - Day::of(window.start).number() + 1) as u32
+    } else if now < window.start {
+        0
+    } else {
+        window.days().count() as u32
     }
 }
 

@@ -8,13 +8,16 @@ use serde_json::{Value, json};
 
 use super::world::*;
 
-/// Every page of the dashboard (`src/app/mod.rs`), `{a}` standing for a company.
-pub const DASHBOARD_PAGES: [&str; 10] = [
+/// Every page of the dashboard (`src/app/mod.rs`), `{a}` standing for a company, `{a1}`
+/// for one of its agents and `{pa}` for one of its projects.
+pub const DASHBOARD_PAGES: [&str; 12] = [
     "/",
     "/prices",
     "/companies/{a}",
     "/companies/{a}/agents",
     "/companies/{a}/projects",
+    "/companies/{a}/agents/{a1}",
+    "/companies/{a}/projects/{pa}",
     "/companies/{a}/alerts",
     "/companies/{a}/events",
     "/companies/{a}/settings",
@@ -538,7 +541,11 @@ async fn every_route_against_every_caller() {
     ];
     // The dashboard: every page sends whoever is not the board to sign-in.
     for page in DASHBOARD_PAGES {
-        rows.push(row("GET", page.replace("{a}", a), None, PAGE));
+        let path = page
+            .replace("{a1}", a1)
+            .replace("{pa}", pa)
+            .replace("{a}", a);
+        rows.push(row("GET", path, None, PAGE));
     }
     rows.push(row("GET", "/signin".into(), None, PUBLIC));
     // Every server function, posted as the hydrated app posts it: they ask the same policy
@@ -642,6 +649,27 @@ async fn every_route_against_every_caller() {
         (
             "terminate_agent",
             format!("id={unknown}"),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        (
+            "member_month",
+            format!("company_id={a}&scope=agent&id={a1}"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "member_month",
+            format!("company_id={b}&scope=project&id={pa}"),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        ("agent_keys", format!("agent_id={a1}"), BOARD_ONLY_READ),
+        (
+            "create_agent_key",
+            format!("agent_id={a2}"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "revoke_agent_key",
+            format!("agent_id={a1}&key_id={unknown}"),
             NOT_FOUND_FOR_BOARD,
         ),
         ("webhooks", format!("company_id={a}"), BOARD_ONLY_READ),

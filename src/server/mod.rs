@@ -8,6 +8,7 @@ pub(crate) mod auth;
 pub mod board;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub(crate) mod error;
 pub(crate) mod layers;
 pub(crate) mod meter;

@@ -4,10 +4,11 @@
 //! the REST API ([`authorize`](crate::server::auth::authorize)) about the caller the auth
 //! middleware found, so the dashboard can do no more than the API.
 //!
-//! One file per area: reads here (the event list in `events`), changes of scopes in `changes`, creating, renaming and
-//! terminating them in `create`, an agent's or project's page and an agent's keys in
-//! `members`, the price book in `prices`, notifications in `webhooks`,
-//! incidents and requests in `incidents`, the audit trail in `activity`.
+//! One file per area: reads here (the event list in `events`), changes of scopes in
+//! `changes`, creating, renaming and terminating them in `create`, an agent's or project's
+//! page and an agent's keys in `members`, the price book in `prices`, repricing in
+//! `reprice`, notifications in `webhooks`, incidents and requests in `incidents`, the
+//! audit trail in `activity`.
 
 use leptos::prelude::*;
 
@@ -26,6 +27,7 @@ mod events;
 mod incidents;
 mod members;
 mod prices;
+mod reprice;
 mod webhooks;
 
 pub use activity::*;
@@ -35,6 +37,7 @@ pub use events::*;
 pub use incidents::*;
 pub use members::*;
 pub use prices::*;
+pub use reprice::*;
 pub use webhooks::*;
 
 /// Who is looking: local mode, or the signed-in board user. Needs no credential.

@@ -22,6 +22,7 @@ use pages::{
     notifications::NotificationsPage,
     overview::OverviewPage,
     prices::PricesPage,
+    reprice::RepricePage,
     scopes::{AgentsPage, ProjectsPage},
     settings::SettingsPage,
     signin::SignInPage,
@@ -92,6 +93,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("events") view=EventsPage />
                         <Route path=path!("notifications") view=NotificationsPage />
                         <Route path=path!("settings") view=SettingsPage />
+                        <Route path=path!("reprice") view=RepricePage />
                         <Route path=path!("activity") view=ActivityPage />
                     </ParentRoute>
                 </Routes>

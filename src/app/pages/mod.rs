@@ -9,6 +9,7 @@ pub mod notifications;
 pub mod overview;
 mod price_import;
 pub mod prices;
+pub mod reprice;
 pub mod scopes;
 pub mod settings;
 pub mod signin;

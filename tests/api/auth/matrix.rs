@@ -10,7 +10,7 @@ use super::world::*;
 
 /// Every page of the dashboard (`src/app/mod.rs`), `{a}` standing for a company, `{a1}`
 /// for one of its agents and `{pa}` for one of its projects.
-pub const DASHBOARD_PAGES: [&str; 12] = [
+pub const DASHBOARD_PAGES: [&str; 13] = [
     "/",
     "/prices",
     "/companies/{a}",
@@ -23,6 +23,7 @@ pub const DASHBOARD_PAGES: [&str; 12] = [
     "/companies/{a}/settings",
     "/companies/{a}/notifications",
     "/companies/{a}/activity",
+    "/companies/{a}/reprice",
 ];
 
 /// The endpoints of every `#[server]` function, read from the files of `src/api/`
@@ -671,6 +672,16 @@ async fn every_route_against_every_caller() {
             "revoke_agent_key",
             format!("agent_id={a1}&key_id={unknown}"),
             NOT_FOUND_FOR_BOARD,
+        ),
+        (
+            "reprice_dry_run",
+            format!("company_id={a}"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "reprice_apply",
+            format!("company_id={a}&month="),
+            BOARD_ONLY_READ,
         ),
         ("webhooks", format!("company_id={a}"), BOARD_ONLY_READ),
         (

@@ -189,7 +189,7 @@ async fn renaming_from_the_dashboard() {
 }
 
 #[tokio::test]
-async fn a_terminated_agent_stays_terminated_and_spends_nothing() {
+async fn a_terminated_agent_stays_terminated_and_its_costs_still_count() {
     let app = spawn_app().await;
     let company = app.company("Acme", 0).await;
     let agent = app.agent(&company, "writer", 100).await;

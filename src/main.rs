@@ -1,6 +1,6 @@
 //! The Costline server: configuration, logging, then the application until a signal. Or,
-//! with `costline board ...` or `costline prices ...`, an operator's command on the same
-//! database.
+//! with `costline board ...`, `costline prices ...` or `costline demo`, an operator's
+//! command on the same database.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use costline::server::{
     board,
     clock::{Clock, ShiftedClock, SystemClock},
     config::{Command, Settings},
-    prices_cli,
+    demo, prices_cli,
     startup::{Application, shutdown_signal},
     telemetry,
 };
@@ -24,6 +24,10 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::Prices(command)) = settings.command.clone() {
         telemetry::init("warn", settings.log_format);
         return prices_cli::run(&settings, command).await;
+    }
+    if let Some(Command::Demo { company }) = settings.command.clone() {
+        telemetry::init("warn", settings.log_format);
+        return demo::run(&settings, &company).await;
     }
     telemetry::init(&settings.log, settings.log_format);
     let clock: Arc<dyn Clock> = match settings.clock_start {

@@ -15,7 +15,7 @@ use super::{ctx, form_name};
 
 /// A budget typed in dollars, as cents; a bad amount is a 400 naming the `budget` field.
 #[cfg(feature = "ssr")]
-fn budget_cents(budget: &str, target: &str) -> Result<i64, ApiError> {
+pub(super) fn budget_cents(budget: &str, target: &str) -> Result<i64, ApiError> {
     parse_dollars(budget).map(|c| c.get()).map_err(|message| {
         ctx::answer(ApiError {
             status: 400,
@@ -75,7 +75,7 @@ pub async fn set_status(scope: String, id: String, status: String) -> Result<(),
 /// The dashboard's forms name their scope (`company`, `agent`, `project`); the policy and
 /// the service take it from here.
 #[cfg(feature = "ssr")]
-async fn change_scope(
+pub(super) async fn change_scope(
     scope: &str,
     id: &str,
     patch: crate::server::service::ScopePatch,

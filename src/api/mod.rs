@@ -4,31 +4,40 @@
 //! the REST API ([`authorize`](crate::server::auth::authorize)) about the caller the auth
 //! middleware found, so the dashboard can do no more than the API.
 //!
-//! One file per area: reads here, changes of scopes in `changes`, the price book in
-//! `prices`, notifications in `webhooks`, incidents and requests in `incidents`, the audit
-//! trail in `activity`.
+//! One file per area: reads here (the event list in `events`), changes of scopes in
+//! `changes`, creating, renaming and terminating them in `create`, an agent's or project's
+//! page and an agent's keys in `members`, the price book in `prices`, repricing in
+//! `reprice`, notifications in `webhooks`, incidents and requests in `incidents`, the
+//! audit trail in `activity`.
 
 use leptos::prelude::*;
 
 use crate::model::{
-    AgentCostRow, ApiError, BudgetAlert, Company, Directory, EventPage, Overview, ProjectCostRow,
-    Viewer,
+    AgentCostRow, ApiError, BudgetAlert, Company, Directory, Overview, ProjectCostRow, Viewer,
 };
 #[cfg(feature = "ssr")]
 use crate::{domain::scope::ScopeType, server::auth::Action};
 
 mod activity;
 mod changes;
+mod create;
 #[cfg(feature = "ssr")]
 mod ctx;
+mod events;
 mod incidents;
+mod members;
 mod prices;
+mod reprice;
 mod webhooks;
 
 pub use activity::*;
 pub use changes::*;
+pub use create::*;
+pub use events::*;
 pub use incidents::*;
+pub use members::*;
 pub use prices::*;
+pub use reprice::*;
 pub use webhooks::*;
 
 /// Who is looking: local mode, or the signed-in board user. Needs no credential.
@@ -125,30 +134,6 @@ pub async fn get_alerts(
         .map_err(ctx::fail)
 }
 
-/// One page of events, newest first, filtered like the REST list.
-#[server(prefix = "/rpc", endpoint = "events")]
-pub async fn get_events(
-    company_id: String,
-    agent_id: Option<String>,
-    project_id: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    cursor: Option<String>,
-) -> Result<EventPage, ApiError> {
-    let filter = crate::server::service::reports::EventFilter {
-        agent_id,
-        project_id,
-        from,
-        to,
-        limit: Some(50),
-        cursor,
-    };
-    ctx::allowed(Action::ReadReports(&company_id))?
-        .list_events(&company_id, filter)
-        .await
-        .map_err(ctx::fail)
-}
-
 /// Agents and projects of a company, for the event filters.
 #[server(prefix = "/rpc", endpoint = "filter_options")]
 pub async fn get_filter_options(
@@ -168,6 +153,12 @@ pub async fn get_filter_options(
         agents.into_iter().map(|a| (a.id, a.name)).collect(),
         projects.into_iter().map(|p| (p.id, p.name)).collect(),
     ))
+}
+
+/// The dashboard's page of an agent or project.
+#[cfg(feature = "ssr")]
+fn member_page(kind: ScopeType, company_id: &str, id: &str) -> String {
+    format!("/companies/{company_id}/{kind}s/{id}")
 }
 
 /// The dashboard forms' names for the rules' fields: the inputs they are typed in.

@@ -18,9 +18,11 @@ use pages::{
     alerts::AlertsPage,
     events::EventsPage,
     home::Home,
+    member::{AgentPage, ProjectPage},
     notifications::NotificationsPage,
     overview::OverviewPage,
     prices::PricesPage,
+    reprice::RepricePage,
     scopes::{AgentsPage, ProjectsPage},
     settings::SettingsPage,
     signin::SignInPage,
@@ -86,10 +88,13 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=OverviewPage />
                         <Route path=path!("agents") view=AgentsPage />
                         <Route path=path!("projects") view=ProjectsPage />
+                        <Route path=path!("agents/:member") view=AgentPage />
+                        <Route path=path!("projects/:member") view=ProjectPage />
                         <Route path=path!("alerts") view=AlertsPage />
                         <Route path=path!("events") view=EventsPage />
                         <Route path=path!("notifications") view=NotificationsPage />
                         <Route path=path!("settings") view=SettingsPage />
+                        <Route path=path!("reprice") view=RepricePage />
                         <Route path=path!("activity") view=ActivityPage />
                     </ParentRoute>
                 </Routes>

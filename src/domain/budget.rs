@@ -337,6 +337,22 @@ pub fn set_status_by_hand(
     }
 }
 
+/// A manager terminates an agent: final, whatever its budget; it never runs or spends
+/// again. Only agents end this way, and only once.
+pub fn terminate(scope: &mut Scope, now: DateTime<Utc>) -> Result<(), StatusRefusal> {
+    match (scope.kind, scope.status) {
+        (_, Status::Terminated) => Err(StatusRefusal::Terminated),
+        (ScopeType::Agent, _) => {
+            scope.status = Status::Terminated;
+            scope.pause_reason = None;
+            scope.paused_at = None;
+            scope.updated_at = now;
+            Ok(())
+        }
+        _ => Err(StatusRefusal::NotSettable),
+    }
+}
+
 #[cfg(test)]
 #[path = "budget_tests.rs"]
 mod tests;

@@ -271,3 +271,26 @@ fn a_month_extension_adds_room_and_resumes_what_it_unblocks() {
     assert_eq!(agent.status, Status::Paused);
     assert_eq!(out.alerts[1].budget, Cents::new(100));
 }
+
+#[test]
+fn terminating_is_for_agents_once_and_settling_never_undoes_it() {
+    let mut agent = scope(ScopeType::Agent, "a", 100, 200);
+    agent.pause(PauseReason::Budget, now());
+    terminate(&mut agent, now()).expect("terminates");
+    assert_eq!(
+        (agent.status, agent.pause_reason),
+        (Status::Terminated, None)
+    );
+    assert_eq!(terminate(&mut agent, now()), Err(StatusRefusal::Terminated));
+    // A budget raised far above the spend resumes budget-paused agents, never this one.
+    agent.budget = Cents::new(1_000_000);
+    let mut company = scope(ScopeType::Company, "c", 0, 0);
+    settle(&mut company, &mut [&mut agent], &mut Raised::new(), now());
+    assert_eq!(agent.status, Status::Terminated);
+    let mut project = scope(ScopeType::Project, "p", 0, 0);
+    assert_eq!(
+        terminate(&mut project, now()),
+        Err(StatusRefusal::NotSettable)
+    );
+    assert_eq!(project.status, Status::Active);
+}

@@ -352,3 +352,13 @@ impl SignInError {
         }
     }
 }
+
+/// One agent's or project's month for its dashboard page: the member as the API shows it,
+/// and its month in the overview's shape (summary, daily spend, by model, and by project
+/// for an agent or by agent for a project), so the overview's charts draw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberMonth {
+    pub member: ScopeView,
+    pub month: Overview,
+}

@@ -212,6 +212,14 @@ pub enum Command {
     /// The price book: import LiteLLM's price map.
     #[command(subcommand)]
     Prices(PricesCommand),
+    /// Create a demo company with agents, projects and several months of past spend, to
+    /// look around the dashboard: one agent over its budget and paused, one at 82%, a few
+    /// unpriced events. Runs once per company name.
+    Demo {
+        /// The demo company's name.
+        #[arg(long, default_value = "Demo Co")]
+        company: String,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -9,6 +9,7 @@ pub mod board;
 pub(crate) mod caching;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub(crate) mod error;
 pub(crate) mod layers;
 pub(crate) mod meter;

@@ -7,6 +7,10 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod dashboard_create;
+mod dashboard_members;
+mod dashboard_reprice;
+mod demo;
 mod durability;
 mod enforcement;
 mod events;

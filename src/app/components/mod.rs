@@ -2,6 +2,7 @@
 
 #[cfg(feature = "hydrate")]
 pub mod charts;
+pub mod create_forms;
 pub mod layout;
 pub mod scope_table;
 pub mod widgets;

@@ -1,13 +1,17 @@
 //! The table of agents or of projects: status, spend, held (active budget holds), budget,
 //! utilization, the day the month's projection runs out, events, and per row the budget
-//! and hourly-limit forms and pause/resume. One component for
+//! and hourly-limit forms, pause/resume, rename and (agents) terminate. One component for
 //! both kinds.
 
 use leptos::prelude::*;
 
 use crate::{
-    api::{SetBudget, SetStatus},
-    app::components::widgets::{Money, ScopeControls, StatusBadge, UtilBar},
+    api::{Rename, SetBudget, SetStatus, TerminateAgent},
+    app::components::{
+        create_forms::RenameControls,
+        layout::use_company_route,
+        widgets::{Money, ScopeControls, StatusBadge, UtilBar},
+    },
     model::{AgentCostRow, PauseReason, ProjectCostRow, ScopeType, Status, Totals},
 };
 
@@ -69,7 +73,10 @@ pub fn ScopeTable(
     rows: Vec<ScopeTableRow>,
     set_budget: ServerAction<SetBudget>,
     set_status: ServerAction<SetStatus>,
+    rename: ServerAction<Rename>,
+    terminate: ServerAction<TerminateAgent>,
 ) -> impl IntoView {
+    let route = use_company_route();
     let (noun, testid) = match kind {
         ScopeType::Project => ("Project", "project"),
         _ => ("Agent", "agent"),
@@ -94,17 +101,29 @@ pub fn ScopeTable(
                     .into_iter()
                     .map(|row| {
                         let controls = match (row.id.clone(), row.status) {
+                            // Final: nothing left to change.
+                            (Some(_), Some(Status::Terminated)) => {
+                                view! { <span class="muted">"terminated"</span> }.into_any()
+                            }
                             (Some(id), Some(status)) => {
+                                let terminate = (kind == ScopeType::Agent).then_some(terminate);
                                 view! {
                                     <ScopeControls
                                         scope=kind.as_str()
-                                        id
+                                        id=id.clone()
                                         name=row.name.clone()
                                         budget_cents=row.budget_cents
                                         max_hourly_cents=row.max_hourly_cents
                                         status
                                         set_budget
                                         set_status
+                                    />
+                                    <RenameControls
+                                        scope=kind.as_str()
+                                        id
+                                        name=row.name.clone()
+                                        rename
+                                        terminate
                                     />
                                 }
                                     .into_any()
@@ -121,7 +140,21 @@ pub fn ScopeTable(
                                 data-testid=format!("{testid}-row")
                                 data-agent-id=(kind == ScopeType::Agent).then(|| row.id.clone()).flatten()
                             >
-                                <th scope="row">{row.name.clone()}</th>
+                                <th scope="row">
+                                    {match row.id.clone() {
+                                        Some(id) => {
+                                            view! {
+                                                <a href=format!(
+                                                    "/companies/{}/{}s/{id}",
+                                                    route.company_id.get_untracked(),
+                                                    kind.as_str(),
+                                                )>{row.name.clone()}</a>
+                                            }
+                                                .into_any()
+                                        }
+                                        None => row.name.clone().into_any(),
+                                    }}
+                                </th>
                                 <td>
                                     {row
                                         .status

@@ -1,5 +1,6 @@
-//! Events: the ledger, filtered by agent, project and dates, paged by cursor, and the CSV
-//! download of exactly what is filtered.
+//! Events: the ledger, filtered by agent, project, provider, model and dates, paged by
+//! cursor, and the CSV download of exactly what is filtered. Agents and projects by name,
+//! linked to their pages.
 
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
@@ -10,7 +11,8 @@ use crate::{
         layout::use_company_route,
         widgets::{ErrorNote, Money},
     },
-    domain::url_encode,
+    domain::{money::format_count, url_encode},
+    model::CostEvent,
 };
 
 /// The filters as the page's query string holds them.
@@ -18,6 +20,9 @@ use crate::{
 struct Filters {
     agent_id: Option<String>,
     project_id: Option<String>,
+    /// Exact names, as the events carry them.
+    provider: Option<String>,
+    model: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
     from: Option<String>,
     /// `YYYY-MM-DD`, inclusive (the API's `to` is the next day, exclusive).
@@ -42,6 +47,8 @@ impl Filters {
         };
         add("agentId", self.agent_id.clone());
         add("projectId", self.project_id.clone());
+        add("provider", self.provider.clone());
+        add("model", self.model.clone());
         add("from", self.from.clone());
         add("to", self.api_to());
         parts.join("&")
@@ -53,6 +60,8 @@ impl Filters {
         for (k, v) in [
             ("agentId", &self.agent_id),
             ("projectId", &self.project_id),
+            ("provider", &self.provider),
+            ("model", &self.model),
             ("from", &self.from),
             ("to", &self.to),
         ] {
@@ -77,6 +86,8 @@ pub fn EventsPage() -> impl IntoView {
         Filters {
             agent_id: get("agentId"),
             project_id: get("projectId"),
+            provider: get("provider"),
+            model: get("model"),
             from: get("from"),
             to: get("to"),
             cursor: get("cursor"),
@@ -87,7 +98,16 @@ pub fn EventsPage() -> impl IntoView {
         move || (route.company_id.get(), filters.get()),
         |(company, f)| {
             let to = f.api_to();
-            get_events(company, f.agent_id, f.project_id, f.from, to, f.cursor)
+            get_events(
+                company,
+                f.agent_id,
+                f.project_id,
+                f.provider,
+                f.model,
+                f.from,
+                to,
+                f.cursor,
+            )
         },
     );
     let csv_href = move || {
@@ -155,6 +175,14 @@ pub fn EventsPage() -> impl IntoView {
                                         </select>
                                     </label>
                                     <label>
+                                        "Provider"
+                                        <input name="provider" value=f.provider.clone() placeholder="any" size="10" />
+                                    </label>
+                                    <label>
+                                        "Model"
+                                        <input name="model" value=f.model.clone() placeholder="any" size="14" />
+                                    </label>
+                                    <label>
                                         "From" <input type="date" name="from" value=f.from.clone() />
                                     </label>
                                     <label>
@@ -176,6 +204,7 @@ pub fn EventsPage() -> impl IntoView {
                                     .into_any()
                             }
                             Ok(page) => {
+                                let names = options.get().and_then(Result::ok).unwrap_or_default();
                                 let f = filters.get();
                                 let older = page
                                     .next_cursor
@@ -183,42 +212,7 @@ pub fn EventsPage() -> impl IntoView {
                                     .map(|c| format!("?{}", f.page_query(Some(c))));
                                 let newest = f.cursor.is_some().then(|| format!("?{}", f.page_query(None)));
                                 view! {
-                                    <table class="table" data-testid="events-table">
-                                        <thead>
-                                            <tr>
-                                                <th scope="col">"When (UTC)"</th>
-                                                <th scope="col">"Agent"</th>
-                                                <th scope="col">"Model"</th>
-                                                <th scope="col" class="num">"Input"</th>
-                                                <th scope="col" class="num">"Cached"</th>
-                                                <th scope="col" class="num">"Output"</th>
-                                                <th scope="col" class="num">"Cost"</th>
-                                                <th scope="col">"Source"</th>
-                                            </tr>
-                                        </thead>
-                                        <tbody>
-                                            {page
-                                                .items
-                                                .into_iter()
-                                                .map(|e| {
-                                                    view! {
-                                                        <tr data-testid="event-row">
-                                                            <td>{e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
-                                                            <td class="mono">{e.agent_id[..8.min(e.agent_id.len())].to_owned()}</td>
-                                                            <td>{format!("{} / {}", e.provider, e.model)}</td>
-                                                            <td class="num">{e.input_tokens}</td>
-                                                            <td class="num">{e.cached_input_tokens}</td>
-                                                            <td class="num">{e.output_tokens}</td>
-                                                            <td class="num">
-                                                                <Money cents=e.cost_cents />
-                                                            </td>
-                                                            <td>{e.cost_source.as_str()}</td>
-                                                        </tr>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </tbody>
-                                    </table>
+                                    <EventTable items=page.items names=names.clone() company=route.company_id.get() />
                                     <nav class="pager" aria-label="Pages">
                                         {newest.map(|href| view! { <a href=href>"← Newest"</a> })}
                                         {older.map(|href| view! { <a href=href data-testid="older">"Older →"</a> })}
@@ -230,5 +224,74 @@ pub fn EventsPage() -> impl IntoView {
                 }}
             </Transition>
         </section>
+    }
+}
+
+/// The company's agents and projects, each `(id, name)`, as `get_filter_options` answers.
+pub type Names = (Vec<(String, String)>, Vec<(String, String)>);
+
+/// A name for an id from the company's agents or projects, and the id's start for one
+/// that is not among them.
+fn name_of(list: &[(String, String)], id: &str) -> String {
+    list.iter()
+        .find(|(i, _)| i == id)
+        .map_or_else(|| id[..8.min(id.len())].to_owned(), |(_, n)| n.clone())
+}
+
+#[component]
+pub fn EventTable(items: Vec<CostEvent>, names: Names, company: String) -> impl IntoView {
+    let (agents, projects) = names;
+    view! {
+        <table class="table" data-testid="events-table">
+            <thead>
+                <tr>
+                    <th scope="col">"When (UTC)"</th>
+                    <th scope="col">"Agent"</th>
+                    <th scope="col">"Project"</th>
+                    <th scope="col">"Model"</th>
+                    <th scope="col" class="num">"Input"</th>
+                    <th scope="col" class="num">"Cached"</th>
+                    <th scope="col" class="num">"Output"</th>
+                    <th scope="col" class="num">"Cost"</th>
+                    <th scope="col">"Source"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {items
+                    .into_iter()
+                    .map(|e| {
+                        let agent = view! {
+                            <a href=format!("/companies/{company}/agents/{}", e.agent_id) data-testid="event-agent">
+                                {name_of(&agents, &e.agent_id)}
+                            </a>
+                        };
+                        let project = match &e.project_id {
+                            Some(p) => view! {
+                                <a href=format!("/companies/{company}/projects/{p}") data-testid="event-project">
+                                    {name_of(&projects, p)}
+                                </a>
+                            }
+                                .into_any(),
+                            None => view! { <span class="muted">"—"</span> }.into_any(),
+                        };
+                        view! {
+                            <tr data-testid="event-row">
+                                <td>{e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                <td>{agent}</td>
+                                <td>{project}</td>
+                                <td>{format!("{} / {}", e.provider, e.model)}</td>
+                                <td class="num">{format_count(e.input_tokens)}</td>
+                                <td class="num">{format_count(e.cached_input_tokens)}</td>
+                                <td class="num">{format_count(e.output_tokens)}</td>
+                                <td class="num">
+                                    <Money cents=e.cost_cents />
+                                </td>
+                                <td>{e.cost_source.as_str()}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }

@@ -1,8 +1,12 @@
-//! The company list: every company with this month's spend against its budget.
+//! The company list: every company with this month's spend against its budget, and the
+//! form that creates one.
 
 use leptos::prelude::*;
 
-use crate::{api::list_companies, domain::money::format_dollars, model::Company};
+use crate::{
+    api::list_companies, app::components::create_forms::NewCompanyForm,
+    domain::money::format_dollars, model::Company,
+};
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -35,6 +39,10 @@ pub fn Home() -> impl IntoView {
                 }}
             </Suspense>
         </section>
+        <section class="card">
+            <h2>"New company"</h2>
+            <NewCompanyForm />
+        </section>
     }
 }
 
@@ -42,14 +50,11 @@ pub fn Home() -> impl IntoView {
 fn CompanyTable(companies: Vec<Company>, filter: ReadSignal<String>) -> impl IntoView {
     if companies.is_empty() {
         return view! {
-            <p class="empty">
-                "No companies yet. Create one with "
-                <code>
-                    "curl -X POST localhost:3000/api/companies -H 'content-type: application/json' -d '{\"name\":\"Acme\",\"budgetMonthlyCents\":100000}'"
-                </code>
+            <p class="empty" data-testid="no-companies">
+                "No companies yet: create the first one below."
             </p>
         }
-            .into_any();
+        .into_any();
     }
     let total = companies.len();
     let visible = Memo::new(move |_| {

@@ -1,12 +1,15 @@
 pub mod activity;
+mod agent_keys;
 pub mod alerts;
 pub mod attention;
 pub mod events;
 pub mod home;
+pub mod member;
 pub mod notifications;
 pub mod overview;
 mod price_import;
 pub mod prices;
+pub mod reprice;
 pub mod scopes;
 pub mod settings;
 pub mod signin;

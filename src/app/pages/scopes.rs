@@ -1,11 +1,13 @@
-//! Agents and projects: status, spend and budget per row, with a budget form and
-//! pause/resume per row. Projects add the "Unassigned" spend without a project.
+//! Agents and projects: status, spend and budget per row, with a budget form,
+//! pause/resume and rename per row (and terminate for agents), and the form that creates
+//! one. Projects add the "Unassigned" spend without a project.
 
 use leptos::prelude::*;
 
 use crate::{
-    api::{SetBudget, SetStatus, get_agent_rows, get_project_rows},
+    api::{Rename, SetBudget, SetStatus, TerminateAgent, get_agent_rows, get_project_rows},
     app::components::{
+        create_forms::NewMemberForm,
         layout::use_company_route,
         scope_table::{ScopeTable, ScopeTableRow},
         widgets::ErrorNote,
@@ -48,20 +50,24 @@ fn ScopesPage(kind: ScopeType) -> impl IntoView {
     let route = use_company_route();
     let set_budget = ServerAction::<SetBudget>::new();
     let set_status = ServerAction::<SetStatus>::new();
+    let rename = ServerAction::<Rename>::new();
+    let terminate = ServerAction::<TerminateAgent>::new();
     let rows = Resource::new(
         move || {
             (
                 route.company_id.get(),
                 route.month.get(),
-                set_budget.version().get(),
-                set_status.version().get(),
+                set_budget.version().get()
+                    + set_status.version().get()
+                    + rename.version().get()
+                    + terminate.version().get(),
             )
         },
-        move |(company, month, _, _)| rows_of(kind, company, month),
+        move |(company, month, _)| rows_of(kind, company, month),
     );
-    let (title, plural) = match kind {
-        ScopeType::Project => ("Projects", "projects"),
-        _ => ("Agents", "agents"),
+    let (title, plural, noun) = match kind {
+        ScopeType::Project => ("Projects", "projects", "project"),
+        _ => ("Agents", "agents", "agent"),
     };
     view! {
         <section class="card">
@@ -76,19 +82,24 @@ fn ScopesPage(kind: ScopeType) -> impl IntoView {
                         Ok(rows) if rows.is_empty() => {
                             view! {
                                 <p class="empty">
-                                    {format!(
-                                        "No {plural} yet. Create one with POST /api/companies/{{id}}/{plural}.",
-                                    )}
+                                    {format!("No {plural} yet: create the first one below.")}
                                 </p>
                             }
                                 .into_any()
                         }
                         Ok(rows) => {
-                            view! { <ScopeTable kind rows set_budget set_status /> }.into_any()
+                            view! {
+                                <ScopeTable kind rows set_budget set_status rename terminate />
+                            }
+                                .into_any()
                         }
                     }
                 })}
             </Transition>
+        </section>
+        <section class="card">
+            <h2>{format!("New {noun}")}</h2>
+            {move || view! { <NewMemberForm kind company_id=route.company_id.get() /> }}
         </section>
     }
 }

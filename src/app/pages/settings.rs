@@ -46,6 +46,7 @@ pub fn SettingsPage() -> impl IntoView {
                                     error().and_then(|e| e.field(name).map(str::to_owned))
                                 };
                                 let id_for_status = c.id.clone();
+                                let reprice = format!("/companies/{}/reprice", c.id);
                                 let hourly = view! {
                                     <HourlyLimitForm
                                         scope="company"
@@ -102,6 +103,10 @@ pub fn SettingsPage() -> impl IntoView {
                                             .filter(|e| e.details.is_empty())
                                             .map(|e| view! { <ErrorNote error=e /> })
                                     }}
+                                    <p class="muted">
+                                        "Events of models without a price cost $0 until repriced: "
+                                        <a href=reprice>"Reprice unpriced events"</a>
+                                    </p>
                                 }
                                     .into_any()
                             }

@@ -16,7 +16,7 @@ use crate::{
         error::AppResult,
         service::{
             Service,
-            reports::{EventFilter, MAX_PAGE},
+            event_list::{EventFilter, MAX_PAGE},
         },
     },
 };
@@ -36,6 +36,8 @@ fn wants_csv(headers: &HeaderMap, params: &Params) -> bool {
     params(("company_id" = String, Path, description = "A company's id"),
         ("agentId" = Option<String>, Query, description = "Only this agent's events"),
         ("projectId" = Option<String>, Query, description = "Only this project's events; `none` for events without one"),
+        ("provider" = Option<String>, Query, description = "Only this provider's events (exact name)"),
+        ("model" = Option<String>, Query, description = "Only this model's events (exact name)"),
         ("from" = Option<String>, Query, description = "`occurredAt` from, inclusive"),
         ("to" = Option<String>, Query, description = "`occurredAt` to, exclusive"),
         ("limit" = Option<i64>, Query, description = "Events per page: 1 to 1000, default 50"),
@@ -55,6 +57,8 @@ pub async fn list_cost_events(
     let filter = EventFilter {
         agent_id: params.get("agentId"),
         project_id: params.get("projectId"),
+        provider: params.get("provider"),
+        model: params.get("model"),
         from: params.get("from"),
         to: params.get("to"),
         limit: params.int("limit")?,

@@ -3,7 +3,9 @@
 
 pub mod activity;
 mod budgets;
+mod drilldown;
 mod effects;
+pub mod event_list;
 mod gauges;
 pub mod holds;
 pub mod incidents;

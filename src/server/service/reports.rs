@@ -1,4 +1,4 @@
-//! Reads: the event list and the spend reports. Month-aligned windows are answered from the
+//! Reads: the spend reports. Month-aligned windows are answered from the
 //! rollups (a few rows whatever the event count); other windows sum the events.
 
 use std::collections::HashMap;
@@ -6,25 +6,22 @@ use std::collections::HashMap;
 use super::{Service, views};
 use crate::{
     domain::{
-        Field, Invalid, Problems,
         budget::{self, BudgetLevel},
         forecast::Forecast,
         money::{Cents, MicroCents, percent_of},
         rollup::Metrics,
         scope::{Scope, ScopeType, Status},
         standing::Held,
-        time::{Day, Month, Window, parse_instant},
+        time::{Day, Month, Window},
     },
     model::{
-        AgentCostRow, BudgetAlert, CostSummary, DailyCost, Directory, EventPage, ForecastView,
-        ModelCostRow, Overview, ProjectCostRow, Totals,
+        AgentCostRow, BudgetAlert, CostSummary, DailyCost, Directory, ForecastView, ModelCostRow,
+        Overview, ProjectCostRow, Totals,
     },
     server::{
         error::{AppError, AppResult},
         store::{
-            self as store, Conn, alerts, entities,
-            events::{self, EventQuery},
-            holds,
+            self as store, Conn, alerts, entities, holds,
             pace::{self, Pace},
             reports::{self, Group, GroupRow, Source},
         },
@@ -39,22 +36,7 @@ pub struct WindowQuery {
     pub to: Option<String>,
 }
 
-/// Filters and paging of the event list.
-#[derive(Debug, Clone, Default)]
-pub struct EventFilter {
-    pub agent_id: Option<String>,
-    /// A project id, or `none` for events without a project.
-    pub project_id: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
-pub const DEFAULT_PAGE: i64 = 50;
-pub const MAX_PAGE: i64 = 1_000;
-
-fn totals(m: &Metrics) -> Totals {
+pub(super) fn totals(m: &Metrics) -> Totals {
     Totals {
         cost_cents: m.cost.to_cents().get(),
         input_tokens: m.input_tokens.get(),
@@ -74,28 +56,9 @@ fn by_key(rows: Vec<GroupRow>) -> HashMap<String, Metrics> {
     rows.into_iter().map(|r| (r.k1, r.metrics)).collect()
 }
 
-/// A page's continuation: the last event's time (epoch ms) and id.
-fn encode_cursor(occurred_at: chrono::DateTime<chrono::Utc>, id: &str) -> String {
-    format!("{}.{id}", occurred_at.timestamp_millis())
-}
-
-fn decode_cursor(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, String), Invalid> {
-    cursor
-        .split_once('.')
-        .and_then(|(at, id)| {
-            Some((
-                chrono::DateTime::from_timestamp_millis(at.parse().ok()?)?,
-                id,
-            ))
-        })
-        .filter(|(_, id)| !id.is_empty())
-        .map(|(at, id)| (at, id.to_owned()))
-        .ok_or_else(|| Invalid::one(Field::Cursor, "is not a cursor this server handed out"))
-}
-
 impl Service {
     /// The report's window; refused when it needs single events retention removed.
-    fn window(&self, q: &WindowQuery) -> AppResult<Window> {
+    pub(super) fn window(&self, q: &WindowQuery) -> AppResult<Window> {
         let window = Window::resolve(
             q.month.as_deref(),
             q.from.as_deref(),
@@ -107,7 +70,7 @@ impl Service {
     }
 
     /// A read connection and the company (404 if it does not exist).
-    async fn company_for_read(
+    pub(super) async fn company_for_read(
         &self,
         company_id: &str,
         window: &Window,
@@ -149,49 +112,6 @@ impl Service {
         } else {
             Ok(Held::default())
         }
-    }
-
-    pub async fn list_events(&self, company_id: &str, filter: EventFilter) -> AppResult<EventPage> {
-        let mut problems = Problems::default();
-        let limit = filter.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            problems.add(Field::Limit, "must be between 1 and 1000");
-        }
-        let mut instant = |field: Field, v: &Option<String>| {
-            let raw = v.as_deref()?;
-            let parsed = parse_instant(raw);
-            if parsed.is_none() {
-                problems.add(field, "must be an RFC 3339 timestamp or a YYYY-MM-DD date");
-            }
-            parsed
-        };
-        let from = instant(Field::From, &filter.from);
-        let to = instant(Field::To, &filter.to);
-        problems.finish(())?;
-        let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
-        let now = self.now();
-        let (mut conn, _company) = self
-            .company_for_read(company_id, &Month::of(now).window())
-            .await?;
-        let query = EventQuery {
-            company_id: company_id.to_owned(),
-            agent_id: filter.agent_id,
-            project: filter
-                .project_id
-                .map(|p| if p == "none" { None } else { Some(p) }),
-            from,
-            to,
-            after,
-            limit: limit + 1,
-        };
-        let mut rows = events::list(&mut conn, &query).await?;
-        let more = rows.len() as i64 > limit;
-        rows.truncate(limit as usize);
-        let next_cursor = more
-            .then(|| rows.last().map(|r| encode_cursor(r.occurred_at, &r.id)))
-            .flatten();
-        let items = rows.into_iter().map(views::event).collect();
-        Ok(EventPage { items, next_cursor })
     }
 
     pub async fn cost_summary(&self, company_id: &str, q: &WindowQuery) -> AppResult<CostSummary> {
@@ -417,15 +337,7 @@ impl Service {
             ..WindowQuery::default()
         };
         let window = self.window(&q)?;
-        let now = self.now();
-        let days_in_window = window.days().count() as u32;
-        let days_elapsed = if window.contains(now) {
-            (Day::of(now).number() - Day::of(window.start).number() + 1) as u32
-        } else if now < window.start {
-            0
-        } else {
-            days_in_window
-        };
+        let days_elapsed = days_elapsed(&window, self.now());
         let company = self.get_scope(ScopeType::Company, company_id).await?;
         let agents = self.costs_by_agent(company_id, &q).await?;
         let paused_agents = agents
@@ -443,6 +355,17 @@ impl Service {
             paused_agents,
             company,
         })
+    }
+}
+
+/// Days of `window` elapsed at `now`, today included: all of them for a past window.
+pub(super) fn days_elapsed(window: &Window, now: chrono::DateTime<chrono::Utc>) -> u32 {
+    if window.contains(now) {
+        (Day::of(now).number() - Day::of(window.start).number() + 1) as u32
+    } else if now < window.start {
+        0
+    } else {
+        window.days().count() as u32
     }
 }
 

@@ -223,4 +223,27 @@ impl Service {
         tx.commit().await?;
         Ok(views::scope(changed))
     }
+
+    /// Terminates an agent for good: it runs and spends nothing again. Its spend stays in
+    /// the ledger; a second call is a 409.
+    pub async fn terminate_agent(&self, id: &str, actor: &Actor) -> AppResult<ScopeView> {
+        let kind = ScopeType::Agent;
+        let now = self.now();
+        let month = Month::of(now);
+        let mut tx = self.db.begin_write().await?;
+        let company_id = entities::get(&mut tx, kind, id, month)
+            .await?
+            .ok_or_else(|| not_found(kind))?
+            .company_id;
+        let mut state = CompanyState::load(&mut tx, self.db.dialect, &company_id, now)
+            .await?
+            .ok_or_else(|| not_found(kind))?;
+        let agent = state.scope_mut(kind, id).ok_or_else(|| not_found(kind))?;
+        budget::terminate(agent, now).map_err(|r| refused(kind, r))?;
+        let ended = agent.clone();
+        let settled = state.settle(now);
+        state.save(&mut tx, &settled, month, now, actor).await?;
+        tx.commit().await?;
+        Ok(views::scope(ended))
+    }
 }

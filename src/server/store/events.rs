@@ -145,6 +145,8 @@ pub struct EventQuery {
     pub company_id: String,
     pub agent_id: Option<String>,
     pub project: Option<Option<String>>,
+    pub provider: Option<String>,
+    pub model: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     /// Continue after this (occurred_at, id), exclusive.
@@ -169,6 +171,12 @@ pub async fn list(conn: &mut Conn, q: &EventQuery) -> Result<Vec<RecordedEvent>,
             sql.push(" AND project_id IS NULL");
         }
         None => {}
+    }
+    if let Some(provider) = &q.provider {
+        sql.push(" AND provider = ").bind(provider.as_str());
+    }
+    if let Some(model) = &q.model {
+        sql.push(" AND model = ").bind(model.as_str());
     }
     if let Some(from) = q.from {
         sql.push(" AND occurred_at >= ").bind(to_ms(from));

@@ -282,3 +282,57 @@ fn grouped_sql(company_id: &str, source: Source, group: Group) -> Sql {
     }
     sql
 }
+
+/// One agent's or project's events (`member`: `agent_id` or `project_id`, and the id) of
+/// a company with `from <= occurred_at < to`, grouped by `group` (not `Total`): the
+/// drill-down pages' day, model, agent and project breakdowns. Summed from the events,
+/// since no rollup is kept per member and day.
+pub async fn member_grouped(
+    conn: &mut Conn,
+    company_id: &str,
+    member: (Member, &str),
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    group: Group,
+) -> Result<Vec<GroupRow>, sqlx::Error> {
+    let (k1, k2) = match group {
+        Group::Total => ("''", "''"),
+        Group::Agent => ("agent_id", "''"),
+        Group::Project => ("COALESCE(project_id, '')", "''"),
+        Group::Model => ("provider", "model"),
+        Group::Day => ("CAST(occurred_at / 86400000 AS TEXT)", "''"),
+    };
+    let column = match member.0 {
+        Member::Agent => "agent_id",
+        Member::Project => "project_id",
+    };
+    let mut sql = Sql::new(format!(
+        "SELECT {k1} AS k1, {k2} AS k2, {EVENT_SUMS} FROM cost_events WHERE company_id = "
+    ));
+    sql.bind(company_id)
+        .push(&format!(" AND {column} = "))
+        .bind(member.1)
+        .push(" AND occurred_at >= ")
+        .bind(to_ms(from))
+        .push(" AND occurred_at < ")
+        .bind(to_ms(to));
+    let keys: Vec<&str> = [k1, k2].into_iter().filter(|k| *k != "''").collect();
+    if !keys.is_empty() {
+        sql.push(" GROUP BY ").push(&keys.join(", "));
+    }
+    let rows: Vec<RawGroupRow> = sql.fetch_all(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| GroupRow {
+            k1: r.k1,
+            k2: r.k2,
+            metrics: r.metrics.into(),
+        })
+        .collect())
+}
+
+/// Whose events [`member_grouped`] sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Member {
+    Agent,
+    Project,
+}

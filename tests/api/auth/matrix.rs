@@ -8,18 +8,22 @@ use serde_json::{Value, json};
 
 use super::world::*;
 
-/// Every page of the dashboard (`src/app/mod.rs`), `{a}` standing for a company.
-pub const DASHBOARD_PAGES: [&str; 10] = [
+/// Every page of the dashboard (`src/app/mod.rs`), `{a}` standing for a company, `{a1}`
+/// for one of its agents and `{pa}` for one of its projects.
+pub const DASHBOARD_PAGES: [&str; 13] = [
     "/",
     "/prices",
     "/companies/{a}",
     "/companies/{a}/agents",
     "/companies/{a}/projects",
+    "/companies/{a}/agents/{a1}",
+    "/companies/{a}/projects/{pa}",
     "/companies/{a}/alerts",
     "/companies/{a}/events",
     "/companies/{a}/settings",
     "/companies/{a}/notifications",
     "/companies/{a}/activity",
+    "/companies/{a}/reprice",
 ];
 
 /// The endpoints of every `#[server]` function, read from the files of `src/api/`
@@ -538,7 +542,11 @@ async fn every_route_against_every_caller() {
     ];
     // The dashboard: every page sends whoever is not the board to sign-in.
     for page in DASHBOARD_PAGES {
-        rows.push(row("GET", page.replace("{a}", a), None, PAGE));
+        let path = page
+            .replace("{a1}", a1)
+            .replace("{pa}", pa)
+            .replace("{a}", a);
+        rows.push(row("GET", path, None, PAGE));
     }
     rows.push(row("GET", "/signin".into(), None, PUBLIC));
     // Every server function, posted as the hydrated app posts it: they ask the same policy
@@ -617,6 +625,62 @@ async fn every_route_against_every_caller() {
         (
             "update_company",
             format!("id={a}&name=Acme&budget=1000"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "create_company",
+            "name=Initech&budget=100".into(),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "create_member",
+            format!("company_id={a}&scope=project&name=new&budget="),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "create_member",
+            format!("company_id={unknown}&scope=agent&name=new&budget="),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        (
+            "rename",
+            format!("scope=agent&id={a1}&name=writer"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "terminate_agent",
+            format!("id={unknown}"),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        (
+            "member_month",
+            format!("company_id={a}&scope=agent&id={a1}"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "member_month",
+            format!("company_id={b}&scope=project&id={pa}"),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        ("agent_keys", format!("agent_id={a1}"), BOARD_ONLY_READ),
+        (
+            "create_agent_key",
+            format!("agent_id={a2}"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "revoke_agent_key",
+            format!("agent_id={a1}&key_id={unknown}"),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        (
+            "reprice_dry_run",
+            format!("company_id={a}"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "reprice_apply",
+            format!("company_id={a}&month="),
             BOARD_ONLY_READ,
         ),
         ("webhooks", format!("company_id={a}"), BOARD_ONLY_READ),

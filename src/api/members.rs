@@ -1,0 +1,59 @@
+//! An agent's or project's own page: its month, and an agent's API keys (create, shown
+//! once; list; revoke). The same policy and service calls as the REST routes.
+
+use leptos::prelude::*;
+
+use crate::model::{AgentKey, ApiError, MemberMonth, NewAgentKey};
+#[cfg(feature = "ssr")]
+use crate::{domain::scope::ScopeType, server::auth::Action};
+
+#[cfg(feature = "ssr")]
+use super::ctx;
+
+/// The month (default: this month) of agent or project (`scope`) `id` of company
+/// `company_id`: the overview's figures for it alone.
+#[server(prefix = "/rpc", endpoint = "member_month")]
+pub async fn get_member_month(
+    company_id: String,
+    scope: String,
+    id: String,
+    month: Option<String>,
+) -> Result<MemberMonth, ApiError> {
+    let kind = match ScopeType::parse(&scope) {
+        Some(kind @ (ScopeType::Agent | ScopeType::Project)) => kind,
+        _ => return Err(ctx::answer(ApiError::new(400, "unknown scope"))),
+    };
+    ctx::allowed(Action::ReadCompany(&company_id))?
+        .member_month(&company_id, kind, &id, month)
+        .await
+        .map_err(ctx::fail)
+}
+
+/// The agent's keys that work: prefixes and dates, never a secret.
+#[server(prefix = "/rpc", endpoint = "agent_keys")]
+pub async fn get_agent_keys(agent_id: String) -> Result<Vec<AgentKey>, ApiError> {
+    ctx::allowed(Action::ManageAgentKeys(&agent_id))?
+        .list_agent_keys(&agent_id)
+        .await
+        .map_err(ctx::fail)
+}
+
+/// A new key for the agent; the answer carries it, the only time it is shown.
+#[server(prefix = "/rpc", endpoint = "create_agent_key")]
+pub async fn add_agent_key(agent_id: String) -> Result<NewAgentKey, ApiError> {
+    let (service, who) = ctx::allowed_as(Action::ManageAgentKeys(&agent_id))?;
+    service
+        .create_agent_key(&agent_id, &who)
+        .await
+        .map_err(ctx::fail)
+}
+
+/// Revokes a key of the agent: it stops working with the next request.
+#[server(prefix = "/rpc", endpoint = "revoke_agent_key")]
+pub async fn revoke_agent_key(agent_id: String, key_id: String) -> Result<(), ApiError> {
+    let (service, who) = ctx::allowed_as(Action::ManageAgentKeys(&agent_id))?;
+    service
+        .revoke_agent_key(&agent_id, &key_id, &who)
+        .await
+        .map_err(|e| ctx::fail(e).for_target(&key_id))
+}

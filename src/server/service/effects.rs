@@ -16,7 +16,7 @@ use crate::{
         time::Month,
     },
     model,
-    server::store::{self, Conn, alerts, audit, incidents},
+    server::store::{self, Conn, alerts, audit},
 };
 
 /// Call it once the spend of the change is written: the announcements read it.
@@ -103,7 +103,7 @@ pub(crate) async fn close_stop_incidents(
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     for scope in resumed {
-        let open = incidents::open_of(
+        let open = store::incidents::open_of(
             conn,
             scope.kind,
             &scope.id,
@@ -111,17 +111,17 @@ pub(crate) async fn close_stop_incidents(
         )
         .await?;
         for incident in open {
-            let decision = incidents::Decision {
+            let decision = store::incidents::Decision {
                 resolution: scope.by,
                 note: Some("resumed outside the incident"),
                 actor,
                 at: now,
             };
             // 0: an earlier incident of the same kind and month closed this one with it.
-            if incidents::close(conn, &incident, &decision).await? == 0 {
+            if store::incidents::close(conn, &incident, &decision).await? == 0 {
                 continue;
             }
-            if let Some(resolved) = incidents::get(conn, &incident.id).await? {
+            if let Some(resolved) = store::incidents::get(conn, &incident.id).await? {
                 announce_resolved(conn, incident, resolved, actor, month, now).await?;
             }
         }

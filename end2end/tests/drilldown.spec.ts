@@ -24,6 +24,8 @@ test("the agent's page: its month, its breakdowns and its events", async ({ page
   await expect(byProject.filter({ hasText: "Launch" })).toContainText("$12.00");
   await expect(byProject.filter({ hasText: "Unassigned" })).toContainText("$20.00");
   await expect(page.getByTestId("event-row")).toHaveCount(2);
+  // Charts are drawn once near the viewport: bring the daily chart there first.
+  await page.locator("#chart-daily").scrollIntoViewIfNeeded();
   await expect(page.locator("#chart-daily canvas")).toHaveCount(1);
   expect(errors).toEqual([]);
 });

@@ -337,11 +337,22 @@ fn with_echarts(then: impl FnOnce() + 'static) {
 /// Runs `then` once element `id` comes within half a screen of the viewport: a chart below
 /// the fold costs the page nothing (ECharts' script, drawing) until the reader scrolls
 /// toward it.
-fn when_near_view(id: &str, then: impl FnOnce() + 'static) {
+fn when_near_view(id: &'static str, then: impl FnOnce() + 'static) {
+    when_near_view_after(id, then, 0);
+}
+
+/// Frames to wait for a placeholder that is not in the document yet: a page reached by a
+/// client-side navigation runs its effects before its view is mounted.
+const MOUNT_FRAMES: u32 = 120;
+
+fn when_near_view_after(id: &'static str, then: impl FnOnce() + 'static, frames: u32) {
     use wasm_bindgen::{JsCast, closure::Closure};
     use web_sys::{IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit};
 
     let Some(element) = document().get_element_by_id(id) else {
+        if frames < MOUNT_FRAMES {
+            request_animation_frame(move || when_near_view_after(id, then, frames + 1));
+        }
         return;
     };
     let mut then = Some(then);

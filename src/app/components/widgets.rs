@@ -9,7 +9,7 @@ use crate::{
         budget::{BudgetLevel, HARD_PERCENT, SOFT_PERCENT},
         money::{dollars_input, format_dollars},
     },
-    model::{ApiError, PauseReason, Status},
+    model::{ApiError, Overview, PauseReason, Status},
 };
 
 /// Right-aligned dollars with tabular digits.
@@ -202,5 +202,25 @@ pub fn HourlyLimitForm(
                     .then(|| view! { <span class="saved" role="status">"Saved."</span> })
             }}
         </ActionForm>
+    }
+}
+
+/// A chart's card: a placeholder of the right size on the server, drawn in the browser by
+/// the chart builders (`components::charts`) once it is near the viewport.
+#[component]
+pub fn ChartCard(
+    id: &'static str,
+    title: &'static str,
+    data: Signal<Option<Overview>>,
+) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    crate::app::components::charts::draw(id, data);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = data;
+    view! {
+        <figure class="chart-card">
+            <figcaption>{title}</figcaption>
+            <div id=id class="chart" role="img" aria-label=title data-testid=id></div>
+        </figure>
     }
 }

@@ -14,7 +14,7 @@ use crate::{
         components::{
             create_forms::RenameControls,
             layout::use_company_route,
-            widgets::{ErrorNote, Money, ScopeControls, StatusBadge, UtilBar},
+            widgets::{ChartCard, ErrorNote, Money, ScopeControls, StatusBadge, UtilBar},
         },
         pages::{agent_keys::AgentKeys, events::EventTable},
     },
@@ -333,25 +333,5 @@ fn RecentEvents(kind: ScopeType, id: Memo<String>) -> impl IntoView {
                 }}
             </Transition>
         </section>
-    }
-}
-
-/// A chart's card: a placeholder of the right size on the server, drawn in the browser by
-/// the overview's chart builders.
-#[component]
-fn ChartCard(
-    id: &'static str,
-    title: &'static str,
-    data: Signal<Option<Overview>>,
-) -> impl IntoView {
-    #[cfg(feature = "hydrate")]
-    crate::app::components::charts::draw(id, data);
-    #[cfg(not(feature = "hydrate"))]
-    let _ = data;
-    view! {
-        <figure class="chart-card">
-            <figcaption>{title}</figcaption>
-            <div id=id class="chart" role="img" aria-label=title data-testid=id></div>
-        </figure>
     }
 }

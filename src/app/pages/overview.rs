@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::get_overview,
+    app::components::widgets::ChartCard,
     app::{
         components::{
             layout::use_company_route,
@@ -166,24 +167,5 @@ fn ForecastTile(f: ForecastView, budget_cents: i64) -> impl IntoView {
                 {note}
             </span>
         </div>
-    }
-}
-
-/// A chart's card: a placeholder of the right size on the server, drawn in the browser.
-#[component]
-fn ChartCard(
-    id: &'static str,
-    title: &'static str,
-    data: Signal<Option<Overview>>,
-) -> impl IntoView {
-    #[cfg(feature = "hydrate")]
-    crate::app::components::charts::draw(id, data);
-    #[cfg(not(feature = "hydrate"))]
-    let _ = data;
-    view! {
-        <figure class="chart-card">
-            <figcaption>{title}</figcaption>
-            <div id=id class="chart" role="img" aria-label=title data-testid=id></div>
-        </figure>
     }
 }

@@ -77,6 +77,9 @@ impl Service {
         }
         let now = self.now();
         let mut tx = self.db.begin_write().await?;
+        // One upkeep at a time across instances and tasks: two creating and dropping
+        // partitions at once deadlock on the parent's and the default partition's locks.
+        partitions::lock_upkeep(&mut tx).await?;
         let have = partitions::months(&mut tx).await?;
         let first_kept = self.retention.map(|r| r.first_kept(now));
         let mut month = (0..PARTITIONS_BEHIND).fold(Month::of(now), |m, _| m.prev());

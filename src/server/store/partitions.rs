@@ -16,6 +16,15 @@ fn parse(name: &str) -> Option<Month> {
     Month::new(year.parse().ok()?, month.parse().ok()?)
 }
 
+/// Holds, until the transaction ends, the lock every partition upkeep takes first.
+pub async fn lock_upkeep(conn: &mut Conn) -> Result<(), sqlx::Error> {
+    // Any constant shared by every instance; "cost_events" in ASCII.
+    Sql::new("SELECT CAST(pg_advisory_xact_lock(7234315651630015859) AS TEXT)")
+        .fetch_optional::<(String,)>(conn)
+        .await?;
+    Ok(())
+}
+
 /// The months that have a partition of their own.
 pub async fn months(conn: &mut Conn) -> Result<Vec<Month>, sqlx::Error> {
     let rows: Vec<(String,)> = Sql::new(

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{AgentKey, ApiError, MemberMonth, NewAgentKey};
+use crate::model::{AgentKey, ApiError, MemberMonth, MonthlyCosts, NewAgentKey};
 #[cfg(feature = "ssr")]
 use crate::{domain::scope::ScopeType, server::auth::Action};
 
@@ -19,12 +19,23 @@ pub async fn get_member_month(
     id: String,
     month: Option<String>,
 ) -> Result<MemberMonth, ApiError> {
-    let kind = match ScopeType::parse(&scope) {
-        Some(kind @ (ScopeType::Agent | ScopeType::Project)) => kind,
-        _ => return Err(ctx::answer(ApiError::new(400, "unknown scope"))),
-    };
+    let kind = member_kind(&scope)?;
     ctx::allowed(Action::ReadCompany(&company_id))?
         .member_month(&company_id, kind, &id, month)
+        .await
+        .map_err(ctx::fail)
+}
+
+/// The last twelve months of agent or project (`scope`) `id`, against its own budget.
+#[server(prefix = "/rpc", endpoint = "member_monthly")]
+pub async fn get_member_monthly(
+    company_id: String,
+    scope: String,
+    id: String,
+) -> Result<MonthlyCosts, ApiError> {
+    let kind = member_kind(&scope)?;
+    ctx::allowed(Action::ReadCompany(&company_id))?
+        .member_monthly(&company_id, kind, &id)
         .await
         .map_err(ctx::fail)
 }
@@ -56,4 +67,13 @@ pub async fn revoke_agent_key(agent_id: String, key_id: String) -> Result<(), Ap
         .revoke_agent_key(&agent_id, &key_id, &who)
         .await
         .map_err(|e| ctx::fail(e).for_target(&key_id))
+}
+
+/// `agent` or `project`; anything else is a 400.
+#[cfg(feature = "ssr")]
+fn member_kind(scope: &str) -> Result<ScopeType, ApiError> {
+    match ScopeType::parse(scope) {
+        Some(kind @ (ScopeType::Agent | ScopeType::Project)) => Ok(kind),
+        _ => Err(ctx::answer(ApiError::new(400, "unknown scope"))),
+    }
 }

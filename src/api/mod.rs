@@ -13,7 +13,8 @@
 use leptos::prelude::*;
 
 use crate::model::{
-    AgentCostRow, ApiError, BudgetAlert, Company, Directory, Overview, ProjectCostRow, Viewer,
+    AgentCostRow, ApiError, BudgetAlert, Company, Directory, MonthlyCosts, Overview,
+    ProjectCostRow, Viewer,
 };
 #[cfg(feature = "ssr")]
 use crate::{domain::scope::ScopeType, server::auth::Action};
@@ -118,6 +119,22 @@ pub async fn get_project_rows(
 ) -> Result<Vec<ProjectCostRow>, ApiError> {
     ctx::allowed(Action::ReadReports(&company_id))?
         .costs_by_project(&company_id, &window(month))
+        .await
+        .map_err(ctx::fail)
+}
+
+/// The last twelve months' spend, one series per agent, project or model (`group_by`).
+#[server(prefix = "/rpc", endpoint = "monthly")]
+pub async fn get_monthly(
+    company_id: String,
+    group_by: Option<String>,
+) -> Result<MonthlyCosts, ApiError> {
+    let query = crate::server::service::monthly::MonthlyQuery {
+        group_by,
+        ..Default::default()
+    };
+    ctx::allowed(Action::ReadReports(&company_id))?
+        .costs_monthly(&company_id, &query)
         .await
         .map_err(ctx::fail)
 }

@@ -11,6 +11,7 @@ pub mod budget;
 pub mod event;
 pub mod forecast;
 pub mod guard;
+pub mod history;
 pub mod hold;
 pub mod incident;
 pub mod ledger;
@@ -73,6 +74,8 @@ pub enum Field {
     /// Filters of the audit trail.
     ActorType,
     TargetType,
+    /// What a report's series are (the monthly history).
+    GroupBy,
 }
 
 /// One thing wrong with one field.

@@ -141,3 +141,29 @@ pub struct BudgetAlert {
     pub observed_cents: i64,
     pub created_at: DateTime<Utc>,
 }
+
+/// Spend per month over a span of whole months (`costs/monthly`), from the monthly rollups:
+/// one entry per month in every list, months without spend included as 0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MonthlyCosts {
+    /// `YYYY-MM`, oldest first.
+    pub months: Vec<String>,
+    /// One per agent, project or model with spend in the span, biggest total first.
+    pub series: Vec<MonthlySeries>,
+    /// The company's (or the member's) whole spend per month.
+    pub total_cents: Vec<i64>,
+    /// The monthly budget as it stands now, repeated per month (0: none).
+    pub budget_cents: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MonthlySeries {
+    /// The agent's or project's id (`""` for spend without a project), or `provider/model`.
+    pub key: String,
+    pub name: String,
+    pub cost_cents: Vec<i64>,
+}

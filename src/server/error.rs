@@ -152,6 +152,7 @@ pub fn rest_name(field: Field) -> &'static str {
         Field::Reason => "reason",
         Field::ActorType => "actorType",
         Field::TargetType => "targetType",
+        Field::GroupBy => "groupBy",
     }
 }
 

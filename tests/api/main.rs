@@ -21,6 +21,7 @@ mod holds;
 mod incidents;
 mod ledger_hardening;
 mod logs;
+mod monthly;
 mod months;
 mod openapi;
 mod postgres;

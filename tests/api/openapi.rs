@@ -74,13 +74,14 @@ async fn the_document_is_openapi_3_1_and_lists_every_route_the_code_registers() 
          #[utoipa::path] on the handler): {undocumented:?}"
     );
     // What the API had when the document came: it may only grow.
-    assert_eq!(ops.len(), 51, "{ops:#?}");
+    assert_eq!(ops.len(), 52, "{ops:#?}");
     for op in [
         ("POST", "/api/companies/{company_id}/cost-events"),
         ("GET", "/api/companies/{company_id}/cost-events"),
         ("POST", "/api/companies/{company_id}/cost-events/batch"),
         ("DELETE", "/api/agents/{agent_id}/keys/{key_id}"),
         ("GET", "/api/openapi.json"),
+        ("GET", "/api/companies/{company_id}/costs/monthly"),
     ] {
         assert!(ops.contains(&(op.0.into(), op.1.into())), "{op:?} missing");
     }

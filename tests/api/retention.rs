@@ -18,6 +18,15 @@ pub(crate) async fn month_reports(app: &TestApp, company: &str, month: &str) -> 
         assert_eq!(r.status, StatusCode::OK, "{report}: {}", r.text);
         all.push(r.body);
     }
+    for group in ["agent", "project", "model"] {
+        let r = app
+            .get(&format!(
+                "/api/companies/{company}/costs/monthly?from={month}&to={month}&groupBy={group}"
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "monthly by {group}: {}", r.text);
+        all.push(r.body);
+    }
     let overview = app
         .get(&format!(
             "/api/companies/{company}/costs/by-agent?from=2026-09-01&to=2026-11-01"

@@ -77,6 +77,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<Service> {
         .routes(routes!(get_costs_by_project))
         .routes(routes!(get_costs_by_model))
         .routes(routes!(get_costs_daily))
+        .routes(routes!(get_costs_monthly))
         .routes(routes!(list_budget_alerts))
         .routes(routes!(list_budget_holds, create_budget_hold))
         .routes(routes!(release_budget_hold))

@@ -7,11 +7,14 @@ use axum::{
 
 use super::extract::{Params, window_query};
 use crate::{
-    model::{AgentCostRow, BudgetAlert, CostSummary, DailyCost, ModelCostRow, ProjectCostRow},
+    model::{
+        AgentCostRow, BudgetAlert, CostSummary, DailyCost, ModelCostRow, MonthlyCosts,
+        ProjectCostRow,
+    },
     server::{
         auth::{Action, Actor, authorize},
         error::AppResult,
-        service::Service,
+        service::{Service, monthly::MonthlyQuery},
     },
 };
 
@@ -98,6 +101,24 @@ pub async fn get_costs_daily(
             .costs_daily(&company_id, &window_query(&params))
             .await?,
     ))
+}
+
+/// `GET /api/companies/{companyId}/costs/monthly`
+#[utoipa::path(get, path = "/companies/{company_id}/costs/monthly", tag = "reports", params(("company_id" = String, Path, description = "A company's id"), ("from" = Option<String>, Query, description = "`YYYY-MM`, inclusive; default: eleven months before `to`"), ("to" = Option<String>, Query, description = "`YYYY-MM`, inclusive; default: the current UTC month (or eleven months after `from`)"), ("groupBy" = Option<String>, Query, description = "`agent` (default), `project` or `model`")),
+    responses((status = 200, description = "Spend per month (at most 24), one series per agent, project or model with spend; months without spend are 0", body = MonthlyCosts)))]
+pub async fn get_costs_monthly(
+    State(service): State<Service>,
+    actor: Actor,
+    Path(company_id): Path<String>,
+    params: Params,
+) -> AppResult<Json<MonthlyCosts>> {
+    authorize(&actor, Action::ReadReports(&company_id))?;
+    let query = MonthlyQuery {
+        from: params.get("from"),
+        to: params.get("to"),
+        group_by: params.get("groupBy"),
+    };
+    Ok(Json(service.costs_monthly(&company_id, &query).await?))
 }
 
 /// `GET /api/companies/{companyId}/budget-alerts?month=YYYY-MM`

@@ -7,6 +7,7 @@ mod drilldown;
 mod effects;
 pub mod event_list;
 mod gauges;
+pub mod monthly;
 pub mod holds;
 pub mod incidents;
 pub mod ingest;

@@ -336,3 +336,56 @@ pub enum Member {
     Agent,
     Project,
 }
+
+/// One month's spend of one group of [`by_month`].
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MonthRow {
+    /// [`Month::key`].
+    pub month: i64,
+    pub k1: String,
+    pub k2: String,
+    pub cost_micros: i64,
+}
+
+/// A company's spend per month of `first..=last`, grouped by `group` (`Total`, `Agent`,
+/// `Project` or `Model`), from the monthly rollups; with `member`, only that agent's or
+/// project's (`Total` only). Months and groups without spend are absent.
+pub async fn by_month(
+    conn: &mut Conn,
+    company_id: &str,
+    (first, last): (Month, Month),
+    group: Group,
+    member: Option<(Member, &str)>,
+) -> Result<Vec<MonthRow>, sqlx::Error> {
+    let (table, k1, k2) = match (member, group) {
+        (Some((Member::Agent, _)), _) => ("rollup_agent_month", "''", "''"),
+        (Some((Member::Project, _)), _) => ("rollup_project_month", "''", "''"),
+        (None, Group::Agent) => ("rollup_agent_month", "agent_id", "''"),
+        (None, Group::Project) => ("rollup_project_month", "project_id", "''"),
+        (None, Group::Model) => ("rollup_model_month", "provider", "model"),
+        (None, Group::Total | Group::Day) => ("rollup_company_month", "''", "''"),
+    };
+    let mut sql = Sql::new(format!(
+        "SELECT month, {k1} AS k1, {k2} AS k2, \
+         CAST(COALESCE(SUM(cost_micros), 0) AS BIGINT) AS cost_micros \
+         FROM {table} WHERE company_id = "
+    ));
+    sql.bind(company_id)
+        .push(" AND month >= ")
+        .bind(first.key())
+        .push(" AND month <= ")
+        .bind(last.key());
+    if let Some((kind, id)) = member {
+        let column = match kind {
+            Member::Agent => "agent_id",
+            Member::Project => "project_id",
+        };
+        sql.push(&format!(" AND {column} = ")).bind(id);
+    }
+    let keys: Vec<&str> = ["month", k1, k2]
+        .into_iter()
+        .filter(|k| *k != "''")
+        .collect();
+    sql.push(" GROUP BY ").push(&keys.join(", "));
+    sql.fetch_all(conn).await
+}

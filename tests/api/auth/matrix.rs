@@ -296,6 +296,12 @@ async fn every_route_against_every_caller() {
         ),
         row(
             "GET",
+            format!("/api/companies/{a}/costs/monthly"),
+            None,
+            REPORT,
+        ),
+        row(
+            "GET",
             format!("/api/companies/{a}/budget-alerts"),
             None,
             REPORT,
@@ -565,6 +571,7 @@ async fn every_route_against_every_caller() {
         ("agent_rows", format!("company_id={a}"), REPORT),
         ("project_rows", format!("company_id={a}"), REPORT),
         ("alerts", format!("company_id={a}"), REPORT),
+        ("monthly", format!("company_id={a}&group_by=project"), REPORT),
         ("events", format!("company_id={a}"), REPORT),
         (
             "events",
@@ -659,6 +666,16 @@ async fn every_route_against_every_caller() {
         ),
         (
             "member_month",
+            format!("company_id={b}&scope=project&id={pa}"),
+            NOT_FOUND_FOR_BOARD,
+        ),
+        (
+            "member_monthly",
+            format!("company_id={a}&scope=agent&id={a1}"),
+            BOARD_ONLY_READ,
+        ),
+        (
+            "member_monthly",
             format!("company_id={b}&scope=project&id={pa}"),
             NOT_FOUND_FOR_BOARD,
         ),

@@ -20,17 +20,17 @@ use crate::{
     model::Overview,
 };
 
-const BLUE: &str = "#2456d6";
-const GREY: &str = "#9aa3af";
+pub(super) const BLUE: &str = "#2456d6";
+pub(super) const GREY: &str = "#9aa3af";
 const AMBER: &str = "#b7791f";
-const RED: &str = "#c53030";
+pub(super) const RED: &str = "#c53030";
 
-fn dollars(cents: i64) -> f64 {
+pub(super) fn dollars(cents: i64) -> f64 {
     // Display only: ECharts plots numbers; money math stays integer elsewhere.
     cents as f64 / 100.0
 }
 
-fn money_tooltip(trigger: Trigger) -> Tooltip {
+pub(super) fn money_tooltip(trigger: Trigger) -> Tooltip {
     Tooltip::new()
         .trigger(trigger)
         .value_formatter(Formatter::Function(JsFunction::new_with_args(
@@ -40,7 +40,7 @@ fn money_tooltip(trigger: Trigger) -> Tooltip {
         )))
 }
 
-fn money_axis(axis: Axis) -> Axis {
+pub(super) fn money_axis(axis: Axis) -> Axis {
     axis.type_(AxisType::Value).axis_label(
         charming::element::AxisLabel::new().formatter(Formatter::String("${value}".into())),
     )
@@ -109,24 +109,22 @@ fn agents(o: &Overview) -> Chart {
         )
 }
 
-/// Spend per project as a donut, "Unassigned" included.
+/// Spend per project as a donut, "Unassigned" included, each project in its color of the
+/// page (the history chart's by-project bands use the same).
 fn projects(o: &Overview) -> Chart {
-    let data: Vec<(f64, String)> = o
+    let palette = super::history::project_palette(o);
+    let data: Vec<DataPointItem> = o
         .projects
         .iter()
         .filter(|p| p.totals.cost_cents > 0)
-        .map(|p| (dollars(p.totals.cost_cents), p.project_name.clone()))
+        .map(|p| {
+            let key = p.project_id.clone().unwrap_or_default();
+            DataPointItem::new(dollars(p.totals.cost_cents))
+                .name(p.project_name.clone())
+                .item_style(ItemStyle::new().color(palette.color(&key)))
+        })
         .collect();
     Chart::new()
-        // Shades of one hue: a slice is a share, not a warning.
-        .color(
-            [
-                "#2456d6", "#7d9be8", "#4a5568", "#b8c6ee", "#9aa3af", "#1a3d99", "#d5dbe3",
-            ]
-            .into_iter()
-            .map(charming::element::Color::from)
-            .collect(),
-        )
         .tooltip(money_tooltip(Trigger::Item))
         .legend(Legend::new().bottom(0))
         .series(
@@ -247,10 +245,19 @@ const TOP_MODELS: usize = 8;
 /// Spend by model as horizontal bars, so long names stay readable: the eight biggest, highest
 /// on top, and the rest as one "Other" bar.
 fn models(o: &Overview) -> Chart {
+    // A model name several providers share is told apart by its provider.
+    let shared = |name: &str| o.models.iter().filter(|m| m.model == name).count() > 1;
     let mut rows: Vec<(String, i64)> = o
         .models
         .iter()
-        .map(|m| (m.model.clone(), m.totals.cost_cents))
+        .map(|m| {
+            let name = if shared(&m.model) {
+                format!("{} ({})", m.model, m.provider)
+            } else {
+                m.model.clone()
+            };
+            (name, m.totals.cost_cents)
+        })
         .collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     if rows.len() > TOP_MODELS {
@@ -381,10 +388,21 @@ fn when_near_view_after(id: &'static str, then: impl FnOnce() + 'static, frames:
     seen.forget();
 }
 
-/// Draws chart `id` whenever `data` changes, once its placeholder is near the viewport:
-/// initialised once, then updated in place. The same figures again (the overview refreshes
-/// every few seconds) draw nothing.
+/// Draws overview chart `id` (see [`build`]) from `data`, as [`draw_with`] does.
 pub fn draw(id: &'static str, data: Signal<Option<Overview>>) {
+    draw_with(id, data, move |o| build(id, o));
+}
+
+/// Draws chart `id`, built from `data` by `build`, whenever `data` changes, once its
+/// placeholder is near the viewport: initialised once, then updated in place. The same
+/// figures again (the pages refresh every few seconds) draw nothing.
+pub fn draw_with<T>(
+    id: &'static str,
+    data: Signal<Option<T>>,
+    build: impl Fn(&T) -> Option<Chart> + 'static,
+) where
+    T: Clone + PartialEq + Send + Sync + 'static,
+{
     let instance = StoredValue::new_local(None::<charming::Echarts>);
     let data = Memo::new(move |_| data.get());
     let near = RwSignal::new(false);
@@ -397,10 +415,10 @@ pub fn draw(id: &'static str, data: Signal<Option<Overview>>) {
         if !near.get() {
             return;
         }
-        let Some(overview) = data.get() else {
+        let Some(figures) = data.get() else {
             return;
         };
-        let Some(chart) = build(id, &overview) else {
+        let Some(chart) = build(&figures) else {
             return;
         };
         with_echarts(move || render(id, instance, &chart));

@@ -3,6 +3,10 @@
 #[cfg(feature = "hydrate")]
 pub mod charts;
 pub mod create_forms;
+pub mod history;
+#[cfg(feature = "hydrate")]
+mod history_chart;
 pub mod layout;
+pub mod palette;
 pub mod scope_table;
 pub mod widgets;

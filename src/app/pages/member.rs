@@ -1,6 +1,6 @@
 //! One agent's or project's page: its month (tiles; daily spend against its budget with
 //! the projection; by model; by project for an agent, by agent for a project), its recent
-//! events, its budget, hourly-limit, pause/resume and rename forms, and an agent's keys.
+//! events, its last twelve months, its budget, hourly-limit, pause/resume and rename forms, and an agent's keys.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -13,6 +13,7 @@ use crate::{
     app::{
         components::{
             create_forms::RenameControls,
+            history::MemberHistory,
             layout::use_company_route,
             widgets::{ChartCard, ErrorNote, Money, ScopeControls, StatusBadge, UtilBar},
         },
@@ -83,6 +84,7 @@ fn MemberPage(kind: ScopeType) -> impl IntoView {
             <ChartCard id="chart-daily" title="Cumulative spend this month" data />
             <ChartCard id="chart-models" title="Spend by model" data />
             <ChartCard id=other_chart title=others data />
+            <MemberHistory company_id=route.company_id kind id />
         </div>
         <Transition fallback=|| ()>
             {move || {

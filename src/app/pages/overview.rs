@@ -7,6 +7,7 @@ use crate::{
     app::components::widgets::ChartCard,
     app::{
         components::{
+            history::CompanyHistory,
             layout::use_company_route,
             widgets::{ErrorNote, Money, UtilBar},
         },
@@ -53,6 +54,7 @@ pub fn OverviewPage() -> impl IntoView {
             <ChartCard id="chart-projects" title="Spend per project" data />
             <ChartCard id="chart-daily" title="Cumulative spend this month" data />
             <ChartCard id="chart-models" title="Spend by model" data />
+            <CompanyHistory company_id=route.company_id overview=data tick />
         </div>
     }
 }

@@ -51,3 +51,14 @@ test("spend by model: horizontal bars, the eight biggest and the rest as Other",
   ]);
   expect(points(option.series[0].data)).toEqual([3, 3, 4, 5, 6, 7, 20, 50, 53.45]);
 });
+
+test("spend by model: a model name two providers share is named with its provider", async ({ page, request }) => {
+  const { company, writer } = await seed(request);
+  await postEvent(request, company.id, { agentId: writer.id, provider: "acme", model: "in-house", costCents: 300 });
+  await postEvent(request, company.id, { agentId: writer.id, provider: "initech", model: "in-house", costCents: 200 });
+  await gotoHydrated(page, `/companies/${company.id}`);
+  const names: string[] = (await chartOption(page, "chart-models")).yAxis[0].data;
+  expect(names).toContain("in-house (acme)");
+  expect(names).toContain("in-house (initech)");
+  expect(names).toContain("gpt-5"); // a name of one provider stays bare
+});

@@ -127,3 +127,34 @@ test("the month picker and the event filters are plain GET forms", async ({ page
   await expect(page.getByTestId("event-row")).toHaveCount(1);
   await expect(page.getByTestId("event-row")).toContainText("$5.00");
 });
+
+test("an agent key made without JavaScript is shown once on the agent's page, then never", async ({ page, request }) => {
+  const { company, writer } = await seed(request);
+  await page.goto(`/companies/${company.id}/agents/${writer.id}`);
+  await submitWithoutJs(page, "create_agent_key", () => page.getByRole("button", { name: "Create a key" }).click());
+  const key = (await page.getByTestId("new-key-value").textContent())!.trim();
+  expect(key).toMatch(/^cla_/);
+  const listed = await json(request, `/api/agents/${writer.id}/keys`);
+  expect(listed).toHaveLength(1);
+  expect(key.startsWith(listed[0].prefix)).toBe(true);
+  // The cookie that carried it is gone: a reload, or another agent's page, shows nothing.
+  const cookies = await page.context().cookies();
+  expect(cookies.filter((c) => c.name === "costline_secret")).toEqual([]);
+  await page.reload();
+  await expect(page.getByTestId("new-key")).toHaveCount(0);
+  await expect(page.locator("body")).not.toContainText(key);
+});
+
+test("a webhook's signing secret made without JavaScript is shown once", async ({ page, request }) => {
+  const { company } = await seed(request);
+  await page.goto(`/companies/${company.id}/notifications`);
+  const form = page.getByTestId("webhook-form");
+  await form.getByLabel("URL", { exact: true }).fill("http://127.0.0.1:9/nojs");
+  await submitWithoutJs(page, "add_webhook", () => form.getByRole("button", { name: "Add endpoint" }).click());
+  await expect(page.getByTestId("webhook-secret")).toContainText("http://127.0.0.1:9/nojs");
+  const secret = (await page.getByTestId("webhook-secret-value").textContent())!.trim();
+  expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+  await page.reload();
+  await expect(page.getByTestId("webhook-secret")).toHaveCount(0);
+  await expect(page.locator("body")).not.toContainText(secret);
+});

@@ -52,10 +52,10 @@ pub fn fail_as(err: AppError, name: fn(crate::domain::Field) -> &'static str) ->
     answer(err.for_dashboard(name))
 }
 
-/// Gives a refusal its real status for the hydrated app (a server function's error is a
-/// 500 otherwise); a plain form post keeps the redirect back to its page.
-pub fn answer(err: ApiError) -> ApiError {
-    let form_post = use_context::<Parts>()
+/// Whether this call is a plain form post (JavaScript off), which is answered with a
+/// redirect back to its page, rather than a call from the hydrated app.
+pub fn form_post() -> bool {
+    use_context::<Parts>()
         .and_then(|p| {
             p.headers
                 .get(ACCEPT)?
@@ -63,8 +63,13 @@ pub fn answer(err: ApiError) -> ApiError {
                 .ok()
                 .map(|a| a.contains("text/html"))
         })
-        .unwrap_or(false);
-    if !form_post
+        .unwrap_or(false)
+}
+
+/// Gives a refusal its real status for the hydrated app (a server function's error is a
+/// 500 otherwise); a plain form post keeps the redirect back to its page.
+pub fn answer(err: ApiError) -> ApiError {
+    if !form_post()
         && let (Some(options), Ok(status)) = (
             use_context::<ResponseOptions>(),
             StatusCode::from_u16(err.status),

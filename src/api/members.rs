@@ -53,10 +53,16 @@ pub async fn get_agent_keys(agent_id: String) -> Result<Vec<AgentKey>, ApiError>
 #[server(prefix = "/rpc", endpoint = "create_agent_key")]
 pub async fn add_agent_key(agent_id: String) -> Result<NewAgentKey, ApiError> {
     let (service, who) = ctx::allowed_as(Action::ManageAgentKeys(&agent_id))?;
-    service
+    let created = service
         .create_agent_key(&agent_id, &who)
         .await
-        .map_err(ctx::fail)
+        .map_err(ctx::fail)?;
+    let flashed = super::flash::Flashed {
+        secret: created.key.clone(),
+        label: String::new(),
+    };
+    super::flash::keep(super::flash::Made::AgentKey, &agent_id, &flashed);
+    Ok(created)
 }
 
 /// Revokes a key of the agent: it stops working with the next request.

@@ -25,6 +25,7 @@ mod create;
 #[cfg(feature = "ssr")]
 mod ctx;
 mod events;
+pub mod flash;
 mod incidents;
 mod members;
 mod prices;

@@ -38,10 +38,16 @@ pub async fn add_webhook(
         enabled: Some(true),
     };
     let (service, who) = ctx::allowed_as(Action::ManageWebhooks(&company_id))?;
-    service
+    let created = service
         .create_webhook(&company_id, input, &who)
         .await
-        .map_err(ctx::fail)
+        .map_err(ctx::fail)?;
+    let flashed = super::flash::Flashed {
+        secret: created.secret.clone(),
+        label: created.info.url.clone(),
+    };
+    super::flash::keep(super::flash::Made::Webhook, &company_id, &flashed);
+    Ok(created)
 }
 
 /// Turns an endpoint on (`enabled` = `true`, which also clears its run of failures) or off.

@@ -145,7 +145,10 @@ mod tests {
     #[test]
     fn defaults_to_the_last_twelve_months_with_this_one() {
         let span = MonthSpan::resolve(None, None, now()).unwrap();
-        assert_eq!((span.first(), span.last()), (month("2025-12"), month("2026-11")));
+        assert_eq!(
+            (span.first(), span.last()),
+            (month("2025-12"), month("2026-11"))
+        );
         assert_eq!(span.months().len(), 12);
         assert_eq!(span.months()[0], month("2025-12"));
         assert_eq!(span.months()[11], month("2026-11"));

@@ -70,6 +70,30 @@ pub fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
     )
 }
 
+/// Clears the one-time secret cookie ([`crate::api::flash`]) on the answer to the first
+/// page load that carried it: the page rendered it, and a reload must not show it again.
+pub async fn clear_flash(req: Request<Body>, next: axum::middleware::Next) -> Response<Body> {
+    use crate::api::flash::COOKIE;
+    let carried = req.method() == axum::http::Method::GET
+        && req
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .any(|c| c.trim().starts_with(&format!("{COOKIE}=")));
+    let mut response = next.run(req).await;
+    if carried {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_static(
+                "costline_secret=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+            ),
+        );
+    }
+    response
+}
+
 /// A panic in a handler: logged, and answered like any other fault, without its message.
 fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response<Body> {
     let message = panic

@@ -203,6 +203,7 @@ pub fn build_router(state: AppState, request_timeout: Duration) -> Router {
         >(context, shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(timeout())
+        .layer(middleware::from_fn(layers::clear_flash))
         .layer(middleware::from_fn_with_state(
             state.leptos_options.hash_files,
             caching::cache_control,

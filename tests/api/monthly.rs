@@ -20,9 +20,19 @@ async fn seed(app: &TestApp) -> Seeded {
     let b = app.agent(&company, "beta", 0).await;
     let project = app.project(&company, "website", 9_000).await;
     for (agent, cents, at, extra) in [
-        (&a, 100, "2026-09-10T08:00:00Z", json!({"projectId": project})),
+        (
+            &a,
+            100,
+            "2026-09-10T08:00:00Z",
+            json!({"projectId": project}),
+        ),
         (&a, 50, "2026-11-02T08:00:00Z", json!({})),
-        (&b, 30, "2026-11-03T08:00:00Z", json!({"model": "gpt-4o", "provider": "openai"})),
+        (
+            &b,
+            30,
+            "2026-11-03T08:00:00Z",
+            json!({"model": "gpt-4o", "provider": "openai"}),
+        ),
         (&b, 7, "2025-12-01T00:00:00Z", json!({})),
         // Just before the default span: in no default series.
         (&b, 1_000, "2025-11-30T23:59:59.999Z", json!({})),
@@ -86,15 +96,24 @@ async fn the_last_twelve_months_per_agent_with_empty_months_as_zero() {
         .map(|m| m.as_str().unwrap())
         .collect();
     assert_eq!(months.len(), 12);
-    assert_eq!((months[0], months[9], months[11]), ("2025-12", "2026-09", "2026-11"));
+    assert_eq!(
+        (months[0], months[9], months[11]),
+        ("2025-12", "2026-09", "2026-11")
+    );
     let series = r.body["series"].as_array().unwrap();
     assert_eq!(series.len(), 2, "{}", r.text);
     assert_eq!(series[0]["key"], s.a);
     assert_eq!(series[0]["name"], "alpha");
-    assert_eq!(cents(&series[0]["costCents"]), months_with(&[(9, 100), (11, 50)]));
+    assert_eq!(
+        cents(&series[0]["costCents"]),
+        months_with(&[(9, 100), (11, 50)])
+    );
     assert_eq!(series[1]["key"], s.b);
     assert_eq!(series[1]["name"], "beta");
-    assert_eq!(cents(&series[1]["costCents"]), months_with(&[(0, 7), (11, 30)]));
+    assert_eq!(
+        cents(&series[1]["costCents"]),
+        months_with(&[(0, 7), (11, 30)])
+    );
     assert_eq!(
         cents(&r.body["totalCents"]),
         months_with(&[(0, 7), (9, 100), (11, 80)])
@@ -220,7 +239,10 @@ async fn a_member_page_shows_its_own_twelve_months_against_its_own_budget() {
         agent.body["series"],
         json!([{"key": s.a, "name": "alpha", "costCents": months_with(&[(9, 100), (11, 50)])}])
     );
-    assert_eq!(agent.body["totalCents"], json!(months_with(&[(9, 100), (11, 50)])));
+    assert_eq!(
+        agent.body["totalCents"],
+        json!(months_with(&[(9, 100), (11, 50)]))
+    );
     assert_eq!(cents(&agent.body["budgetCents"]), vec![3_000; 12]);
 
     let project = app
@@ -242,7 +264,11 @@ async fn a_member_page_shows_its_own_twelve_months_against_its_own_budget() {
     let r = app
         .rpc(
             "member_monthly",
-            &[("company_id", &s.company), ("scope", "agent"), ("id", &idle)],
+            &[
+                ("company_id", &s.company),
+                ("scope", "agent"),
+                ("id", &idle),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

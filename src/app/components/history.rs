@@ -93,7 +93,11 @@ pub fn project_palette(o: &Overview) -> Palette {
 }
 
 #[component]
-fn HistoryFigure(title: &'static str, data: Signal<Option<History>>, children: Children) -> impl IntoView {
+fn HistoryFigure(
+    title: &'static str,
+    data: Signal<Option<History>>,
+    children: Children,
+) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     crate::app::components::charts::draw_with("chart-history", data, |h| {
         Some(crate::app::components::history_chart::history(h))

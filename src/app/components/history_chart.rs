@@ -72,7 +72,12 @@ pub fn history(h: &History) -> Chart {
         chart = chart.series(
             Line::new()
                 .name("Budget")
-                .data(m.budget_cents.iter().map(|c| dollars(*c)).collect::<Vec<f64>>())
+                .data(
+                    m.budget_cents
+                        .iter()
+                        .map(|c| dollars(*c))
+                        .collect::<Vec<f64>>(),
+                )
                 .show_symbol(false)
                 .line_style(LineStyle::new().type_(LineStyleType::Dashed).color(RED))
                 .item_style(ItemStyle::new().color(RED)),

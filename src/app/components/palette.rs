@@ -31,7 +31,10 @@ impl Palette {
 
     /// The color of `key`; a key the palette does not know takes the first color.
     pub fn color(&self, key: &str) -> &'static str {
-        let at = self.keys.binary_search_by(|k| k.as_str().cmp(key)).unwrap_or(0);
+        let at = self
+            .keys
+            .binary_search_by(|k| k.as_str().cmp(key))
+            .unwrap_or(0);
         COLORS[at % COLORS.len()]
     }
 }

@@ -4,9 +4,13 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::{AddAgentKey, RevokeAgentKey, get_agent_keys},
+    api::{
+        AddAgentKey, RevokeAgentKey,
+        flash::{self, Made},
+        get_agent_keys,
+    },
     app::components::widgets::ErrorNote,
-    model::{AgentKey, NewAgentKey},
+    model::AgentKey,
 };
 
 #[component]
@@ -14,6 +18,16 @@ pub fn AgentKeys(agent_id: String) -> impl IntoView {
     let add = ServerAction::<AddAgentKey>::new();
     let revoke = ServerAction::<RevokeAgentKey>::new();
     let id = agent_id.clone();
+    // A key made by a plain form post (JavaScript off) arrives with the page, once.
+    let owner = agent_id.clone();
+    let flashed = Resource::new(|| (), move |_| flash::take(Made::AgentKey, owner.clone()));
+    let new_key = move || {
+        add.value()
+            .get()
+            .and_then(Result::ok)
+            .map(|created| created.key)
+            .or_else(|| flashed.get().flatten().map(|f| f.secret))
+    };
     let keys = Resource::new(
         move || (id.clone(), add.version().get(), revoke.version().get()),
         |(id, ..)| get_agent_keys(id),
@@ -40,7 +54,7 @@ pub fn AgentKeys(agent_id: String) -> impl IntoView {
                 " to report its costs and ask for budget. Only a hash is kept: a key is shown once."
             </p>
             {move || error().map(|e| view! { <ErrorNote error=e /> })}
-            {move || add.value().get().and_then(Result::ok).map(|created| view! { <NewKey created /> })}
+            <Suspense fallback=|| ()>{move || new_key().map(|key| view! { <NewKey key /> })}</Suspense>
             <Transition fallback=|| view! { <p class="muted">"Loading keys…"</p> }>
                 {move || {
                     keys.get()
@@ -60,11 +74,11 @@ pub fn AgentKeys(agent_id: String) -> impl IntoView {
 
 /// A key just made: shown here once, never again.
 #[component]
-fn NewKey(created: NewAgentKey) -> impl IntoView {
+fn NewKey(key: String) -> impl IntoView {
     view! {
         <div class="secret" role="status" data-testid="new-key">
             <p>"New key, shown only now: give it to the agent."</p>
-            <code class="mono" data-testid="new-key-value">{created.key}</code>
+            <code class="mono" data-testid="new-key-value">{key}</code>
         </div>
     }
 }

@@ -6,12 +6,13 @@ use leptos::prelude::*;
 
 use crate::{
     api::{
-        AddWebhook, EnableWebhook, RemoveWebhook, SendTestWebhook, get_webhook_deliveries,
-        get_webhooks,
+        AddWebhook, EnableWebhook, RemoveWebhook, SendTestWebhook,
+        flash::{self, Flashed, Made},
+        get_webhook_deliveries, get_webhooks,
     },
     app::components::{layout::use_company_route, widgets::ErrorNote},
     domain::notify::EventType,
-    model::{NewWebhook, Webhook, WebhookDelivery},
+    model::{Webhook, WebhookDelivery},
 };
 
 /// What each event type means, for the checkboxes.
@@ -96,6 +97,21 @@ pub fn NotificationsPage() -> impl IntoView {
 #[component]
 fn AddEndpoint(add: ServerAction<AddWebhook>) -> impl IntoView {
     let route = use_company_route();
+    // A secret made by a plain form post (JavaScript off) arrives with the page, once.
+    let flashed = Resource::new(
+        move || route.company_id.get(),
+        |company| flash::take(Made::Webhook, company),
+    );
+    let new_secret = move || {
+        add.value()
+            .get()
+            .and_then(Result::ok)
+            .map(|created| Flashed {
+                secret: created.secret,
+                label: created.info.url,
+            })
+            .or_else(|| flashed.get().flatten())
+    };
     let error = move || add.value().get().and_then(Result::err);
     let field = move |name: &'static str| {
         move || {
@@ -149,18 +165,20 @@ fn AddEndpoint(add: ServerAction<AddWebhook>) -> impl IntoView {
                 <button type="submit">"Add endpoint"</button>
             </ActionForm>
             {move || error().filter(|e| e.details.is_empty()).map(|e| view! { <ErrorNote error=e /> })}
-            {move || add.value().get().and_then(Result::ok).map(|created| view! { <Secret created /> })}
+            <Suspense fallback=|| ()>
+                {move || new_secret().map(|created| view! { <Secret created /> })}
+            </Suspense>
         </section>
     }
 }
 
 /// The signing secret of an endpoint just made: shown here once, never again.
 #[component]
-fn Secret(created: NewWebhook) -> impl IntoView {
+fn Secret(created: Flashed) -> impl IntoView {
     view! {
         <div class="secret" role="status" data-testid="webhook-secret">
             <p>
-                "Endpoint added: " <span class="mono">{created.info.url}</span>
+                "Endpoint added: " <span class="mono">{created.label}</span>
                 ". Its signing secret, shown only now: keep it where your receiver can read it."
             </p>
             <code class="mono" data-testid="webhook-secret-value">{created.secret}</code>

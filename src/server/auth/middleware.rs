@@ -106,6 +106,8 @@ pub async fn authenticate(State(state): State<Gate>, mut req: Request, next: Nex
     if let Some(actor) = actor {
         req.extensions_mut().insert(actor);
     }
+    let https = super::Https(is_https(req.headers(), auth.trust_proxy));
+    req.extensions_mut().insert(https);
     next.run(req).await
 }
 

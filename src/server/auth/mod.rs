@@ -30,6 +30,11 @@ use crate::server::{clock::Clock, config::Settings, error::AppError};
 
 pub use policy::{Action, authorize};
 
+/// Whether the browser came over https (through a proxy the settings trust to say so): set
+/// on every request by the auth middleware, for cookies that must be `Secure`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Https(pub bool);
+
 /// The name of the board session cookie.
 pub const SESSION_COOKIE: &str = "costline_session";
 

@@ -571,7 +571,11 @@ async fn every_route_against_every_caller() {
         ("agent_rows", format!("company_id={a}"), REPORT),
         ("project_rows", format!("company_id={a}"), REPORT),
         ("alerts", format!("company_id={a}"), REPORT),
-        ("monthly", format!("company_id={a}&group_by=project"), REPORT),
+        (
+            "monthly",
+            format!("company_id={a}&group_by=project"),
+            REPORT,
+        ),
         ("events", format!("company_id={a}"), REPORT),
         (
             "events",

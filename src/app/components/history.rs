@@ -99,7 +99,7 @@ fn HistoryFigure(
     children: Children,
 ) -> impl IntoView {
     #[cfg(feature = "hydrate")]
-    crate::app::components::charts::draw_with("chart-history", data, |h| {
+    crate::app::components::echarts::draw_with("chart-history", data, |h| {
         Some(crate::app::components::history_chart::history(h))
     });
     #[cfg(not(feature = "hydrate"))]

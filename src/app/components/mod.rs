@@ -3,6 +3,8 @@
 #[cfg(feature = "hydrate")]
 pub mod charts;
 pub mod create_forms;
+#[cfg(feature = "hydrate")]
+pub mod echarts;
 pub mod history;
 #[cfg(feature = "hydrate")]
 mod history_chart;

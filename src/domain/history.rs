@@ -135,16 +135,18 @@ mod tests {
     use super::*;
 
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 29, 10, 0, 0).unwrap()
+        Utc.with_ymd_and_hms(2026, 11, 29, 10, 0, 0)
+            .single()
+            .expect("valid")
     }
 
     fn month(s: &str) -> Month {
-        Month::parse(s).unwrap()
+        Month::parse(s).expect("valid")
     }
 
     #[test]
     fn defaults_to_the_last_twelve_months_with_this_one() {
-        let span = MonthSpan::resolve(None, None, now()).unwrap();
+        let span = MonthSpan::resolve(None, None, now()).expect("valid");
         assert_eq!(
             (span.first(), span.last()),
             (month("2025-12"), month("2026-11"))
@@ -156,12 +158,12 @@ mod tests {
 
     #[test]
     fn one_end_given_takes_twelve_months_from_it() {
-        let only_to = MonthSpan::resolve(None, Some("2026-03"), now()).unwrap();
+        let only_to = MonthSpan::resolve(None, Some("2026-03"), now()).expect("valid");
         assert_eq!(
             (only_to.first(), only_to.last()),
             (month("2025-04"), month("2026-03"))
         );
-        let only_from = MonthSpan::resolve(Some("2026-03"), None, now()).unwrap();
+        let only_from = MonthSpan::resolve(Some("2026-03"), None, now()).expect("valid");
         assert_eq!(
             (only_from.first(), only_from.last()),
             (month("2026-03"), month("2027-02"))
@@ -170,20 +172,21 @@ mod tests {
 
     #[test]
     fn one_month_and_twenty_four_are_allowed_twenty_five_are_not() {
-        let one = MonthSpan::resolve(Some("2026-02"), Some("2026-02"), now()).unwrap();
+        let one = MonthSpan::resolve(Some("2026-02"), Some("2026-02"), now()).expect("valid");
         assert_eq!(one.months(), vec![month("2026-02")]);
-        let most = MonthSpan::resolve(Some("2024-12"), Some("2026-11"), now()).unwrap();
+        let most = MonthSpan::resolve(Some("2024-12"), Some("2026-11"), now()).expect("valid");
         assert_eq!(most.months().len(), 24);
-        let err = MonthSpan::resolve(Some("2024-11"), Some("2026-11"), now()).unwrap_err();
+        let err = MonthSpan::resolve(Some("2024-11"), Some("2026-11"), now()).expect_err("refused");
         assert_eq!(err.problems[0].field, Field::From);
     }
 
     #[test]
     fn refuses_reversed_and_malformed_months() {
-        let reversed = MonthSpan::resolve(Some("2026-05"), Some("2026-04"), now()).unwrap_err();
+        let reversed =
+            MonthSpan::resolve(Some("2026-05"), Some("2026-04"), now()).expect_err("refused");
         assert_eq!(reversed.problems[0].field, Field::To);
         for bad in ["2026-13", "2026-1", "26-01", "2026-01-01", "", "abcd-ef"] {
-            let err = MonthSpan::resolve(Some(bad), None, now()).unwrap_err();
+            let err = MonthSpan::resolve(Some(bad), None, now()).expect_err("refused");
             assert_eq!(err.problems[0].field, Field::From, "{bad:?}");
         }
     }
@@ -195,22 +198,25 @@ mod tests {
             span.months(),
             vec![month("2025-12"), month("2026-01"), month("2026-02")]
         );
-        let edge = MonthSpan::resolve(None, Some("1970-03"), now()).unwrap();
+        let edge = MonthSpan::resolve(None, Some("1970-03"), now()).expect("valid");
         assert_eq!(edge.first(), month("1970-01"));
     }
 
     #[test]
     fn groups_parse_with_agent_as_default() {
-        assert_eq!(HistoryGroup::parse(None).unwrap(), HistoryGroup::Agent);
         assert_eq!(
-            HistoryGroup::parse(Some("project")).unwrap(),
+            HistoryGroup::parse(None).expect("valid"),
+            HistoryGroup::Agent
+        );
+        assert_eq!(
+            HistoryGroup::parse(Some("project")).expect("valid"),
             HistoryGroup::Project
         );
         assert_eq!(
-            HistoryGroup::parse(Some("model")).unwrap(),
+            HistoryGroup::parse(Some("model")).expect("valid"),
             HistoryGroup::Model
         );
-        let err = HistoryGroup::parse(Some("day")).unwrap_err();
+        let err = HistoryGroup::parse(Some("day")).expect_err("refused");
         assert_eq!(err.problems[0].field, Field::GroupBy);
     }
 }

@@ -303,4 +303,3 @@ fn build(id: &str, o: &Overview) -> Option<Chart> {
 pub fn draw(id: &'static str, data: Signal<Option<Overview>>) {
     super::echarts::draw_with(id, data, move |o| build(id, o));
 }
-

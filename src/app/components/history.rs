@@ -45,25 +45,7 @@ pub fn CompanyHistory(
         };
         Some(History { costs, palette })
     });
-    let toggle = move |value: HistoryGroup, label: &'static str| {
-        view! {
-            <button
-                type="button"
-                aria-pressed=move || (group.get() == value).to_string()
-                on:click=move |_| group.set(value)
-            >
-                {label}
-            </button>
-        }
-    };
-    view! {
-        <HistoryFigure title="Last 12 months" data>
-            <span class="toggle" role="group" aria-label="Stack by">
-                {toggle(HistoryGroup::Agent, "Agents")}
-                {toggle(HistoryGroup::Project, "Projects")}
-            </span>
-        </HistoryFigure>
-    }
+    view! { <HistoryFigure title="Last 12 months" data group=Some(group) /> }
 }
 
 /// A member page's history: its own spend per month against its own budget.
@@ -80,7 +62,7 @@ pub fn MemberHistory(company_id: Memo<String>, kind: ScopeType, id: Memo<String>
             palette: Palette::default(),
         })
     });
-    view! { <HistoryFigure title="Last 12 months" data>{()}</HistoryFigure> }
+    view! { <HistoryFigure title="Last 12 months" data group=None /> }
 }
 
 /// The projects' colors of a page, "Unassigned" (key `""`) included.
@@ -96,7 +78,8 @@ pub fn project_palette(o: &Overview) -> Palette {
 fn HistoryFigure(
     title: &'static str,
     data: Signal<Option<History>>,
-    children: Children,
+    /// The agents/projects toggle, where the page offers one.
+    group: Option<RwSignal<HistoryGroup>>,
 ) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     crate::app::components::echarts::draw_with("chart-history", data, |h| {
@@ -108,7 +91,7 @@ fn HistoryFigure(
         <figure class="chart-card wide">
             <figcaption>
                 <span>{title}</span>
-                {children()}
+                {group.map(|group| view! { <StackToggle group /> })}
             </figcaption>
             <div
                 id="chart-history"
@@ -118,5 +101,27 @@ fn HistoryFigure(
                 data-testid="chart-history"
             ></div>
         </figure>
+    }
+}
+
+/// Stacks the history per agent or per project.
+#[component]
+fn StackToggle(group: RwSignal<HistoryGroup>) -> impl IntoView {
+    let toggle = move |value: HistoryGroup, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                aria-pressed=move || (group.get() == value).to_string()
+                on:click=move |_| group.set(value)
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <span class="toggle" role="group" aria-label="Stack by">
+            {toggle(HistoryGroup::Agent, "Agents")}
+            {toggle(HistoryGroup::Project, "Projects")}
+        </span>
     }
 }

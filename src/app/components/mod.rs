@@ -4,5 +4,6 @@
 pub mod charts;
 pub mod create_forms;
 pub mod layout;
+pub mod range;
 pub mod scope_table;
 pub mod widgets;

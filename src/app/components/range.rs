@@ -258,7 +258,7 @@ pub fn RangePicker(
                             <input id="range-from" type="date" name="from" value=from_value required=true />
                             <label for="range-to">"To"</label>
                             <input id="range-to" type="date" name="to" value=to_value required=true />
-                            <button type="submit">"Apply"</button>
+                            <button type="submit">"View range"</button>
                         </Form>
                     }
                 })}

@@ -13,7 +13,9 @@ use crate::server::auth::Action;
 use super::ctx;
 
 /// One page of events, newest first, filtered like the REST list: one argument per filter,
-/// as the Events page's query names them.
+/// as the Events page's query names them. The dashboard's range (`month`, or `from` and `to`
+/// together, `to` exclusive) is resolved as the reports resolve it, and refused alike; one
+/// bound alone is a plain filter, as in the REST list.
 #[server(prefix = "/rpc", endpoint = "events")]
 pub async fn get_events(
     company_id: String,
@@ -21,10 +23,22 @@ pub async fn get_events(
     project_id: Option<String>,
     provider: Option<String>,
     model: Option<String>,
+    month: Option<String>,
     from: Option<String>,
     to: Option<String>,
     cursor: Option<String>,
 ) -> Result<EventPage, ApiError> {
+    let service = ctx::allowed(Action::ReadReports(&company_id))?;
+    let (from, to) = if month.is_some() || (from.is_some() && to.is_some()) {
+        let q = crate::server::service::reports::WindowQuery { month, from, to };
+        let window = service.window(&q).map_err(ctx::fail)?;
+        let at = |t: chrono::DateTime<chrono::Utc>| {
+            Some(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        };
+        (at(window.start), at(window.end))
+    } else {
+        (from, to)
+    };
     let filter = crate::server::service::event_list::EventFilter {
         agent_id,
         project_id,
@@ -35,7 +49,7 @@ pub async fn get_events(
         limit: Some(50),
         cursor,
     };
-    ctx::allowed(Action::ReadReports(&company_id))?
+    service
         .list_events(&company_id, filter)
         .await
         .map_err(ctx::fail)

@@ -83,21 +83,30 @@ pub async fn get_company(company_id: String) -> Result<Company, ApiError> {
         .map_err(ctx::fail)
 }
 
-/// Tiles, tables and chart data for one company and month (default: this month).
+// The report functions below take a window as the REST reports do: `month` (`YYYY-MM`), or
+// `from` and `to` (`to` exclusive); none of them: the current month.
+
+/// Tiles, tables and chart data for one company and window.
 #[server(prefix = "/rpc", endpoint = "overview")]
-pub async fn get_overview(company_id: String, month: Option<String>) -> Result<Overview, ApiError> {
+pub async fn get_overview(
+    company_id: String,
+    month: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Overview, ApiError> {
     ctx::allowed(Action::ReadCompany(&company_id))?
-        .overview(&company_id, month.as_deref())
+        .overview(&company_id, &window(month, from, to))
         .await
         .map_err(ctx::fail)
 }
 
 #[cfg(feature = "ssr")]
-fn window(month: Option<String>) -> crate::server::service::reports::WindowQuery {
-    crate::server::service::reports::WindowQuery {
-        month,
-        ..Default::default()
-    }
+fn window(
+    month: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> crate::server::service::reports::WindowQuery {
+    crate::server::service::reports::WindowQuery { month, from, to }
 }
 
 /// One row per agent: status, spend, budget, utilization, events.
@@ -105,9 +114,11 @@ fn window(month: Option<String>) -> crate::server::service::reports::WindowQuery
 pub async fn get_agent_rows(
     company_id: String,
     month: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 ) -> Result<Vec<AgentCostRow>, ApiError> {
     ctx::allowed(Action::ReadReports(&company_id))?
-        .costs_by_agent(&company_id, &window(month))
+        .costs_by_agent(&company_id, &window(month, from, to))
         .await
         .map_err(ctx::fail)
 }
@@ -117,9 +128,11 @@ pub async fn get_agent_rows(
 pub async fn get_project_rows(
     company_id: String,
     month: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 ) -> Result<Vec<ProjectCostRow>, ApiError> {
     ctx::allowed(Action::ReadReports(&company_id))?
-        .costs_by_project(&company_id, &window(month))
+        .costs_by_project(&company_id, &window(month, from, to))
         .await
         .map_err(ctx::fail)
 }
@@ -140,14 +153,16 @@ pub async fn get_monthly(
         .map_err(ctx::fail)
 }
 
-/// The month's alerts, newest first.
+/// The window's alerts, newest first.
 #[server(prefix = "/rpc", endpoint = "alerts")]
 pub async fn get_alerts(
     company_id: String,
     month: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 ) -> Result<Vec<BudgetAlert>, ApiError> {
     ctx::allowed(Action::ReadReports(&company_id))?
-        .budget_alerts(&company_id, month.as_deref())
+        .budget_alerts(&company_id, &window(month, from, to))
         .await
         .map_err(ctx::fail)
 }

@@ -262,17 +262,20 @@ pub struct Directory {
     pub companies: Vec<Company>,
     /// `YYYY-MM` of the current UTC month.
     pub current_month: String,
+    /// `YYYY-MM-DD` of the server's UTC day, for the date presets (the server's clock, so
+    /// the page and its hydration agree).
+    pub today: String,
 }
 
-/// Everything the overview page shows for one company and month.
+/// Everything the overview page shows for one company and window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Overview {
     pub company: Company,
-    /// `YYYY-MM` shown.
+    /// `YYYY-MM` of the window's start.
     pub month: String,
-    /// Days of the month elapsed (today included) when it is the current month, else all.
+    /// Days of the window elapsed (today included): all of them for a past window.
     pub days_elapsed: u32,
     pub summary: CostSummary,
     pub agents: Vec<AgentCostRow>,

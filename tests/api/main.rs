@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod dashboard_create;
 mod dashboard_members;
+mod dashboard_range;
 mod dashboard_reprice;
 mod dashboard_secrets;
 mod demo;

@@ -1,13 +1,17 @@
 //! The frame of every page: who is signed in (top bar); and of every company page: name,
-//! company switcher, page tabs, month picker.
+//! company switcher, the dates shown (`range`), page tabs.
 
 use leptos::prelude::*;
 use leptos_router::{
-    components::{A, Form, Outlet},
-    hooks::{use_params_map, use_query_map},
+    components::{A, Outlet},
+    hooks::{use_location, use_params_map, use_query_map},
 };
 
-use crate::api::{get_directory, get_viewer};
+use super::range::{Range, RangePicker, day};
+use crate::{
+    api::{get_directory, get_viewer},
+    domain::time::Month,
+};
 
 /// The right end of the top bar: "local mode", or the signed-in user and "Sign out".
 #[component]
@@ -54,22 +58,15 @@ pub fn ViewerBadge() -> impl IntoView {
     }
 }
 
-/// The company and month a page shows, from `/companies/{id}?month=YYYY-MM`.
+/// The company and dates a page shows, from `/companies/{id}?month=YYYY-MM` or
+/// `?from=YYYY-MM-DD&to=YYYY-MM-DD`.
 #[derive(Clone, Copy)]
 pub struct CompanyRoute {
     pub company_id: Memo<String>,
-    /// `None` means the current month.
+    /// Empty means the current month (every date on the Events page).
+    pub range: Memo<Range>,
+    /// The range's month, for the pages that show whole months only; `None`: the current one.
     pub month: Memo<Option<String>>,
-}
-
-impl CompanyRoute {
-    /// `?month=...` to keep the month when moving between pages.
-    pub fn month_query(&self) -> String {
-        self.month
-            .get()
-            .map(|m| format!("?month={m}"))
-            .unwrap_or_default()
-    }
 }
 
 pub fn use_company_route() -> CompanyRoute {
@@ -80,10 +77,19 @@ pub fn use_company_route() -> CompanyRoute {
 pub fn CompanyShell() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
+    let range = Memo::new(move |_| {
+        let q = query.read();
+        Range::from_query(|k| q.get(k))
+    });
     let route = CompanyRoute {
         company_id: Memo::new(move |_| params.read().get("id").unwrap_or_default()),
-        month: Memo::new(move |_| query.read().get("month").filter(|m| !m.is_empty())),
+        range,
+        month: Memo::new(move |_| range.get().month),
     };
+    // The Events page has From/To among its filters (the same parameters) and reads no
+    // range as every date.
+    let location = use_location();
+    let on_events = Memo::new(move |_| location.pathname.get().ends_with("/events"));
     provide_context(route);
     let directory = Resource::new(|| (), |_| get_directory());
     let tab = move |label: &'static str, sub: &'static str| {
@@ -92,7 +98,7 @@ pub fn CompanyShell() -> impl IntoView {
                 "/companies/{}{}{}",
                 route.company_id.get(),
                 sub,
-                route.month_query()
+                route.range.get().query()
             )
         };
         view! {
@@ -111,6 +117,7 @@ pub fn CompanyShell() -> impl IntoView {
                             let dir = result.unwrap_or_else(|_| crate::model::Directory {
                                 companies: Vec::new(),
                                 current_month: String::new(),
+                                today: String::new(),
                             });
                             let id = route.company_id.get();
                             let name = dir
@@ -119,7 +126,8 @@ pub fn CompanyShell() -> impl IntoView {
                                 .find(|c| c.id == id)
                                 .map(|c| c.name.clone())
                                 .unwrap_or_else(|| "Unknown company".into());
-                            let month = route.month.get().unwrap_or(dir.current_month.clone());
+                            let today = day(&dir.today);
+                            let current_month = Month::parse(&dir.current_month);
                             let others = dir
                                 .companies
                                 .into_iter()
@@ -149,17 +157,20 @@ pub fn CompanyShell() -> impl IntoView {
                                         </ul>
                                     </details>
                                 </div>
-                                <Form method="GET" action="" attr:class="month-picker">
-                                    <label for="month">"Month"</label>
-                                    <input
-                                        id="month"
-                                        type="month"
-                                        name="month"
-                                        value=month
-                                        required=true
-                                    />
-                                    <button type="submit">"Show"</button>
-                                </Form>
+                                {today
+                                    .zip(current_month)
+                                    .map(|(today, current_month)| {
+                                        let events = on_events.get();
+                                        view! {
+                                            <RangePicker
+                                                range=route.range.get()
+                                                current_month
+                                                today
+                                                all_when_empty=events
+                                                custom=!events
+                                            />
+                                        }
+                                    })}
                             }
                         })
                 }}

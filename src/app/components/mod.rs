@@ -10,5 +10,6 @@ pub mod history;
 mod history_chart;
 pub mod layout;
 pub mod palette;
+pub mod range;
 pub mod scope_table;
 pub mod widgets;

@@ -160,7 +160,7 @@ pub fn ScopeTable(
                                         .status
                                         .map(|s| view! { <StatusBadge status=s reason=row.pause_reason /> })}
                                 </td>
-                                <td class="num">
+                                <td class="num" data-testid="spend">
                                     <Money cents=row.totals.cost_cents />
                                 </td>
                                 <td class="num" data-testid="held">

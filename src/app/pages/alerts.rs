@@ -1,4 +1,4 @@
-//! Alerts: the soft (80%) and hard (100%) alerts of the month, newest first.
+//! Alerts: the soft (80%) and hard (100%) alerts raised in the range shown, newest first.
 
 use leptos::prelude::*;
 
@@ -15,8 +15,11 @@ use crate::{
 pub fn AlertsPage() -> impl IntoView {
     let route = use_company_route();
     let alerts = Resource::new(
-        move || (route.company_id.get(), route.month.get()),
-        |(company, month)| get_alerts(company, month),
+        move || (route.company_id.get(), route.range.get()),
+        |(company, r)| {
+            let to = r.api_to();
+            get_alerts(company, r.month, r.from, to)
+        },
     );
     view! {
         <section class="card">
@@ -30,7 +33,7 @@ pub fn AlertsPage() -> impl IntoView {
                             Ok(list) if list.is_empty() => {
                                 view! {
                                     <p class="empty">
-                                        "No alerts this month: every budget is under 80%."
+                                        "No alerts in these dates: every budget stayed under 80%."
                                     </p>
                                 }
                                     .into_any()

@@ -1,6 +1,8 @@
 //! Events: the ledger, filtered by agent, project, provider, model and dates, paged by
 //! cursor, and the CSV download of exactly what is filtered. Agents and projects by name,
-//! linked to their pages.
+//! linked to their pages. The dates are the company pages' range (`components::range`):
+//! the same parameters, so the presets, the month picker and this page's From/To are one
+//! range; without one, every date.
 
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
@@ -9,6 +11,7 @@ use crate::{
     api::{get_events, get_filter_options},
     app::components::{
         layout::use_company_route,
+        range::Range,
         widgets::{ErrorNote, Money},
     },
     domain::{money::format_count, url_encode},
@@ -23,22 +26,14 @@ struct Filters {
     /// Exact names, as the events carry them.
     provider: Option<String>,
     model: Option<String>,
-    /// `YYYY-MM-DD`, inclusive.
-    from: Option<String>,
-    /// `YYYY-MM-DD`, inclusive (the API's `to` is the next day, exclusive).
-    to: Option<String>,
+    range: Range,
     cursor: Option<String>,
 }
 
 impl Filters {
-    fn api_to(&self) -> Option<String> {
-        let to = self.to.as_deref()?;
-        let day = chrono::NaiveDate::parse_from_str(to, "%Y-%m-%d").ok()?;
-        Some(day.succ_opt()?.format("%Y-%m-%d").to_string())
-    }
-
-    /// The API query for these filters, without the cursor.
+    /// The REST list's query for these filters, without the cursor: the range as days.
     fn api_query(&self) -> String {
+        let days = self.range.days();
         let mut parts = Vec::new();
         let mut add = |k: &str, v: Option<String>| {
             if let Some(v) = v {
@@ -49,8 +44,8 @@ impl Filters {
         add("projectId", self.project_id.clone());
         add("provider", self.provider.clone());
         add("model", self.model.clone());
-        add("from", self.from.clone());
-        add("to", self.api_to());
+        add("from", days.from.clone());
+        add("to", days.api_to());
         parts.join("&")
     }
 
@@ -62,12 +57,13 @@ impl Filters {
             ("projectId", &self.project_id),
             ("provider", &self.provider),
             ("model", &self.model),
-            ("from", &self.from),
-            ("to", &self.to),
         ] {
             if let Some(v) = v {
                 parts.push(format!("{k}={}", url_encode(v)));
             }
+        }
+        for (k, v) in self.range.params() {
+            parts.push(format!("{k}={}", url_encode(v)));
         }
         if let Some(c) = cursor {
             parts.push(format!("cursor={}", url_encode(c)));
@@ -88,8 +84,7 @@ pub fn EventsPage() -> impl IntoView {
             project_id: get("projectId"),
             provider: get("provider"),
             model: get("model"),
-            from: get("from"),
-            to: get("to"),
+            range: route.range.get(),
             cursor: get("cursor"),
         }
     });
@@ -97,14 +92,15 @@ pub fn EventsPage() -> impl IntoView {
     let page = Resource::new(
         move || (route.company_id.get(), filters.get()),
         |(company, f)| {
-            let to = f.api_to();
+            let to = f.range.api_to();
             get_events(
                 company,
                 f.agent_id,
                 f.project_id,
                 f.provider,
                 f.model,
-                f.from,
+                f.range.month,
+                f.range.from,
                 to,
                 f.cursor,
             )
@@ -128,6 +124,8 @@ pub fn EventsPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || {
                     let f = filters.get();
+                    // A month shows as its days; submitted, they are the same range.
+                    let days = f.range.days();
                     options
                         .get()
                         .map(|result| {
@@ -183,10 +181,10 @@ pub fn EventsPage() -> impl IntoView {
                                         <input name="model" value=f.model.clone() placeholder="any" size="14" />
                                     </label>
                                     <label>
-                                        "From" <input type="date" name="from" value=f.from.clone() />
+                                        "From" <input type="date" name="from" value=days.from.clone() />
                                     </label>
                                     <label>
-                                        "To" <input type="date" name="to" value=f.to.clone() />
+                                        "To" <input type="date" name="to" value=days.to.clone() />
                                     </label>
                                     <button type="submit">"Filter"</button>
                                 </Form>

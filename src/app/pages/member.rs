@@ -294,7 +294,7 @@ fn RecentEvents(kind: ScopeType, id: Memo<String>) -> impl IntoView {
                 ScopeType::Agent => (Some(id), None),
                 _ => (None, Some(id)),
             };
-            get_events(company, agent, project, None, None, None, None, None)
+            get_events(company, agent, project, None, None, None, None, None, None)
         },
     );
     let names = Resource::new(move || route.company_id.get(), get_filter_options);

@@ -1,4 +1,5 @@
-//! The overview: tiles, four charts, and a self-refreshing view of the month.
+//! The overview: tiles, four charts, and a self-refreshing view of the range shown (a
+//! month by default).
 
 use leptos::prelude::*;
 
@@ -9,11 +10,12 @@ use crate::{
         components::{
             history::CompanyHistory,
             layout::use_company_route,
+            range::window_label,
             widgets::{ErrorNote, Money, UtilBar},
         },
         pages::attention::NeedsAttention,
     },
-    domain::money::format_dollars,
+    domain::{money::format_dollars, time::Window},
     model::{BudgetLevel, ForecastView, Overview},
 };
 
@@ -32,14 +34,17 @@ pub fn OverviewPage() -> impl IntoView {
         }
     }
     let overview = Resource::new(
-        move || (route.company_id.get(), route.month.get(), tick.get()),
-        |(company, month, _)| get_overview(company, month),
+        move || (route.company_id.get(), route.range.get(), tick.get()),
+        |(company, r, _)| {
+            let to = r.api_to();
+            get_overview(company, r.month, r.from, to)
+        },
     );
     // The charts live outside the re-rendered part, so a refresh updates them in place.
     let data = Signal::derive(move || overview.get().and_then(Result::ok));
     view! {
         <NeedsAttention company_id=route.company_id />
-        <Transition fallback=|| view! { <p class="muted">"Loading the month…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 overview
                     .get()
@@ -52,7 +57,7 @@ pub fn OverviewPage() -> impl IntoView {
         <div class="charts">
             <ChartCard id="chart-agents" title="Spend per agent" data />
             <ChartCard id="chart-projects" title="Spend per project" data />
-            <ChartCard id="chart-daily" title="Cumulative spend this month" data />
+            <ChartCard id="chart-daily" title="Cumulative spend" data />
             <ChartCard id="chart-models" title="Spend by model" data />
             <CompanyHistory company_id=route.company_id overview=data tick />
         </div>
@@ -68,13 +73,20 @@ fn Tiles(o: Overview) -> impl IntoView {
         BudgetLevel::HardStop => ("Hard stop", "stop"),
     };
     let empty = s.event_count == 0;
+    let shown = window_label(&Window {
+        start: s.window_start,
+        end: s.window_end,
+    });
     let curl = format!(
         "curl -X POST $COSTLINE_URL/api/companies/{}/cost-events -H 'content-type: application/json' \
          -d '{{\"agentId\":\"<agent id>\",\"provider\":\"anthropic\",\"model\":\"claude-sonnet-4\",\"inputTokens\":15000,\"outputTokens\":3000,\"costCents\":12}}'",
         o.company.id
     );
     view! {
-        <section class="tiles" aria-label="This month at a glance" data-testid="tiles">
+        <h2 class="range-heading" data-testid="range-heading">
+            {shown.clone()}
+        </h2>
+        <section class="tiles" aria-label=format!("{shown} at a glance") data-testid="tiles">
             <div class="tile">
                 <span class="tile-label">"Spend"</span>
                 <span class="tile-value" data-testid="tile-spend">
@@ -138,7 +150,7 @@ fn Tiles(o: Overview) -> impl IntoView {
             .then(|| {
                 view! {
                     <section class="empty-state" data-testid="empty-state">
-                        <h2>"No cost events in this month yet"</h2>
+                        <h2>{format!("No cost events in {shown}")}</h2>
                         <p>
                             "Adapters report one event per agent heartbeat. Post one to see it here:"
                         </p>

@@ -9,6 +9,7 @@ use crate::{
     app::components::{
         create_forms::NewMemberForm,
         layout::use_company_route,
+        range::Range,
         scope_table::{ScopeTable, ScopeTableRow},
         widgets::ErrorNote,
     },
@@ -25,19 +26,20 @@ pub fn ProjectsPage() -> impl IntoView {
     view! { <ScopesPage kind=ScopeType::Project /> }
 }
 
-/// The rows of one kind for a company's month, as the table shows them.
+/// The rows of one kind for a company's range, as the table shows them.
 async fn rows_of(
     kind: ScopeType,
     company: String,
-    month: Option<String>,
+    r: Range,
 ) -> Result<Vec<ScopeTableRow>, ApiError> {
+    let to = r.api_to();
     Ok(match kind {
-        ScopeType::Project => get_project_rows(company, month)
+        ScopeType::Project => get_project_rows(company, r.month, r.from, to)
             .await?
             .into_iter()
             .map(ScopeTableRow::from)
             .collect(),
-        _ => get_agent_rows(company, month)
+        _ => get_agent_rows(company, r.month, r.from, to)
             .await?
             .into_iter()
             .map(ScopeTableRow::from)
@@ -56,14 +58,14 @@ fn ScopesPage(kind: ScopeType) -> impl IntoView {
         move || {
             (
                 route.company_id.get(),
-                route.month.get(),
+                route.range.get(),
                 set_budget.version().get()
                     + set_status.version().get()
                     + rename.version().get()
                     + terminate.version().get(),
             )
         },
-        move |(company, month, _)| rows_of(kind, company, month),
+        move |(company, r, _)| rows_of(kind, company, r),
     );
     let (title, plural, noun) = match kind {
         ScopeType::Project => ("Projects", "projects", "project"),

@@ -132,8 +132,10 @@ pub async fn list_budget_alerts(
     params: Params,
 ) -> AppResult<Json<Vec<BudgetAlert>>> {
     authorize(&actor, Action::ReadReports(&company_id))?;
-    let month = params.get("month");
-    Ok(Json(
-        service.budget_alerts(&company_id, month.as_deref()).await?,
-    ))
+    // Month only, as documented: `from`/`to` are for the dashboard's server function.
+    let q = crate::server::service::reports::WindowQuery {
+        month: params.get("month"),
+        ..Default::default()
+    };
+    Ok(Json(service.budget_alerts(&company_id, &q).await?))
 }

@@ -58,7 +58,7 @@ fn by_key(rows: Vec<GroupRow>) -> HashMap<String, Metrics> {
 
 impl Service {
     /// The report's window; refused when it needs single events retention removed.
-    pub(super) fn window(&self, q: &WindowQuery) -> AppResult<Window> {
+    pub fn window(&self, q: &WindowQuery) -> AppResult<Window> {
         let window = Window::resolve(
             q.month.as_deref(),
             q.from.as_deref(),
@@ -303,15 +303,13 @@ impl Service {
             .collect())
     }
 
+    /// The alerts raised in the window, newest first.
     pub async fn budget_alerts(
         &self,
         company_id: &str,
-        month: Option<&str>,
+        q: &WindowQuery,
     ) -> AppResult<Vec<BudgetAlert>> {
-        let window = self.window(&WindowQuery {
-            month: month.map(str::to_owned),
-            ..WindowQuery::default()
-        })?;
+        let window = self.window(q)?;
         let (mut conn, _company) = self.company_for_read(company_id, &window).await?;
         Ok(alerts::list(&mut conn, company_id, &window)
             .await?
@@ -322,24 +320,24 @@ impl Service {
 }
 
 impl Service {
-    /// The company list and the server's current month.
+    /// The company list and the server's current month and day.
     pub async fn directory(&self) -> AppResult<Directory> {
+        let now = self.now();
         Ok(Directory {
             companies: self.list_scopes(ScopeType::Company, None).await?,
-            current_month: Month::of(self.now()).to_string(),
+            current_month: Month::of(now).to_string(),
+            today: Day::of(now).to_string(),
         })
     }
 
-    /// Everything the dashboard's overview shows for one company and month.
-    pub async fn overview(&self, company_id: &str, month: Option<&str>) -> AppResult<Overview> {
-        let q = WindowQuery {
-            month: month.map(str::to_owned),
-            ..WindowQuery::default()
-        };
-        let window = self.window(&q)?;
+    /// Everything the dashboard's overview shows for one company and window: a month (by
+    /// default the current one) or `from`/`to`. The daily series, the days elapsed and the
+    /// forecast (current month only) follow the window.
+    pub async fn overview(&self, company_id: &str, q: &WindowQuery) -> AppResult<Overview> {
+        let window = self.window(q)?;
         let days_elapsed = days_elapsed(&window, self.now());
         let company = self.get_scope(ScopeType::Company, company_id).await?;
-        let agents = self.costs_by_agent(company_id, &q).await?;
+        let agents = self.costs_by_agent(company_id, q).await?;
         let paused_agents = agents
             .iter()
             .filter(|a| a.agent_status == Status::Paused)
@@ -347,10 +345,10 @@ impl Service {
         Ok(Overview {
             month: Month::of(window.start).to_string(),
             days_elapsed,
-            summary: self.cost_summary(company_id, &q).await?,
-            projects: self.costs_by_project(company_id, &q).await?,
-            models: self.costs_by_model(company_id, &q).await?,
-            daily: self.costs_daily(company_id, &q).await?,
+            summary: self.cost_summary(company_id, q).await?,
+            projects: self.costs_by_project(company_id, q).await?,
+            models: self.costs_by_model(company_id, q).await?,
+            daily: self.costs_daily(company_id, q).await?,
             agents,
             paused_agents,
             company,

@@ -102,6 +102,9 @@ fn HistoryFigure(
             ></div>
         </figure>
     }
+    // Type-erased: the overview's whole view is one nested type otherwise, deeper than the
+    // compiler's query limit in the release build.
+    .into_any()
 }
 
 /// Stacks the history per agent or per project.

@@ -223,4 +223,5 @@ pub fn ChartCard(
             <div id=id class="chart" role="img" aria-label=title data-testid=id></div>
         </figure>
     }
+    .into_any()
 }

@@ -73,6 +73,13 @@ test("Last 7 days: the URL carries the range, the totals are the API's for it, t
   await expect(rows.locator("th")).toHaveText(byAgent.map((a) => a.agentName));
   await expect(rows.getByTestId("spend")).toHaveText(byAgent.map((a) => dollars(a.costCents)));
 
+  // An agent's name leads to its page for the same range: its spend there is its row's.
+  await rows.filter({ hasText: "writer" }).getByRole("link", { name: "writer" }).click();
+  await page.waitForURL((url) => url.pathname.includes("/agents/") && url.searchParams.get("from") === from && url.searchParams.get("to") === to);
+  await expect(page.getByTestId("member-spend")).toHaveText(dollars(500));
+  await page.goBack();
+  await page.waitForURL((url) => url.pathname.endsWith("/agents"));
+
   // Projects and Events keep it too; the Events page lists exactly the range's events.
   await page.getByRole("navigation", { name: "Company pages" }).getByRole("link", { name: "Events" }).click();
   await page.waitForURL((url) => url.pathname.endsWith("/events") && url.searchParams.get("from") === from);

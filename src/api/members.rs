@@ -10,18 +10,21 @@ use crate::{domain::scope::ScopeType, server::auth::Action};
 #[cfg(feature = "ssr")]
 use super::ctx;
 
-/// The month (default: this month) of agent or project (`scope`) `id` of company
-/// `company_id`: the overview's figures for it alone.
+/// The window (`month`, or `from` and `to` as the reports take them; default: this month)
+/// of agent or project (`scope`) `id` of company `company_id`: the overview's figures for
+/// it alone.
 #[server(prefix = "/rpc", endpoint = "member_month")]
 pub async fn get_member_month(
     company_id: String,
     scope: String,
     id: String,
     month: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 ) -> Result<MemberMonth, ApiError> {
     let kind = member_kind(&scope)?;
     ctx::allowed(Action::ReadCompany(&company_id))?
-        .member_month(&company_id, kind, &id, month)
+        .member_month(&company_id, kind, &id, &super::window(month, from, to))
         .await
         .map_err(ctx::fail)
 }

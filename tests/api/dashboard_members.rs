@@ -286,3 +286,65 @@ async fn events_filter_by_provider_and_model() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(costs(&r.body), vec![3]);
 }
+
+#[tokio::test]
+async fn a_members_page_follows_a_from_to_range_to_the_millisecond() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let writer = app.agent(&company, "writer", 0).await;
+    let launch = app.project(&company, "Launch", 0).await;
+    for (at, cents) in [
+        ("2026-11-01T23:59:59.999Z", 1_000), // just before
+        ("2026-11-02T00:00:00Z", 100),       // first instant in
+        ("2026-11-05T12:00:00Z", 10),
+        ("2026-11-08T23:59:59.999Z", 1),  // last instant in
+        ("2026-11-09T00:00:00Z", 10_000), // just after
+    ] {
+        let r = app
+            .cost(
+                &company,
+                &writer,
+                cents,
+                json!({"occurredAt": at, "projectId": launch}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    for (scope, id) in [("agent", &writer), ("project", &launch)] {
+        let r = app
+            .rpc(
+                "member_month",
+                &[
+                    ("company_id", company.as_str()),
+                    ("scope", scope),
+                    ("id", id.as_str()),
+                    ("from", "2026-11-02"),
+                    ("to", "2026-11-09"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{scope}: {}", r.text);
+        assert_eq!(r.body["month"]["summary"]["spendCents"], 111, "{scope}");
+        assert_eq!(sum_daily(&r.body), 111, "{scope}");
+        assert_eq!(r.body["month"]["daily"].as_array().unwrap().len(), 7);
+        assert_eq!(r.body["month"]["models"][0]["costCents"], 111, "{scope}");
+    }
+    let reversed = app
+        .rpc(
+            "member_month",
+            &[
+                ("company_id", company.as_str()),
+                ("scope", "agent"),
+                ("id", writer.as_str()),
+                ("from", "2026-11-09"),
+                ("to", "2026-11-02"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reversed.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        reversed.text
+    );
+}

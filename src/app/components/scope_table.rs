@@ -145,9 +145,10 @@ pub fn ScopeTable(
                                         Some(id) => {
                                             view! {
                                                 <a href=format!(
-                                                    "/companies/{}/{}s/{id}",
+                                                    "/companies/{}/{}s/{id}{}",
                                                     route.company_id.get_untracked(),
                                                     kind.as_str(),
+                                                    route.range.get_untracked().query(),
                                                 )>{row.name.clone()}</a>
                                             }
                                                 .into_any()

@@ -1,6 +1,7 @@
-//! One agent's or project's page: its month (tiles; daily spend against its budget with
-//! the projection; by model; by project for an agent, by agent for a project), its recent
-//! events, its last twelve months, its budget, hourly-limit, pause/resume and rename forms, and an agent's keys.
+//! One agent's or project's page: the company pages' range (tiles; daily spend against its
+//! budget with the projection; by model; by project for an agent, by agent for a project),
+//! its recent events, its last twelve months, its budget, hourly-limit, pause/resume and
+//! rename forms, and an agent's keys.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -53,12 +54,20 @@ fn MemberPage(kind: ScopeType) -> impl IntoView {
             (
                 route.company_id.get(),
                 id.get(),
-                route.month.get(),
+                route.range.get(),
                 changes(),
             )
         },
-        move |(company, id, month, _)| {
-            get_member_month(company, kind.as_str().to_owned(), id, month)
+        move |(company, id, range, _)| {
+            let to = range.api_to();
+            get_member_month(
+                company,
+                kind.as_str().to_owned(),
+                id,
+                range.month,
+                range.from,
+                to,
+            )
         },
     );
     let data = Signal::derive(move || month.get().and_then(Result::ok).map(|m| m.month));
@@ -81,7 +90,7 @@ fn MemberPage(kind: ScopeType) -> impl IntoView {
             }}
         </Transition>
         <div class="charts">
-            <ChartCard id="chart-daily" title="Cumulative spend this month" data />
+            <ChartCard id="chart-daily" title="Cumulative spend" data />
             <ChartCard id="chart-models" title="Spend by model" data />
             <ChartCard id=other_chart title=others data />
             <MemberHistory company_id=route.company_id kind id />
@@ -242,7 +251,7 @@ fn TotalsTable(
     let body = if rows.is_empty() {
         view! {
             <tr>
-                <td colspan="4" class="muted">"Nothing spent this month."</td>
+                <td colspan="4" class="muted">"Nothing spent in this range."</td>
             </tr>
         }
         .into_any()

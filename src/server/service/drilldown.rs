@@ -1,4 +1,4 @@
-//! One agent's or project's month, for its dashboard page: its row of the company's report
+//! One agent's or project's window (a month by default), for its dashboard page: its row of the company's report
 //! (spend, budget, utilization, forecast: the same numbers as the agents and projects
 //! tables), and its own daily spend and breakdowns summed from its events.
 
@@ -35,14 +35,14 @@ struct Standing {
 }
 
 impl Service {
-    /// The month (`None`: the current one) of agent or project `id` of company
+    /// The window (the current month by default) of agent or project `id` of company
     /// `company_id`; a 404 when it is not one of that company's.
     pub async fn member_month(
         &self,
         company_id: &str,
         kind: ScopeType,
         id: &str,
-        month: Option<String>,
+        q: &WindowQuery,
     ) -> AppResult<MemberMonth> {
         let member_kind = match kind {
             ScopeType::Agent => Member::Agent,
@@ -54,16 +54,12 @@ impl Service {
             return Err(AppError::NotFound(format!("{kind} not found")));
         }
         let company = self.get_scope(ScopeType::Company, company_id).await?;
-        let q = WindowQuery {
-            month,
-            ..WindowQuery::default()
-        };
-        let window = self.window(&q)?;
+        let window = self.window(q)?;
         // Its days and models are summed from its own events: refused, not shown empty,
         // for a month whose events the retention removed.
         self.check_retained(&window, false)?;
-        let agents = self.costs_by_agent(company_id, &q).await?;
-        let projects = self.costs_by_project(company_id, &q).await?;
+        let agents = self.costs_by_agent(company_id, q).await?;
+        let projects = self.costs_by_project(company_id, q).await?;
         let standing = match kind {
             ScopeType::Agent => agents.iter().find(|a| a.agent_id == id).map(|a| Standing {
                 totals: a.totals.clone(),

@@ -1,0 +1,78 @@
+//! Writing one batch back in its transaction: the new events, the rollups and pace buckets,
+//! the settled holds, the agents a company's pause or resume reached beyond the batch, the
+//! effects and audit rows of the rules, and every scope the batch changed.
+
+use std::collections::BTreeSet;
+
+use super::Batch;
+use crate::{
+    domain::{
+        budget,
+        scope::{Scope, ScopeType},
+    },
+    server::{
+        error::{AppError, AppResult},
+        service::effects,
+        store::{Conn, entities, events, holds, pace, rollups},
+    },
+};
+
+impl Batch {
+    pub(super) async fn write(mut self, conn: &mut Conn) -> AppResult<()> {
+        let month = self
+            .month
+            .ok_or_else(|| AppError::internal("a batch without a month"))?;
+        events::insert_many(conn, &self.new_events).await?;
+        rollups::add(conn, &self.deltas).await?;
+        pace::add(conn, &self.day_deltas, &self.minute_deltas).await?;
+        for id in &self.settled_holds {
+            if let Some(hold) = self.holds.get(id) {
+                holds::update_state(conn, hold).await?;
+            }
+        }
+        // Agents of a company that paused or resumed, beyond those this batch holds.
+        let mut changed_elsewhere = Vec::new();
+        for company_id in &self.cascades {
+            let Some(company) = self.companies.get(company_id) else {
+                continue;
+            };
+            let mut others: Vec<Scope> =
+                entities::list(conn, ScopeType::Agent, Some(company_id), month)
+                    .await?
+                    .into_iter()
+                    .filter(|a| !self.agents.contains_key(&a.id))
+                    .collect();
+            let mut refs: Vec<&mut Scope> = others.iter_mut().collect();
+            let settled = budget::settle_members(company, &mut refs, &mut self.raised, self.now);
+            let changed: BTreeSet<String> = settled
+                .changes
+                .iter()
+                .map(|(_, id, _)| id.clone())
+                .collect();
+            self.settled.merge(settled);
+            changed_elsewhere.extend(others.into_iter().filter(|a| changed.contains(&a.id)));
+        }
+        effects::record(conn, &self.settled, month, self.now).await?;
+        let scope_of = |kind: ScopeType, id: &str| match kind {
+            ScopeType::Company => self.companies.get(id),
+            ScopeType::Agent => self
+                .agents
+                .get(id)
+                .or_else(|| changed_elsewhere.iter().find(|a| a.id == id)),
+            ScopeType::Project => self.projects.get(id),
+        };
+        effects::audit_rules(conn, &self.settled, scope_of, self.now).await?;
+        let held = self
+            .companies
+            .values()
+            .chain(self.agents.values())
+            .chain(self.projects.values());
+        for scope in held
+            .filter(|s| s.updated_at == self.now)
+            .chain(changed_elsewhere.iter())
+        {
+            entities::update(conn, scope).await?;
+        }
+        Ok(())
+    }
+}

@@ -22,9 +22,14 @@ pub async fn get_member_month(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<MemberMonth, ApiError> {
-    let kind = member_kind(&scope)?;
-    ctx::allowed(Action::ReadCompany(&company_id))?
-        .member_month(&company_id, kind, &id, &super::window(month, from, to))
+    let service = ctx::allowed(Action::ReadCompany(&company_id))?;
+    service
+        .member_month(
+            &company_id,
+            member_kind(&scope)?,
+            &id,
+            &super::window(month, from, to),
+        )
         .await
         .map_err(ctx::fail)
 }
@@ -36,9 +41,9 @@ pub async fn get_member_monthly(
     scope: String,
     id: String,
 ) -> Result<MonthlyCosts, ApiError> {
-    let kind = member_kind(&scope)?;
-    ctx::allowed(Action::ReadCompany(&company_id))?
-        .member_monthly(&company_id, kind, &id)
+    let service = ctx::allowed(Action::ReadCompany(&company_id))?;
+    service
+        .member_monthly(&company_id, member_kind(&scope)?, &id)
         .await
         .map_err(ctx::fail)
 }

@@ -81,7 +81,11 @@ pub async fn clear_flash(req: Request<Body>, next: axum::middleware::Next) -> Re
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
-            .any(|c| c.trim().starts_with(&format!("{COOKIE}=")));
+            .any(|c| {
+                c.trim()
+                    .strip_prefix(COOKIE)
+                    .is_some_and(|rest| rest.starts_with('='))
+            });
     let mut response = next.run(req).await;
     if carried {
         response.headers_mut().append(

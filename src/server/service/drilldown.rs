@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::{
     Service,
-    reports::{WindowQuery, days_elapsed, totals},
+    reports::{WindowQuery, days_elapsed, model_rows, totals},
 };
 use crate::{
     domain::{
@@ -14,10 +14,7 @@ use crate::{
         scope::ScopeType,
         time::{Day, Month},
     },
-    model::{
-        AgentCostRow, CostSummary, DailyCost, MemberMonth, ModelCostRow, Overview, ProjectCostRow,
-        Totals,
-    },
+    model::{AgentCostRow, CostSummary, DailyCost, MemberMonth, Overview, ProjectCostRow, Totals},
     server::{
         error::{AppError, AppResult},
         store::reports::{self, Group, GroupRow, Member},
@@ -104,21 +101,7 @@ impl Service {
                 }
             })
             .collect();
-        let mut models: Vec<ModelCostRow> = grouped(Group::Model)
-            .await?
-            .into_iter()
-            .map(|r| ModelCostRow {
-                provider: r.k1,
-                model: r.k2,
-                totals: totals(&r.metrics),
-            })
-            .collect();
-        models.sort_by(|a, b| {
-            b.totals
-                .cost_cents
-                .cmp(&a.totals.cost_cents)
-                .then_with(|| (&a.provider, &a.model).cmp(&(&b.provider, &b.model)))
-        });
+        let models = model_rows(grouped(Group::Model).await?);
         // The other side: an agent's spend by project, a project's by agent.
         let (mut by_agent, mut by_project) = (Vec::new(), Vec::new());
         match kind {

@@ -52,6 +52,25 @@ fn source(window: &Window) -> Source {
     Source::for_window(window)
 }
 
+/// Per-model rows (`k1` provider, `k2` model), highest cost first, then by name.
+pub(super) fn model_rows(rows: Vec<GroupRow>) -> Vec<ModelCostRow> {
+    let mut rows: Vec<ModelCostRow> = rows
+        .into_iter()
+        .map(|r| ModelCostRow {
+            provider: r.k1,
+            model: r.k2,
+            totals: totals(&r.metrics),
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.totals
+            .cost_cents
+            .cmp(&a.totals.cost_cents)
+            .then_with(|| (&a.provider, &a.model).cmp(&(&b.provider, &b.model)))
+    });
+    rows
+}
+
 fn by_key(rows: Vec<GroupRow>) -> HashMap<String, Metrics> {
     rows.into_iter().map(|r| (r.k1, r.metrics)).collect()
 }
@@ -258,23 +277,8 @@ impl Service {
     ) -> AppResult<Vec<ModelCostRow>> {
         let window = self.window(q)?;
         let (mut conn, _company) = self.company_for_read(company_id, &window).await?;
-        let mut rows: Vec<ModelCostRow> =
-            reports::grouped(&mut conn, company_id, source(&window), Group::Model)
-                .await?
-                .into_iter()
-                .map(|r| ModelCostRow {
-                    provider: r.k1,
-                    model: r.k2,
-                    totals: totals(&r.metrics),
-                })
-                .collect();
-        rows.sort_by(|a, b| {
-            b.totals
-                .cost_cents
-                .cmp(&a.totals.cost_cents)
-                .then_with(|| (&a.provider, &a.model).cmp(&(&b.provider, &b.model)))
-        });
-        Ok(rows)
+        let rows = reports::grouped(&mut conn, company_id, source(&window), Group::Model).await?;
+        Ok(model_rows(rows))
     }
 
     pub async fn costs_daily(

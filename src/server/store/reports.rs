@@ -275,11 +275,7 @@ fn grouped_sql(company_id: &str, source: Source, group: Group) -> Sql {
             .push(&format!(" AND {time_column} <= "))
             .bind(last);
     }
-    // PostgreSQL refuses constants in GROUP BY: group by the real key columns only.
-    let keys: Vec<&str> = [k1, k2].into_iter().filter(|k| *k != "''").collect();
-    if !keys.is_empty() {
-        sql.push(" GROUP BY ").push(&keys.join(", "));
-    }
+    group_by(&mut sql, &[k1, k2]);
     sql
 }
 
@@ -315,10 +311,7 @@ pub async fn member_grouped(
         .bind(to_ms(from))
         .push(" AND occurred_at < ")
         .bind(to_ms(to));
-    let keys: Vec<&str> = [k1, k2].into_iter().filter(|k| *k != "''").collect();
-    if !keys.is_empty() {
-        sql.push(" GROUP BY ").push(&keys.join(", "));
-    }
+    group_by(&mut sql, &[k1, k2]);
     let rows: Vec<RawGroupRow> = sql.fetch_all(conn).await?;
     Ok(rows
         .into_iter()
@@ -382,10 +375,15 @@ pub async fn by_month(
         };
         sql.push(&format!(" AND {column} = ")).bind(id);
     }
-    let keys: Vec<&str> = ["month", k1, k2]
-        .into_iter()
-        .filter(|k| *k != "''")
-        .collect();
-    sql.push(" GROUP BY ").push(&keys.join(", "));
+    group_by(&mut sql, &["month", k1, k2]);
     sql.fetch_all(conn).await
+}
+
+/// `GROUP BY` the key columns of `keys`, if any. PostgreSQL refuses constants there, so the
+/// `''` that stands for "no key" is left out.
+fn group_by(sql: &mut Sql, keys: &[&str]) {
+    let keys: Vec<&str> = keys.iter().copied().filter(|k| *k != "''").collect();
+    if !keys.is_empty() {
+        sql.push(" GROUP BY ").push(&keys.join(", "));
+    }
 }

@@ -95,19 +95,32 @@ fn use_https() -> bool {
 
 /// The secret this request carries for `owner`'s page, if any (rendering on the server);
 /// in the browser, none: the cookie is `HttpOnly`, and was cleared by the first render.
+///
+/// A cookie is the browser's word, and anyone able to set one for this site (a sibling
+/// subdomain) could plant a text of their choice: a webhook "secret" they know, which the
+/// manager would then configure at the receiver. So only a caller allowed to make such a
+/// secret is shown one, and only one that is real: an unrevoked key of this agent, or the
+/// signing secret of this company's endpoint at the URL shown.
 pub async fn take(made: Made, owner: String) -> Option<Flashed> {
     #[cfg(feature = "ssr")]
     {
+        use crate::server::auth::Action;
         let parts = leptos::prelude::use_context::<axum::http::request::Parts>()?;
-        let value = parts
-            .headers
-            .get_all(axum::http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|c| c.trim().strip_prefix(COOKIE)?.strip_prefix('='))?
-            .to_owned();
-        decode(&value, made, &owner)
+        let value = crate::server::auth::middleware::cookie(&parts.headers, COOKIE)?;
+        let flashed = decode(value, made, &owner)?;
+        let genuine = match made {
+            Made::AgentKey => {
+                let service = super::ctx::allowed(Action::ManageAgentKeys(&owner)).ok()?;
+                service.is_agent_key_of(&owner, &flashed.secret).await
+            }
+            Made::Webhook => {
+                let service = super::ctx::allowed(Action::ManageWebhooks(&owner)).ok()?;
+                service
+                    .is_webhook_secret_of(&owner, &flashed.label, &flashed.secret)
+                    .await
+            }
+        };
+        genuine.ok()?.then_some(flashed)
     }
     #[cfg(not(feature = "ssr"))]
     {

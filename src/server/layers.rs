@@ -73,19 +73,9 @@ pub fn no_store() -> SetResponseHeaderLayer<HeaderValue> {
 /// Clears the one-time secret cookie ([`crate::api::flash`]) on the answer to the first
 /// page load that carried it: the page rendered it, and a reload must not show it again.
 pub async fn clear_flash(req: Request<Body>, next: axum::middleware::Next) -> Response<Body> {
-    use crate::api::flash::COOKIE;
     let carried = req.method() == axum::http::Method::GET
-        && req
-            .headers()
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .any(|c| {
-                c.trim()
-                    .strip_prefix(COOKIE)
-                    .is_some_and(|rest| rest.starts_with('='))
-            });
+        && crate::server::auth::middleware::cookie(req.headers(), crate::api::flash::COOKIE)
+            .is_some();
     let mut response = next.run(req).await;
     if carried {
         response.headers_mut().append(

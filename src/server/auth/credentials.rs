@@ -214,22 +214,9 @@ impl Service {
     /// The caller a bearer token stands for, or `None` when it is not one of ours, unknown,
     /// revoked or wrong. The stored hash is compared in constant time.
     pub async fn authenticate_bearer(&self, token: &str) -> AppResult<Option<Actor>> {
-        let Some((kind, prefix)) = secret::parse_token(token) else {
+        let Some((kind, row)) = self.token_row(token).await? else {
             return Ok(None);
         };
-        let row = {
-            let mut conn = self.db().read_conn().await?;
-            match kind {
-                TokenKind::Board => store::find_board_token(&mut conn, prefix).await?,
-                TokenKind::Agent => store::find_agent_key(&mut conn, prefix).await?,
-            }
-        };
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        if !secret::constant_time_eq(&row.secret_hash, &secret::sha256_hex(token)) {
-            return Ok(None);
-        }
         let now_ms = self.now().timestamp_millis();
         if row
             .last_used_at
@@ -255,6 +242,33 @@ impl Service {
                 company_id: row.company_id,
             },
         }))
+    }
+
+    /// The stored row of a token that is one of ours, unrevoked, and whose hash matches
+    /// (compared in constant time). Reads only.
+    async fn token_row(&self, token: &str) -> AppResult<Option<(TokenKind, KeyRow)>> {
+        let Some((kind, prefix)) = secret::parse_token(token) else {
+            return Ok(None);
+        };
+        let row = {
+            let mut conn = self.db().read_conn().await?;
+            match kind {
+                TokenKind::Board => store::find_board_token(&mut conn, prefix).await?,
+                TokenKind::Agent => store::find_agent_key(&mut conn, prefix).await?,
+            }
+        };
+        Ok(row
+            .filter(|row| secret::constant_time_eq(&row.secret_hash, &secret::sha256_hex(token)))
+            .map(|row| (kind, row)))
+    }
+
+    /// Whether `key` is an unrevoked key of agent `agent_id` (reads only: showing a key
+    /// is not a use of it).
+    pub async fn is_agent_key_of(&self, agent_id: &str, key: &str) -> AppResult<bool> {
+        Ok(self
+            .token_row(key)
+            .await?
+            .is_some_and(|(kind, row)| kind == TokenKind::Agent && row.agent_id == agent_id))
     }
 
     async fn touch(&self, kind: TokenKind, id: &str, now_ms: i64) -> Result<(), sqlx::Error> {

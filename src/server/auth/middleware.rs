@@ -136,14 +136,19 @@ fn bearer_token(headers: &HeaderMap) -> Result<Option<String>, AppError> {
 
 /// The value of our session cookie, if the request has one.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE).map(str::to_owned)
+}
+
+/// The first non-empty value of the cookie `name` in the request's `Cookie` headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
-        .map(|(_, value)| value.to_owned())
+        .find(|(n, value)| *n == name && !value.is_empty())
+        .map(|(_, value)| value)
 }
 
 /// The caller's address: the peer, or with `trust_proxy` the last `X-Forwarded-For` entry.

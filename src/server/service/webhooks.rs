@@ -149,6 +149,29 @@ impl Service {
         Ok(Created { info, secret })
     }
 
+    /// Whether `secret` (as shown once, `whsec_...`) signs an endpoint of `company_id` at
+    /// `url`. Keys are compared in constant time.
+    pub async fn is_webhook_secret_of(
+        &self,
+        company_id: &str,
+        url: &str,
+        secret: &str,
+    ) -> AppResult<bool> {
+        let Some(key) = secret.strip_prefix("whsec_") else {
+            return Ok(false);
+        };
+        let mut conn = self.db.read_conn().await?;
+        for endpoint in webhooks::list(&mut conn, company_id).await? {
+            if endpoint.url == url
+                && let Some(stored) = webhooks::signing_key(&mut conn, &endpoint.id).await?
+                && crate::server::auth::secret::constant_time_eq(&stored, key)
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// `GET /api/companies/{companyId}/webhooks`
     pub async fn list_webhooks(&self, company_id: &str) -> AppResult<Vec<Webhook>> {
         let mut conn = self.db.read_conn().await?;

@@ -13,9 +13,8 @@ use crate::server::auth::Action;
 use super::ctx;
 
 /// One page of events, newest first, filtered like the REST list: one argument per filter,
-/// as the Events page's query names them. The dashboard's range (`month`, or `from` and `to`
-/// together, `to` exclusive) is resolved as the reports resolve it, and refused alike; one
-/// bound alone is a plain filter, as in the REST list.
+/// as the Events page's query names them, within the dashboard's range (`EventFilter::within`
+/// in the service says how `month`, `from` and `to` are read).
 #[server(prefix = "/rpc", endpoint = "events")]
 pub async fn get_events(
     company_id: String,
@@ -29,26 +28,17 @@ pub async fn get_events(
     cursor: Option<String>,
 ) -> Result<EventPage, ApiError> {
     let service = ctx::allowed(Action::ReadReports(&company_id))?;
-    let (from, to) = if month.is_some() || (from.is_some() && to.is_some()) {
-        let q = crate::server::service::reports::WindowQuery { month, from, to };
-        let window = service.window(&q).map_err(ctx::fail)?;
-        let at = |t: chrono::DateTime<chrono::Utc>| {
-            Some(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        };
-        (at(window.start), at(window.end))
-    } else {
-        (from, to)
-    };
     let filter = crate::server::service::event_list::EventFilter {
         agent_id,
         project_id,
         provider,
         model,
-        from,
-        to,
         limit: Some(50),
         cursor,
-    };
+        ..Default::default()
+    }
+    .within(&service, month, from, to)
+    .map_err(ctx::fail)?;
     service
         .list_events(&company_id, filter)
         .await

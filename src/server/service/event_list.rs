@@ -50,6 +50,32 @@ fn decode_cursor(cursor: &str) -> Result<(chrono::DateTime<chrono::Utc>, String)
         .ok_or_else(|| Invalid::one(Field::Cursor, "is not a cursor this server handed out"))
 }
 
+impl EventFilter {
+    /// Applies the dashboard's range: `month`, or `from` and `to` together (`to`
+    /// exclusive), is resolved as the reports resolve a window, and refused alike; one bound
+    /// alone stays a plain filter on `occurredAt`, as in the REST list.
+    pub fn within(
+        mut self,
+        service: &Service,
+        month: Option<String>,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> AppResult<Self> {
+        if month.is_some() || (from.is_some() && to.is_some()) {
+            let window = service.window(&super::reports::WindowQuery { month, from, to })?;
+            let at = |t: chrono::DateTime<chrono::Utc>| {
+                Some(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            };
+            self.from = at(window.start);
+            self.to = at(window.end);
+        } else {
+            self.from = from;
+            self.to = to;
+        }
+        Ok(self)
+    }
+}
+
 impl Service {
     pub async fn list_events(&self, company_id: &str, filter: EventFilter) -> AppResult<EventPage> {
         let mut problems = Problems::default();

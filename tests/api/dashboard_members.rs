@@ -293,23 +293,14 @@ async fn a_members_page_follows_a_from_to_range_to_the_millisecond() {
     let company = app.company("Acme", 0).await;
     let writer = app.agent(&company, "writer", 0).await;
     let launch = app.project(&company, "Launch", 0).await;
-    for (at, cents) in [
+    let events = [
         ("2026-11-01T23:59:59.999Z", 1_000), // just before
         ("2026-11-02T00:00:00Z", 100),       // first instant in
         ("2026-11-05T12:00:00Z", 10),
         ("2026-11-08T23:59:59.999Z", 1),  // last instant in
         ("2026-11-09T00:00:00Z", 10_000), // just after
-    ] {
-        let r = app
-            .cost(
-                &company,
-                &writer,
-                cents,
-                json!({"occurredAt": at, "projectId": launch}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    }
+    ];
+    crate::dashboard_range::spend_at(&app, &company, &writer, &launch, &events).await;
     for (scope, id) in [("agent", &writer), ("project", &launch)] {
         let r = app
             .rpc(

@@ -17,6 +17,21 @@ async fn rpc_ok(app: &TestApp, endpoint: &str, form: &[(&str, &str)]) -> Value {
     r.body
 }
 
+/// Reports `(occurredAt, cents)` events of `agent` on `project`, each stored (201).
+pub async fn spend_at(
+    app: &TestApp,
+    company: &str,
+    agent: &str,
+    project: &str,
+    events: &[(&str, i64)],
+) {
+    for (at, cents) in events {
+        let extra = json!({"occurredAt": at, "projectId": project});
+        let r = app.cost(company, agent, *cents, extra).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{at}: {}", r.text);
+    }
+}
+
 #[tokio::test]
 async fn a_from_to_window_sums_exactly_the_events_inside_it() {
     let app = spawn_app().await;
@@ -24,23 +39,14 @@ async fn a_from_to_window_sums_exactly_the_events_inside_it() {
     let writer = app.agent(&company, "writer", 0).await;
     let launch = app.project(&company, "Launch", 0).await;
     // Powers of ten, so any wrong edge shows in the sum.
-    for (at, cents) in [
+    let events = [
         ("2026-11-02T23:59:59.999Z", 1),   // just before `from`
         ("2026-11-03T00:00:00Z", 10),      // the first instant in
         ("2026-11-09T23:59:59.999Z", 100), // the last instant in
         ("2026-11-10T00:00:00Z", 1000),    // `to` itself: out
         ("2026-10-20T10:00:00Z", 10000),   // last month
-    ] {
-        let r = app
-            .cost(
-                &company,
-                &writer,
-                cents,
-                json!({"occurredAt": at, "projectId": launch}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    }
+    ];
+    spend_at(&app, &company, &writer, &launch, &events).await;
     let window = [("company_id", company.as_str()), ("from", FROM), ("to", TO)];
 
     let o = rpc_ok(&app, "overview", &window).await;

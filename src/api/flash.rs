@@ -3,8 +3,8 @@
 //! redirected back to its page instead, so the secret rides there in a short-lived cookie
 //! (`HttpOnly`, `SameSite=Strict`, two minutes, `Secure` over https), which that page's
 //! next render reads and the server clears in the same answer
-//! ([`crate::server::layers::clear_flash`]). Only what the caller just made is in it, and
-//! only the page of what it was made for shows it.
+//! ([`crate::server::layers::clear_flash`]). Only what the caller just made is in it; only
+//! the page of what it was made for shows it, and only after checking it is real ([`take`]).
 
 /// The cookie's name.
 pub const COOKIE: &str = "costline_secret";

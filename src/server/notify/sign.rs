@@ -14,6 +14,15 @@ pub(crate) fn new_secret() -> Result<(String, String), getrandom::Error> {
     Ok((format!("whsec_{stored}"), stored))
 }
 
+/// Whether `shown` is the secret [`new_secret`] showed for `stored`, compared in time that
+/// depends only on the lengths.
+pub(crate) fn is_secret_for(shown: &str, stored: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    shown
+        .strip_prefix("whsec_")
+        .is_some_and(|key| key.as_bytes().ct_eq(stored.as_bytes()).into())
+}
+
 /// The `webhook-signature` header value for `body` sent as `id` at `timestamp` (seconds).
 pub(crate) fn signature(
     stored_key: &str,
@@ -58,5 +67,12 @@ mod tests {
         assert_eq!(shown, format!("whsec_{stored}"));
         assert_eq!(STANDARD.decode(&stored).map(|k| k.len()), Ok(32));
         assert_ne!(new_secret().expect("random bytes").1, stored);
+        assert!(is_secret_for(&shown, &stored));
+        assert!(!is_secret_for(&stored, &stored), "the prefix is part of it");
+        assert!(!is_secret_for(&format!("{shown}x"), &stored));
+        assert!(!is_secret_for(
+            &new_secret().expect("random bytes").0,
+            &stored
+        ));
     }
 }

@@ -1,6 +1,7 @@
-//! One agent's or project's window (a month by default), for its dashboard page: its row of the company's report
-//! (spend, budget, utilization, forecast: the same numbers as the agents and projects
-//! tables), and its own daily spend and breakdowns summed from its events.
+//! One agent's or project's window (a month by default), for its dashboard page: its row
+//! of the company's report (spend, budget, utilization, forecast: the same numbers as the
+//! agents and projects tables), and its own daily spend and breakdowns summed from its
+//! events.
 
 use std::collections::HashMap;
 

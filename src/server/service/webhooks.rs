@@ -157,14 +157,11 @@ impl Service {
         url: &str,
         secret: &str,
     ) -> AppResult<bool> {
-        let Some(key) = secret.strip_prefix("whsec_") else {
-            return Ok(false);
-        };
         let mut conn = self.db.read_conn().await?;
         for endpoint in webhooks::list(&mut conn, company_id).await? {
             if endpoint.url == url
                 && let Some(stored) = webhooks::signing_key(&mut conn, &endpoint.id).await?
-                && crate::server::auth::secret::constant_time_eq(&stored, key)
+                && sign::is_secret_for(secret, &stored)
             {
                 return Ok(true);
             }

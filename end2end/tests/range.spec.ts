@@ -1,5 +1,19 @@
 import { APIRequestContext, expect, test } from "@playwright/test";
-import { NOW, PREVIOUS_MONTH, collectPageErrors, createAgent, createCompany, day, gotoHydrated, postEvent, unique } from "./helpers";
+import {
+  DAYS_IN_MONTH,
+  MONTH,
+  NOW,
+  PREVIOUS_MONTH,
+  chartOption,
+  collectPageErrors,
+  createAgent,
+  createCompany,
+  day,
+  gotoHydrated,
+  points,
+  postEvent,
+  unique,
+} from "./helpers";
 
 /** `YYYY-MM-DD` of `n` days before the server's day. */
 function daysBack(n: number): string {
@@ -135,4 +149,54 @@ test("a bad range in the URL shows the API's refusal, not a blank page", async (
   await page.getByRole("link", { name: "Last 30 days" }).click();
   await page.waitForURL((url) => url.searchParams.get("from") === daysBack(29));
   await expect(page.getByTestId("agent-row")).toHaveCount(2);
+});
+
+test("dates that are not one calendar month are not measured against the monthly budgets", async ({ page, request }) => {
+  const company = await createCompany(request, unique("Levels"), 10000); // $100 a month
+  const writer = await createAgent(request, company.id, "writer", 1000); // $10 a month
+  await postEvent(request, company.id, { agentId: writer.id, costCents: 1500, occurredAt: `${daysBack(0)}T08:00:00Z` });
+  const OK = "#2456d6";
+  const OVER = "#c53030";
+  type Bar = { value: number; itemStyle: { color: string } };
+  const agentBars = async () => {
+    const option = await chartOption(page, "chart-agents");
+    return { spend: option.series[0].data as Bar[], budget: points(option.series[1].data) };
+  };
+  const budgetLines = async () => JSON.stringify((await chartOption(page, "chart-daily")).series).includes("Budget");
+
+  // This month: the writer is at 150% of its budget, the company at 15%.
+  await gotoHydrated(page, `/companies/${company.id}`);
+  await expect(page.getByTestId("tile-utilization")).toHaveText("15.00%");
+  await expect(page.getByTestId("tile-status")).toHaveText("OK");
+  await expect(page.getByTestId("range-note")).toHaveCount(0);
+  expect((await agentBars()).spend[0].itemStyle.color).toBe(OVER);
+  expect((await agentBars()).budget).toEqual([10]);
+  expect(await budgetLines()).toBe(true);
+
+  // The last 7 days hold the same $15, but a week is not what a monthly budget measures.
+  await page.getByRole("link", { name: "Last 7 days" }).click();
+  await page.waitForURL((url) => url.searchParams.get("from") === daysBack(6));
+  await expect(page.getByTestId("tile-spend")).toHaveText(dollars(1500));
+  await expect(page.getByTestId("tile-utilization")).toHaveText("n/a");
+  await expect(page.getByTestId("tile-status")).toHaveCount(0);
+  await expect(page.getByTestId("range-note")).toHaveText("Budgets are monthly: usage and levels show for a calendar month.");
+  await expect.poll(async () => (await agentBars()).spend[0].itemStyle.color).toBe(OK);
+  expect((await agentBars()).budget).toEqual([null]);
+  await expect.poll(budgetLines).toBe(false);
+
+  // The agents table and the agent's page say the same.
+  await page.getByRole("navigation", { name: "Company pages" }).getByRole("link", { name: "Agents" }).click();
+  await page.waitForURL((url) => url.pathname.endsWith("/agents"));
+  const row = page.getByTestId("agent-row");
+  await expect(row.getByTestId("spend")).toHaveText(dollars(1500));
+  await expect(row.getByTestId("usage-not-a-month")).toHaveText("n/a");
+  await row.getByRole("link", { name: "writer" }).click();
+  await page.waitForURL((url) => url.pathname.includes("/agents/") && url.searchParams.get("from") === daysBack(6));
+  await expect(page.getByTestId("usage-not-a-month")).toHaveText("n/a");
+
+  // The whole month given as days is a calendar month again.
+  await page.goto(`/companies/${company.id}/agents?from=${MONTH}-01&to=${MONTH}-${DAYS_IN_MONTH}`);
+  await expect(page.getByTestId("agent-row").getByRole("meter")).toHaveAttribute("aria-valuenow", "150.00");
+  await expect(page.getByTestId("usage-not-a-month")).toHaveCount(0);
+  await expect(page.getByTestId("range-note")).toHaveCount(0);
 });

@@ -34,16 +34,25 @@ pub async fn get_member_month(
         .map_err(ctx::fail)
 }
 
-/// The last twelve months of agent or project (`scope`) `id`, against its own budget.
+/// Agent or project (`scope`) `id`'s spend per month against its own budget: the months
+/// `from..=to` (`YYYY-MM`), the last twelve by default.
 #[server(prefix = "/rpc", endpoint = "member_monthly")]
 pub async fn get_member_monthly(
     company_id: String,
     scope: String,
     id: String,
+    from: Option<String>,
+    to: Option<String>,
 ) -> Result<MonthlyCosts, ApiError> {
     let service = ctx::allowed(Action::ReadCompany(&company_id))?;
     service
-        .member_monthly(&company_id, member_kind(&scope)?, &id)
+        .member_monthly(
+            &company_id,
+            member_kind(&scope)?,
+            &id,
+            from.as_deref(),
+            to.as_deref(),
+        )
         .await
         .map_err(ctx::fail)
 }

@@ -137,16 +137,16 @@ pub async fn get_project_rows(
         .map_err(ctx::fail)
 }
 
-/// The last twelve months' spend, one series per agent, project or model (`group_by`).
+/// Spend per month, one series per agent, project or model (`group_by`): the months
+/// `from..=to` (`YYYY-MM`), the last twelve by default.
 #[server(prefix = "/rpc", endpoint = "monthly")]
 pub async fn get_monthly(
     company_id: String,
     group_by: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 ) -> Result<MonthlyCosts, ApiError> {
-    let query = crate::server::service::monthly::MonthlyQuery {
-        group_by,
-        ..Default::default()
-    };
+    let query = crate::server::service::monthly::MonthlyQuery { group_by, from, to };
     ctx::allowed(Action::ReadReports(&company_id))?
         .costs_monthly(&company_id, &query)
         .await

@@ -63,6 +63,13 @@ impl MonthSpan {
         }
     }
 
+    /// The history shown beside a range of months `first..=last`: the months of the range
+    /// ending with `last`, at least [`DEFAULT_MONTHS`] and at most [`MAX_MONTHS`] of them.
+    pub fn covering(first: Month, last: Month) -> Self {
+        let count = (first.months_until(last) + 1).max(DEFAULT_MONTHS);
+        Self::ending(last, count)
+    }
+
     pub fn first(self) -> Month {
         self.first
     }
@@ -200,6 +207,30 @@ mod tests {
         );
         let edge = MonthSpan::resolve(None, Some("1970-03"), now()).expect("valid");
         assert_eq!(edge.first(), month("1970-01"));
+    }
+
+    #[test]
+    fn a_range_is_covered_by_twelve_months_or_by_its_own_up_to_twenty_four() {
+        let span = |a: &str, b: &str| {
+            let s = MonthSpan::covering(month(a), month(b));
+            (s.first(), s.last())
+        };
+        assert_eq!(
+            span("2026-10", "2026-10"),
+            (month("2025-11"), month("2026-10"))
+        );
+        assert_eq!(
+            span("2026-10", "2026-11"),
+            (month("2025-12"), month("2026-11"))
+        );
+        assert_eq!(
+            span("2024-06", "2026-03"),
+            (month("2024-06"), month("2026-03"))
+        );
+        assert_eq!(
+            span("2020-01", "2026-03"),
+            (month("2024-04"), month("2026-03"))
+        );
     }
 
     #[test]

@@ -228,6 +228,13 @@ impl Window {
         })
     }
 
+    /// The month when the window is exactly one calendar month: the only span a monthly
+    /// budget is measured against.
+    pub fn calendar_month(&self) -> Option<Month> {
+        self.whole_months()
+            .and_then(|(first, last)| (first == last).then_some(first))
+    }
+
     /// `(first, last)` days when the window is exactly whole UTC days.
     pub fn whole_days(&self) -> Option<(Day, Day)> {
         let (s, e) = (self.start.timestamp_millis(), self.end.timestamp_millis());
@@ -370,8 +377,12 @@ mod tests {
             w.whole_months().map(|(a, b)| (a.key(), b.key())),
             Some((202601, 202602))
         );
+        assert_eq!(w.calendar_month(), None);
+        let w = Window::resolve(None, Some("2026-02-01"), Some("2026-03-01"), now).expect("ok");
+        assert_eq!(w.calendar_month().map(|m| m.key()), Some(202602));
         let w = Window::resolve(None, Some("2026-01-05"), Some("2026-01-07"), now).expect("ok");
         assert_eq!(w.whole_months(), None);
+        assert_eq!(w.calendar_month(), None);
         assert_eq!(
             w.whole_days().map(|(a, b)| b.number() - a.number()),
             Some(1)

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{BudgetLevel, PauseReason, ScopeType, Status, Threshold};
+use crate::domain::time::Window;
 
 /// Token and event totals shared by every report row.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -57,6 +58,21 @@ pub struct CostSummary {
     pub output_tokens: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forecast: Option<ForecastView>,
+}
+
+impl CostSummary {
+    pub fn window(&self) -> Window {
+        Window {
+            start: self.window_start,
+            end: self.window_end,
+        }
+    }
+
+    /// Whether the window is one calendar month, so that its spend compares with the
+    /// (monthly) budgets: the utilization and levels of any other window mean nothing.
+    pub fn is_budget_month(&self) -> bool {
+        self.window().calendar_month().is_some()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -59,11 +59,13 @@ fn level_color(level: BudgetLevel) -> &'static str {
 fn agents(o: &Overview) -> Chart {
     // ECharts draws a category axis bottom-up: reverse so the biggest spender is on top.
     let rows: Vec<_> = o.agents.iter().rev().collect();
+    // Levels and budget bars compare a calendar month with its budget, nothing else.
+    let budget_month = o.summary.is_budget_month();
     let names: Vec<String> = rows.iter().map(|a| a.agent_name.clone()).collect();
     let spend: Vec<DataPointItem> = rows
         .iter()
         .map(|a| {
-            let level = if a.budget_cents > 0 {
+            let level = if budget_month && a.budget_cents > 0 {
                 BudgetLevel::of_percent(a.utilization_percent)
             } else {
                 BudgetLevel::Ok
@@ -74,7 +76,7 @@ fn agents(o: &Overview) -> Chart {
         .collect();
     let budget: Vec<DataPointItem> = rows
         .iter()
-        .map(|a| match a.budget_cents > 0 {
+        .map(|a| match budget_month && a.budget_cents > 0 {
             true => DataPointItem::new(dollars(a.budget_cents)),
             false => DataPointItem::new("-"),
         })
@@ -176,7 +178,12 @@ fn daily(o: &Overview) -> Chart {
             _ => DataPointItem::new("-"),
         })
         .collect();
-    let budget = o.summary.budget_cents;
+    // A monthly budget is a line across a calendar month only.
+    let budget = if o.summary.is_budget_month() {
+        o.summary.budget_cents
+    } else {
+        0
+    };
     // A dashed line at one budget level; MarkLine styles apply per series, so the 80%
     // line rides on the spend series and the 100% line on the projection.
     let (first_day, last_day) = (

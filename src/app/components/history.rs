@@ -1,13 +1,14 @@
-//! The last twelve months' spend as stacked bars (`costs/monthly`): per agent or per
-//! project (a toggle) on the overview, with the company's budget as a line; a member page
-//! shows its own months against its own budget.
+//! Spend per month as stacked bars (`costs/monthly`): per agent or per project (a toggle)
+//! on the overview, with the company's budget as a line; a member page shows its own months
+//! against its own budget. The months follow the page's range: twelve (or the range's own,
+//! up to 24) ending with its last month.
 
 use leptos::prelude::*;
 
 use crate::{
     api::{get_member_monthly, get_monthly},
-    app::components::palette::Palette,
-    domain::history::HistoryGroup,
+    app::components::{layout::use_company_route, palette::Palette},
+    domain::{history::HistoryGroup, time::Month},
     model::{MonthlyCosts, Overview, ScopeType},
 };
 
@@ -21,17 +22,24 @@ pub struct History {
 /// The overview's history card. The series' colors are the page's: every agent (or
 /// project) of the company, so the same member has the same color in the donut.
 #[component]
-pub fn CompanyHistory(
-    company_id: Memo<String>,
-    overview: Signal<Option<Overview>>,
-    tick: RwSignal<u64>,
-) -> impl IntoView {
+pub fn CompanyHistory(overview: Signal<Option<Overview>>, tick: RwSignal<u64>) -> impl IntoView {
+    let route = use_company_route();
     let group = RwSignal::new(HistoryGroup::Agent);
     let monthly = Resource::new(
-        move || (company_id.get(), group.get(), tick.get()),
-        |(company, group, _)| async move {
+        move || {
+            (
+                route.company_id.get(),
+                route.range.get().history_months(),
+                group.get(),
+                tick.get(),
+            )
+        },
+        |(company, (from, to), group, _)| async move {
             let group = group.as_str().to_owned();
-            (group.clone(), get_monthly(company, Some(group)).await)
+            (
+                group.clone(),
+                get_monthly(company, Some(group), from, to).await,
+            )
         },
     );
     let data = Signal::derive(move || {
@@ -45,15 +53,24 @@ pub fn CompanyHistory(
         };
         Some(History { costs, palette })
     });
-    view! { <HistoryFigure title="Last 12 months" data group=Some(group) /> }
+    view! { <HistoryFigure data group=Some(group) /> }
 }
 
 /// A member page's history: its own spend per month against its own budget.
 #[component]
-pub fn MemberHistory(company_id: Memo<String>, kind: ScopeType, id: Memo<String>) -> impl IntoView {
+pub fn MemberHistory(kind: ScopeType, id: Memo<String>) -> impl IntoView {
+    let route = use_company_route();
     let monthly = Resource::new(
-        move || (company_id.get(), id.get()),
-        move |(company, id)| get_member_monthly(company, kind.as_str().to_owned(), id),
+        move || {
+            (
+                route.company_id.get(),
+                id.get(),
+                route.range.get().history_months(),
+            )
+        },
+        move |(company, id, (from, to))| {
+            get_member_monthly(company, kind.as_str().to_owned(), id, from, to)
+        },
     );
     let data = Signal::derive(move || {
         let costs = monthly.get()?.ok()?;
@@ -62,7 +79,7 @@ pub fn MemberHistory(company_id: Memo<String>, kind: ScopeType, id: Memo<String>
             palette: Palette::default(),
         })
     });
-    view! { <HistoryFigure title="Last 12 months" data group=None /> }
+    view! { <HistoryFigure data group=None /> }
 }
 
 /// The projects' colors of a page, "Unassigned" (key `""`) included.
@@ -74,9 +91,20 @@ pub fn project_palette(o: &Overview) -> Palette {
     )
 }
 
+/// The figure's title: the months it shows, "Dec 2025 – Nov 2026".
+fn span_title(months: &[String]) -> String {
+    let name = |m: Option<&String>| {
+        m.and_then(|m| Month::parse(m))
+            .map(|m| m.start().format("%b %Y").to_string())
+    };
+    match (name(months.first()), name(months.last())) {
+        (Some(first), Some(last)) => format!("Spend per month, {first} – {last}"),
+        _ => "Spend per month".to_owned(),
+    }
+}
+
 #[component]
 fn HistoryFigure(
-    title: &'static str,
     data: Signal<Option<History>>,
     /// The agents/projects toggle, where the page offers one.
     group: Option<RwSignal<HistoryGroup>>,
@@ -85,19 +113,21 @@ fn HistoryFigure(
     crate::app::components::echarts::draw_with("chart-history", data, |h| {
         Some(crate::app::components::history_chart::history(h))
     });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = data;
+    // In a Transition: the months come with the data, on the server render too.
+    let title = move || span_title(&data.get().map(|h| h.costs.months).unwrap_or_default());
     view! {
         <figure class="chart-card wide">
             <figcaption>
-                <span>{title}</span>
+                <span data-testid="history-title">
+                    <Transition fallback=|| "Spend per month">{title}</Transition>
+                </span>
                 {group.map(|group| view! { <StackToggle group /> })}
             </figcaption>
             <div
                 id="chart-history"
                 class="chart"
                 role="img"
-                aria-label=title
+                aria-label="Spend per month"
                 data-testid="chart-history"
             ></div>
         </figure>

@@ -11,8 +11,10 @@ use leptos_router::{
     hooks::{use_location, use_query_map},
 };
 
+use crate::app::components::widgets::NOT_A_MONTH;
 use crate::domain::{
     Invalid,
+    history::MonthSpan,
     time::{Day, Month, Window, parse_instant},
     url_encode,
 };
@@ -96,6 +98,38 @@ impl Range {
                 ..self.clone()
             },
         }
+    }
+
+    /// Whether the range is one calendar month (none is the current one): the only range
+    /// whose spend compares with the monthly budgets.
+    pub fn is_budget_month(&self) -> bool {
+        self.is_empty()
+            || self
+                .fixed_window()
+                .is_some_and(|w| w.calendar_month().is_some())
+    }
+
+    /// The `from` and `to` months (`YYYY-MM`) of the history beside this range: the
+    /// months it touches, at least twelve, ending with its last; none for no range (the
+    /// twelve months to this one).
+    pub fn history_months(&self) -> (Option<String>, Option<String>) {
+        let Some(w) = self.fixed_window() else {
+            return (None, None);
+        };
+        let (first, last) = days_of(&w);
+        let span = MonthSpan::covering(Month::of(first.start()), Month::of(last.start()));
+        (
+            Some(span.first().to_string()),
+            Some(span.last().to_string()),
+        )
+    }
+
+    /// The window of a range that names its dates (a month, or from and to): it does not
+    /// depend on the day. None for no range, or a range the API refuses.
+    fn fixed_window(&self) -> Option<Window> {
+        (!self.is_empty())
+            .then(|| self.window(Day::from_number(0)).ok())
+            .flatten()
     }
 
     /// The window the reports resolve for this range, on the server's day `today`.
@@ -226,6 +260,8 @@ pub fn RangePicker(
         (Some(w), _) => window_label(w),
         (None, _) => "no valid range".to_owned(),
     };
+    // Usage and levels are a calendar month's; say so where the page would show them.
+    let note = !all_when_empty && window.is_some() && !range.is_budget_month();
     let month_value = range
         .month
         .clone()
@@ -265,6 +301,7 @@ pub fn RangePicker(
             <p class="range-label muted" data-testid="range-label">
                 {format!("Showing {label}")}
             </p>
+            {note.then(|| view! { <p class="range-note muted" data-testid="range-note">{NOT_A_MONTH}</p> })}
         </div>
     }
 }
@@ -324,6 +361,38 @@ mod tests {
         assert_ne!(
             normal(&Range::default(), month, true),
             normal(&Range::of_month(month), month, true)
+        );
+    }
+
+    #[test]
+    fn only_a_calendar_month_compares_with_budgets_and_the_history_ends_with_the_range() {
+        let october = Range::of_month(Month::parse("2026-10").expect("month"));
+        assert!(Range::default().is_budget_month());
+        assert!(october.is_budget_month());
+        assert!(october.days().is_budget_month());
+        let week = Range::of_days(d("2026-10-26"), d("2026-11-01"));
+        assert!(!week.is_budget_month());
+        assert!(!Range::of_days(d("2026-10-01"), d("2026-11-30")).is_budget_month());
+        assert!(!Range::of_days(d("2026-10-02"), d("2026-10-31")).is_budget_month());
+        let months = |r: &Range| r.history_months();
+        assert_eq!(months(&Range::default()), (None, None));
+        assert_eq!(
+            months(&october),
+            (Some("2025-11".to_owned()), Some("2026-10".to_owned()))
+        );
+        // A range across a month's end ends its history with the later month.
+        assert_eq!(
+            months(&week),
+            (Some("2025-12".to_owned()), Some("2026-11".to_owned()))
+        );
+        assert_eq!(
+            months(&Range::of_days(d("2024-01-15"), d("2026-02-03"))),
+            (Some("2024-03".to_owned()), Some("2026-02".to_owned()))
+        );
+        // A range the API refuses has no history of its own.
+        assert_eq!(
+            months(&Range::of_days(d("2026-11-15"), d("2026-11-14"))),
+            (None, None)
         );
     }
 

@@ -77,6 +77,7 @@ pub fn ScopeTable(
     terminate: ServerAction<TerminateAgent>,
 ) -> impl IntoView {
     let route = use_company_route();
+    let not_a_month = !route.range.get_untracked().is_budget_month();
     let (noun, testid) = match kind {
         ScopeType::Project => ("Project", "project"),
         _ => ("Agent", "agent"),
@@ -178,6 +179,7 @@ pub fn ScopeTable(
                                     <UtilBar
                                         percent=row.utilization_percent
                                         budget_cents=row.budget_cents
+                                        not_a_month
                                     />
                                 </td>
                                 <td data-testid="runs-out">

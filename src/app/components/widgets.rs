@@ -29,11 +29,28 @@ pub fn StatusBadge(status: Status, reason: Option<PauseReason>) -> impl IntoView
     view! { <span class=format!("badge {}", status.as_str())>{label}</span> }
 }
 
+/// What a cell of usage says when the dates shown are not one calendar month.
+pub const NOT_A_MONTH: &str = "Budgets are monthly: usage and levels show for a calendar month.";
+
 /// Utilization against a budget, with marks at 80% and 100%; amber from 80%, red at 100%.
+/// Nothing to compare when the page shows dates that are not one calendar month
+/// (`not_a_month`): a monthly budget does not measure a week or a quarter.
 #[component]
-pub fn UtilBar(percent: f64, budget_cents: i64) -> impl IntoView {
+pub fn UtilBar(
+    percent: f64,
+    budget_cents: i64,
+    #[prop(optional)] not_a_month: bool,
+) -> impl IntoView {
     if budget_cents <= 0 {
         return view! { <span class="muted">"no budget"</span> }.into_any();
+    }
+    if not_a_month {
+        return view! {
+            <span class="muted" title=NOT_A_MONTH data-testid="usage-not-a-month">
+                "n/a"
+            </span>
+        }
+        .into_any();
     }
     let level = match BudgetLevel::of_percent(percent) {
         BudgetLevel::HardStop => "stop",

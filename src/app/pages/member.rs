@@ -93,7 +93,7 @@ fn MemberPage(kind: ScopeType) -> impl IntoView {
             <ChartCard id="chart-daily" title="Cumulative spend" data />
             <ChartCard id="chart-models" title="Spend by model" data />
             <ChartCard id=other_chart title=others data />
-            <MemberHistory company_id=route.company_id kind id />
+            <MemberHistory kind id />
         </div>
         <Transition fallback=|| ()>
             {move || {
@@ -169,7 +169,11 @@ fn Head(
                 <div class="tile wide">
                     <span class="tile-label">"Used"</span>
                     <span class="tile-value">
-                        <UtilBar percent=s.utilization_percent budget_cents=s.budget_cents />
+                        <UtilBar
+                            percent=s.utilization_percent
+                            budget_cents=s.budget_cents
+                            not_a_month=!s.is_budget_month()
+                        />
                     </span>
                 </div>
                 <div class="tile">

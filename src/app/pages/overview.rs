@@ -59,7 +59,7 @@ pub fn OverviewPage() -> impl IntoView {
             <ChartCard id="chart-projects" title="Spend per project" data />
             <ChartCard id="chart-daily" title="Cumulative spend" data />
             <ChartCard id="chart-models" title="Spend by model" data />
-            <CompanyHistory company_id=route.company_id overview=data tick />
+            <CompanyHistory overview=data tick />
         </div>
     }
 }
@@ -73,6 +73,7 @@ fn Tiles(o: Overview) -> impl IntoView {
         BudgetLevel::HardStop => ("Hard stop", "stop"),
     };
     let empty = s.event_count == 0;
+    let budget_month = s.is_budget_month();
     let shown = window_label(&Window {
         start: s.window_start,
         end: s.window_end,
@@ -116,15 +117,28 @@ fn Tiles(o: Overview) -> impl IntoView {
             <div class="tile wide">
                 <span class="tile-label">"Utilization"</span>
                 <span class="tile-value" data-testid="tile-utilization">
-                    <UtilBar percent=s.utilization_percent budget_cents=s.budget_cents />
+                    <UtilBar
+                        percent=s.utilization_percent
+                        budget_cents=s.budget_cents
+                        not_a_month=!budget_month
+                    />
                 </span>
             </div>
-            <div class="tile">
-                <span class="tile-label">"Status"</span>
-                <span class=format!("tile-value status {status_class}") data-testid="tile-status">
-                    {status_label}
-                </span>
-            </div>
+            // A level is a calendar month's: no status for other dates.
+            {budget_month
+                .then(|| {
+                    view! {
+                        <div class="tile">
+                            <span class="tile-label">"Status"</span>
+                            <span
+                                class=format!("tile-value status {status_class}")
+                                data-testid="tile-status"
+                            >
+                                {status_label}
+                            </span>
+                        </div>
+                    }
+                })}
             <div class="tile">
                 <span class="tile-label">"Paused agents"</span>
                 <span class="tile-value" data-testid="tile-paused">

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::Service;
 use crate::{
     domain::{
-        history::{DEFAULT_MONTHS, HistoryGroup, MonthSpan},
+        history::{HistoryGroup, MonthSpan},
         money::MicroCents,
         scope::ScopeType,
         time::Month,
@@ -77,21 +77,24 @@ impl Service {
         ))
     }
 
-    /// The last twelve months of one agent or project of company `company_id` (a 404 when it
-    /// is not one of that company's): one series, its own, and its own budget.
+    /// The months `from..=to` (as `costs/monthly` reads them: the last twelve by default) of
+    /// one agent or project of company `company_id` (a 404 when it is not one of that
+    /// company's): one series, its own, and its own budget.
     pub async fn member_monthly(
         &self,
         company_id: &str,
         kind: ScopeType,
         id: &str,
+        from: Option<&str>,
+        to: Option<&str>,
     ) -> AppResult<MonthlyCosts> {
         let member_kind = match kind {
             ScopeType::Agent => Member::Agent,
             ScopeType::Project => Member::Project,
             ScopeType::Company => return Err(AppError::NotFound("company not found".into())),
         };
+        let span = MonthSpan::resolve(from, to, self.now())?;
         let now = Month::of(self.now());
-        let span = MonthSpan::ending(now, DEFAULT_MONTHS);
         let mut conn = self.db.read_conn().await?;
         let member = entities::get(&mut conn, kind, id, now)
             .await?

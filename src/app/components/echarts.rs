@@ -104,7 +104,7 @@ pub fn draw_with<T>(
 ) where
     T: Clone + PartialEq + Send + Sync + 'static,
 {
-    let instance = StoredValue::new_local(None::<charming::Echarts>);
+    let instance = StoredValue::new_local(None::<Drawn>);
     let data = Memo::new(move |_| data.get());
     let near = RwSignal::new(false);
     Effect::new(move |_| {
@@ -126,16 +126,14 @@ pub fn draw_with<T>(
     });
 }
 
-/// Draws `chart` into the chart `instance` holds, or into a new one on element `id`. Does
-/// nothing once the page that owned the chart is gone.
-fn render(
-    id: &'static str,
-    instance: StoredValue<Option<charming::Echarts>, LocalStorage>,
-    chart: &Chart,
-) {
-    let drawn = instance.try_with_value(|echarts| {
-        if let Some(echarts) = echarts {
-            WasmRenderer::update(echarts, chart);
+/// Draws `chart` into the chart `instance` holds (with the shape it was drawn in), or into
+/// a new one on element `id`. Does nothing once the page that owned the chart is gone.
+fn render(id: &'static str, instance: StoredValue<Option<Drawn>, LocalStorage>, chart: &Chart) {
+    let drawn = instance.try_update_value(|drawn| {
+        if let Some((echarts, shape)) = drawn {
+            if let Some(new_shape) = update(echarts, shape, chart) {
+                *shape = new_shape;
+            }
             true
         } else {
             false
@@ -145,9 +143,68 @@ fn render(
         // `None` sizes: fill the placeholder, whose CSS gives it its size.
         match WasmRenderer::new_opt(None, None).render(id, chart) {
             Ok(echarts) => {
-                instance.try_set_value(Some(echarts));
+                let first = serde_wasm_bindgen::to_value(chart)
+                    .map(|o| shape(&o))
+                    .unwrap_or_default();
+                instance.try_set_value(Some((echarts, first)));
             }
             Err(err) => leptos::logging::warn!("chart {id} not drawn: {err:?}"),
         }
     }
+}
+
+/// A drawn chart, and the shape of its option.
+type Drawn = (charming::Echarts, String);
+
+/// What a merge cannot change in a drawn chart: its series by name, and which of them
+/// carry mark lines. ECharts merges a new option into the old one, which moves bars
+/// smoothly but never removes a series or a mark line: when this differs (the history
+/// stacked per project instead of per agent, the budget lines of a month but not of a
+/// week), the option replaces the old one whole.
+fn shape(option: &wasm_bindgen::JsValue) -> String {
+    use js_sys::{Array, Reflect};
+    use wasm_bindgen::JsCast;
+
+    let Some(series) = Reflect::get(option, &"series".into())
+        .ok()
+        .and_then(|s| s.dyn_into::<Array>().ok())
+    else {
+        return String::new();
+    };
+    series
+        .iter()
+        .map(|s| {
+            let name = Reflect::get(&s, &"name".into())
+                .ok()
+                .and_then(|n| n.as_string())
+                .unwrap_or_default();
+            let marked = Reflect::get(&s, &"markLine".into()).is_ok_and(|m| m.is_object());
+            format!("{name}:{marked}")
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// Puts `chart` into the drawn chart `echarts` of shape `drawn`, merged when the shape is
+/// the same; returns the new shape.
+fn update(echarts: &charming::Echarts, drawn: &str, chart: &Chart) -> Option<String> {
+    use js_sys::{Function, Object, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+
+    let option = serde_wasm_bindgen::to_value(chart)
+        .map_err(|err| leptos::logging::warn!("chart not updated: {err}"))
+        .ok()?;
+    let target: &JsValue = echarts.as_ref();
+    let set_option = Reflect::get(target, &"setOption".into())
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
+    let new_shape = shape(&option);
+    let opts = Object::new();
+    Reflect::set(&opts, &"notMerge".into(), &(new_shape != drawn).into()).ok()?;
+    set_option
+        .call2(target, &option, &opts)
+        .map_err(|err| leptos::logging::warn!("chart not updated: {err:?}"))
+        .ok()?;
+    Some(new_shape)
 }

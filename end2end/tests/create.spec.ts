@@ -65,6 +65,18 @@ test("with JavaScript: a company, an agent and a project, renamed and terminated
   const renamed = page.getByTestId("agent-row").filter({ hasText: "ranger" });
   await expect(renamed).toBeVisible();
   expect((await members(request, company.id, "agents"))[0].name).toBe("ranger");
+  // The redrawn row's disclosure opens again, holding the new name; a refused name keeps
+  // it open, with the reason.
+  await renamed.getByText("Rename…").click();
+  const input = renamed.getByLabel("New name of ranger");
+  await expect(input).toBeVisible();
+  await expect(input).toHaveValue("ranger");
+  await input.fill("r".repeat(201));
+  await renamed.getByRole("button", { name: "Rename" }).click();
+  await expect(renamed.getByRole("alert")).toHaveText("must be at most 200 characters");
+  await expect(renamed.getByLabel("New name of ranger")).toBeVisible();
+  await renamed.getByText("Rename…").click();
+  await expect(renamed.getByLabel("New name of ranger")).toBeHidden();
   // Terminated from its own page.
   await gotoHydrated(page, `/companies/${company.id}/agents/${agent.id}`);
   await page.getByText("Rename…").click();

@@ -108,12 +108,23 @@ pub fn RenameControls(
             </ActionForm>
         }
     });
-    let open = {
-        let rename_error = rename_error.clone();
-        move || rename_error().is_some()
-    };
+    // Drawn open beside its refused rename. In the browser, each outcome sets it: closed
+    // after a rename went through (the row shows the new name), open beside a refusal. An
+    // attribute would not do: the reader's own clicks change the element, not the value.
+    let open = for_row(rename.value().get_untracked(), &id).is_some();
+    let details = NodeRef::<leptos::html::Details>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        let id = id.clone();
+        Effect::new(move |_| {
+            let outcome = rename.value().get();
+            if let (Some(el), Some(outcome)) = (details.get(), outcome) {
+                el.set_open(for_row(Some(outcome), &id).is_some());
+            }
+        });
+    }
     view! {
-        <details class="more-controls" open=open>
+        <details class="more-controls" open=open node_ref=details>
             <summary>"Rename…"</summary>
             <ActionForm action=rename attr:class="inline-form">
                 <input type="hidden" name="scope" value=scope />

@@ -164,7 +164,12 @@ async fn spawn_on(
     TestApp {
         base,
         metrics_base,
-        client: Client::new(),
+        // A guard against hangs (an unanswered request fails after a minute, naming
+        // itself), not a measure of speed.
+        client: Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .unwrap(),
         clock,
         service,
         database_url,

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::{
     api::{get_member_monthly, get_monthly},
     app::components::{layout::use_company_route, palette::Palette},
-    domain::{history::HistoryGroup, time::Month},
+    domain::history::HistoryGroup,
     model::{MonthlyCosts, Overview, ScopeType},
 };
 
@@ -92,9 +92,10 @@ pub fn project_palette(o: &Overview) -> Palette {
 }
 
 /// The figure's title: the months it shows, "Dec 2025 – Nov 2026".
+#[cfg(feature = "hydrate")]
 fn span_title(months: &[String]) -> String {
     let name = |m: Option<&String>| {
-        m.and_then(|m| Month::parse(m))
+        m.and_then(|m| crate::domain::time::Month::parse(m))
             .map(|m| m.start().format("%b %Y").to_string())
     };
     match (name(months.first()), name(months.last())) {
@@ -113,13 +114,18 @@ fn HistoryFigure(
     crate::app::components::echarts::draw_with("chart-history", data, |h| {
         Some(crate::app::components::history_chart::history(h))
     });
-    // In a Transition: the months come with the data, on the server render too.
-    let title = move || span_title(&data.get().map(|h| h.costs.months).unwrap_or_default());
+    // Named once the months are in the browser: the server's render does not wait for
+    // them (nothing on the page does: the chart is drawn in the browser too).
+    let title = RwSignal::new(None::<String>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| title.set(data.get().map(|h| span_title(&h.costs.months))));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = data;
     view! {
         <figure class="chart-card wide">
             <figcaption>
                 <span data-testid="history-title">
-                    <Transition fallback=|| "Spend per month">{title}</Transition>
+                    {move || title.get().unwrap_or_else(|| "Spend per month".to_owned())}
                 </span>
                 {group.map(|group| view! { <StackToggle group /> })}
             </figcaption>

@@ -37,9 +37,15 @@ pub const NEVER_ISSUED: &str =
 pub const FORBIDDEN: &str = "this credential may not do this";
 pub const OWN_COSTS: &str = "an agent can only report its own costs";
 
-/// A client that shows redirects instead of following them.
+/// A client that shows redirects instead of following them. A request unanswered for a
+/// minute fails, naming itself, instead of stalling the suite: a guard against hangs, not
+/// a measure of speed.
 pub fn client() -> Client {
-    Client::builder().redirect(Policy::none()).build().unwrap()
+    Client::builder()
+        .redirect(Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap()
 }
 
 /// Signs in through the form, as a browser does; the cookie pair (`costline_session=...`)

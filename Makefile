@@ -15,7 +15,7 @@ run: build
 ## build: release server binary + optimised WASM dashboard (target/site), its files
 ## precompressed (brotli, gzip) for the server to send as they are
 build: tools
-	cargo leptos build --release
+	cargo leptos build --release --split
 	node scripts/precompress.js target/site
 
 tools:

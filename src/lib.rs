@@ -20,5 +20,13 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Each page's code is a lazy WASM chunk (`app::routes`): hydration waits for the shown
+    // page's chunk, so it is asynchronous. Once it is done, the page's handlers are attached;
+    // the body says so (the browser tests wait for this mark before they click).
+    wasm_bindgen_futures::spawn_local(async {
+        let body = leptos::tachys::dom::body();
+        let owner = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        let _ = body.set_attribute("data-hydrated", "true");
+        owner.forget();
+    });
 }

@@ -62,8 +62,9 @@ export function collectPageErrors(page: Page): string[] {
 }
 
 /**
- * Opens `url` and waits until the app has hydrated (the mark `App` sets once its WASM has
- * run), so a click reaches the app's handlers: one click, no retries.
+ * Opens `url` and waits until the app has hydrated (the mark the WASM entry point sets once
+ * the page, its lazily loaded chunk included, is hydrated), so a click reaches the app's
+ * handlers: one click, no retries.
  */
 export async function gotoHydrated(page: Page, url: string) {
   await page.goto(url);

@@ -3,29 +3,21 @@
 
 mod components;
 mod pages;
+mod routes;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
 use components::layout::{CompanyShell, ViewerBadge};
-use pages::{
-    activity::ActivityPage,
-    alerts::AlertsPage,
-    events::EventsPage,
-    home::Home,
-    member::{AgentPage, ProjectPage},
-    notifications::NotificationsPage,
-    overview::OverviewPage,
-    prices::PricesPage,
-    reprice::RepricePage,
-    scopes::{AgentsPage, ProjectsPage},
-    settings::SettingsPage,
-    signin::SignInPage,
+use routes::{
+    ActivityRoute, AgentRoute, AgentsRoute, AlertsRoute, EventsRoute, HomeRoute,
+    NotificationsRoute, OverviewRoute, PricesRoute, ProjectRoute, ProjectsRoute, RepriceRoute,
+    SettingsRoute, SignInRoute,
 };
 
 /// The document around the app, rendered on the server.
@@ -55,14 +47,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // A mark for the browser tests: effects first run once hydration is done, so from here
-    // on clicks reach the hydrated app's handlers, not the plain HTML forms.
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Title text="Costline" />
         <Router>
@@ -81,21 +65,21 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <p class="empty">"Page not found."</p> }>
                     // Async: the server waits for the data and sends whole pages, so they
                     // read (and their forms work) without JavaScript too.
-                    <Route path=path!("/") view=Home ssr=SsrMode::Async />
-                    <Route path=path!("/prices") view=PricesPage ssr=SsrMode::Async />
-                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/prices") view={Lazy::<PricesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()} ssr=SsrMode::Async />
                     <ParentRoute path=path!("/companies/:id") view=CompanyShell ssr=SsrMode::Async>
-                        <Route path=path!("") view=OverviewPage />
-                        <Route path=path!("agents") view=AgentsPage />
-                        <Route path=path!("projects") view=ProjectsPage />
-                        <Route path=path!("agents/:member") view=AgentPage />
-                        <Route path=path!("projects/:member") view=ProjectPage />
-                        <Route path=path!("alerts") view=AlertsPage />
-                        <Route path=path!("events") view=EventsPage />
-                        <Route path=path!("notifications") view=NotificationsPage />
-                        <Route path=path!("settings") view=SettingsPage />
-                        <Route path=path!("reprice") view=RepricePage />
-                        <Route path=path!("activity") view=ActivityPage />
+                        <Route path=path!("") view={Lazy::<OverviewRoute>::new()} />
+                        <Route path=path!("agents") view={Lazy::<AgentsRoute>::new()} />
+                        <Route path=path!("projects") view={Lazy::<ProjectsRoute>::new()} />
+                        <Route path=path!("agents/:member") view={Lazy::<AgentRoute>::new()} />
+                        <Route path=path!("projects/:member") view={Lazy::<ProjectRoute>::new()} />
+                        <Route path=path!("alerts") view={Lazy::<AlertsRoute>::new()} />
+                        <Route path=path!("events") view={Lazy::<EventsRoute>::new()} />
+                        <Route path=path!("notifications") view={Lazy::<NotificationsRoute>::new()} />
+                        <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
+                        <Route path=path!("reprice") view={Lazy::<RepriceRoute>::new()} />
+                        <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()} />
                     </ParentRoute>
                 </Routes>
             </main>

@@ -26,6 +26,7 @@ pub fn hydrate() {
     wasm_bindgen_futures::spawn_local(async {
         let body = leptos::tachys::dom::body();
         let owner = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        app::mark_hydrated();
         let _ = body.set_attribute("data-hydrated", "true");
         owner.forget();
     });

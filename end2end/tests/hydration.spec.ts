@@ -51,3 +51,28 @@ test("a page's code comes with the page: the overview loads its own chunk, the E
   expect(chunks).toEqual(["overview_page", "record_pages"]);
   expect(errors, `errors in the page: ${errors.join("\n")}`).toEqual([]);
 });
+
+test("a page whose code cannot be fetched, as in a tab opened before an upgrade, is loaded whole from the server", async ({ page, request }) => {
+  const { company } = await seed(request);
+  const events = `/companies/${company.id}/events`;
+  await gotoHydrated(page, `/companies/${company.id}`);
+  // The other pages' chunk is gone, as when an upgrade gave it a new name.
+  await page.route(/\/pkg\/split_record_pages\./, (r) => r.fulfill({ status: 404, body: "gone" }));
+  const documentLoads: string[] = [];
+  page.on("request", (r) => {
+    if (r.isNavigationRequest()) documentLoads.push(new URL(r.url()).pathname);
+  });
+
+  await page.getByRole("link", { name: "Events", exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`${events}$`));
+  await expect(page.getByTestId("events-table")).toBeVisible();
+  expect(documentLoads).toEqual([events]);
+
+  // Hydrating that page needs the missing chunk too: the page stays as the server sent it,
+  // with no mark and no second load.
+  // (A second load would be network traffic after the main module has run.)
+  await page.waitForLoadState("networkidle");
+  await expect(page.getByTestId("events-table")).toBeVisible();
+  expect(await page.locator("body").getAttribute("data-hydrated")).toBeNull();
+  expect(documentLoads).toEqual([events]);
+});

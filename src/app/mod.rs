@@ -20,6 +20,13 @@ use routes::{
     SettingsRoute, SignInRoute,
 };
 
+/// Notes that the first page has hydrated: from now on a page whose code cannot be fetched
+/// is loaded whole from the server (`routes`).
+#[cfg(feature = "hydrate")]
+pub(crate) fn mark_hydrated() {
+    routes::HYDRATED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

@@ -31,36 +31,51 @@ use super::pages::{
 
 /// `group: Route => Page (view_fn, preload_fn), ...`: for each page component `Page`, the
 /// router's lazy stand-in `Route`, whose view is the function `view_fn` in the WASM chunk
-/// `group`. Pages load their own data (resources in the component), so the route data is
-/// empty.
+/// `group`. Pages load their own data (resources in the component); the route keeps only
+/// the address it was matched for, to load that address whole should its chunk be missing.
 macro_rules! lazy_pages {
     ($group:ident: $($route:ident => $page:ident ($view:ident, $preload:ident)),* $(,)?) => {$(
-        pub struct $route;
+        pub struct $route {
+            #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+            href: String,
+        }
 
         impl LazyRoute for $route {
             fn data() -> Self {
-                $route
+                $route { href: matched_href() }
             }
 
-            async fn view(_this: Self) -> AnyView {
-                $view().await
+            async fn view(this: Self) -> AnyView {
+                #[cfg(feature = "hydrate")]
+                return match $view().await {
+                    Ok(page) => page,
+                    Err(_) => chunk_missing(&this.href).await,
+                };
+                #[cfg(not(feature = "hydrate"))]
+                {
+                    let _ = this;
+                    $view().await
+                }
             }
 
             async fn preload() {
+                // A failure shows when the page is shown (`view`); nothing to do here.
                 #[cfg(feature = "hydrate")]
-                $preload().await;
+                let _ = $preload().await;
             }
         }
 
-        // In the browser: a function of chunk `$group`, loaded on its first call.
+        // In the browser: a function of chunk `$group`, loaded on its first call; a chunk
+        // that cannot be fetched is an error, not a panic (which would stop the whole app).
         #[cfg(feature = "hydrate")]
         #[leptos::wasm_split::wasm_split(
             $group,
             wasm_split_path = ::leptos::wasm_split,
-            preload(#[doc(hidden)] $preload)
+            preload(#[doc(hidden)] $preload),
+            fallible
         )]
-        fn $view() -> AnyView {
-            view! { <$page /> }.into_any()
+        fn $view() -> Result<AnyView, leptos::wasm_split::SplitLoaderError> {
+            Ok(view! { <$page /> }.into_any())
         }
 
         // On the server: the render notes the chunk, for the document to preload it.
@@ -70,6 +85,40 @@ macro_rules! lazy_pages {
             view! { <$page /> }.into_any()
         }
     )*};
+}
+
+/// The address (path and query) the router is showing or going to.
+fn matched_href() -> String {
+    let location = leptos_router::hooks::use_location();
+    let (path, search) = (
+        location.pathname.get_untracked(),
+        location.search.get_untracked(),
+    );
+    if search.is_empty() {
+        path
+    } else {
+        format!("{path}?{search}")
+    }
+}
+
+/// Set once the page first loaded has hydrated (`crate::hydrate`).
+#[cfg(feature = "hydrate")]
+pub(crate) static HYDRATED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// What a page whose chunk could not be fetched shows. The loader has logged why.
+/// - Going to it inside the app: the page is loaded whole from the server. A tab opened
+///   before the server was upgraded asks for chunks by old names, which are gone.
+/// - While hydrating the first page: hydration stops there, and the page stays as the
+///   server sent it, forms working without JavaScript (loading it again could loop).
+#[cfg(feature = "hydrate")]
+async fn chunk_missing(href: &str) -> AnyView {
+    use std::sync::atomic::Ordering;
+
+    if HYDRATED.load(Ordering::Relaxed) {
+        let _ = window().location().assign(href);
+    }
+    std::future::pending().await
 }
 
 // The overview, a company's landing page, alone: the most common cold load.

@@ -116,7 +116,12 @@ async fn chunk_missing(href: &str) -> AnyView {
     use std::sync::atomic::Ordering;
 
     if HYDRATED.load(Ordering::Relaxed) {
-        let _ = window().location().assign(href);
+        // Made absolute on this origin: a path from the address bar such as `//elsewhere/x`
+        // would otherwise be read as another host's address.
+        let location = window().location();
+        if let Ok(origin) = location.origin() {
+            let _ = location.assign(&format!("{origin}{href}"));
+        }
     }
     std::future::pending().await
 }

@@ -42,6 +42,13 @@ test("the overview shows the right totals and draws all four charts", async ({ p
   expect(agents.yAxis[0].data).toEqual(["writer", "reviewer"]);
   expect(points(agents.series[0].data)).toEqual([32, 91.45]);
   expect(points(agents.series[1].data)).toEqual([50, null]);
+  // Tooltips read as money: the server's option names the format, the page's script has it.
+  const money = await page.evaluate(() => {
+    // @ts-ignore echarts is a global from /echarts.min.js
+    const option = window.echarts.getInstanceByDom(document.getElementById("chart-agents")).getOption();
+    return [option.tooltip[0].valueFormatter(1234.5), option.tooltip[0].valueFormatter(null)];
+  });
+  expect(money).toEqual(["$1,234.50", ""]);
 
   await page.screenshot({ path: testInfo.outputPath("overview.png"), fullPage: true });
   expect(errors, errors.join("\n")).toEqual([]);

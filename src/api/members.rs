@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{AgentKey, ApiError, MemberMonth, MonthlyCosts, NewAgentKey};
+use crate::model::{AgentKey, ApiError, HistoryChart, MemberMonth, NewAgentKey};
 #[cfg(feature = "ssr")]
 use crate::{domain::scope::ScopeType, server::auth::Action};
 
@@ -23,7 +23,7 @@ pub async fn get_member_month(
     to: Option<String>,
 ) -> Result<MemberMonth, ApiError> {
     let service = ctx::allowed(Action::ReadCompany(&company_id))?;
-    service
+    let mut page = service
         .member_month(
             &company_id,
             member_kind(&scope)?,
@@ -31,11 +31,13 @@ pub async fn get_member_month(
             &super::window(month, from, to),
         )
         .await
-        .map_err(ctx::fail)
+        .map_err(ctx::fail)?;
+    page.month.charts = Some(crate::server::charts::overview::charts(&page.month));
+    Ok(page)
 }
 
-/// Agent or project (`scope`) `id`'s spend per month against its own budget: the months
-/// `from..=to` (`YYYY-MM`), the last twelve by default.
+/// The history card of agent or project (`scope`) `id`: its spend per month against its own
+/// budget, over the months `from..=to` (`YYYY-MM`), the last twelve by default.
 #[server(prefix = "/rpc", endpoint = "member_monthly")]
 pub async fn get_member_monthly(
     company_id: String,
@@ -43,9 +45,9 @@ pub async fn get_member_monthly(
     id: String,
     from: Option<String>,
     to: Option<String>,
-) -> Result<MonthlyCosts, ApiError> {
+) -> Result<HistoryChart, ApiError> {
     let service = ctx::allowed(Action::ReadCompany(&company_id))?;
-    service
+    let costs = service
         .member_monthly(
             &company_id,
             member_kind(&scope)?,
@@ -54,7 +56,11 @@ pub async fn get_member_monthly(
             to.as_deref(),
         )
         .await
-        .map_err(ctx::fail)
+        .map_err(ctx::fail)?;
+    Ok(crate::server::charts::history::history(
+        &costs,
+        &crate::server::charts::palette::Palette::default(),
+    ))
 }
 
 /// The agent's keys that work: prefixes and dates, never a secret.

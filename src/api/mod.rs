@@ -13,7 +13,7 @@
 use leptos::prelude::*;
 
 use crate::model::{
-    AgentCostRow, ApiError, BudgetAlert, Company, Directory, MonthlyCosts, Overview,
+    AgentCostRow, ApiError, BudgetAlert, Company, Directory, HistoryChart, Overview,
     ProjectCostRow, Viewer,
 };
 #[cfg(feature = "ssr")]
@@ -94,10 +94,12 @@ pub async fn get_overview(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<Overview, ApiError> {
-    ctx::allowed(Action::ReadCompany(&company_id))?
+    let mut overview = ctx::allowed(Action::ReadCompany(&company_id))?
         .overview(&company_id, &window(month, from, to))
         .await
-        .map_err(ctx::fail)
+        .map_err(ctx::fail)?;
+    overview.charts = Some(crate::server::charts::overview::charts(&overview));
+    Ok(overview)
 }
 
 #[cfg(feature = "ssr")]
@@ -137,20 +139,40 @@ pub async fn get_project_rows(
         .map_err(ctx::fail)
 }
 
-/// Spend per month, one series per agent, project or model (`group_by`): the months
-/// `from..=to` (`YYYY-MM`), the last twelve by default.
+/// The history card: spend per month, one band per agent, project or model (`group_by`),
+/// over the months `from..=to` (`YYYY-MM`), the last twelve by default. A member keeps its
+/// color of the page (the donut's, for a project).
 #[server(prefix = "/rpc", endpoint = "monthly")]
 pub async fn get_monthly(
     company_id: String,
     group_by: Option<String>,
     from: Option<String>,
     to: Option<String>,
-) -> Result<MonthlyCosts, ApiError> {
+) -> Result<HistoryChart, ApiError> {
+    use crate::{domain::history::HistoryGroup, server::charts::palette};
+
+    let service = ctx::allowed(Action::ReadReports(&company_id))?;
+    let group = HistoryGroup::parse(group_by.as_deref());
     let query = crate::server::service::monthly::MonthlyQuery { group_by, from, to };
-    ctx::allowed(Action::ReadReports(&company_id))?
+    let costs = service
         .costs_monthly(&company_id, &query)
         .await
-        .map_err(ctx::fail)
+        .map_err(ctx::fail)?;
+    let members = async |kind| {
+        let scopes = service.list_scopes(kind, Some(&company_id)).await;
+        scopes
+            .map(|s| s.into_iter().map(|s| s.id))
+            .map_err(ctx::fail)
+    };
+    let palette = match group {
+        Ok(HistoryGroup::Agent) => palette::Palette::of(members(ScopeType::Agent).await?),
+        Ok(HistoryGroup::Project) => {
+            palette::projects(members(ScopeType::Project).await?.map(Some))
+        }
+        // Models: by their keys (a group the report refused never gets here).
+        _ => palette::Palette::of(costs.series.iter().map(|s| s.key.clone())),
+    };
+    Ok(crate::server::charts::history::history(&costs, &palette))
 }
 
 /// The window's alerts, newest first.

@@ -24,6 +24,7 @@ pub mod rollup;
 pub mod scope;
 pub mod standing;
 pub mod time;
+pub mod time_text;
 
 use std::fmt;
 

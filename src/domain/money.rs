@@ -167,6 +167,23 @@ pub fn format_dollars(cents: impl Into<Cents>) -> String {
     format!("{sign}${}.{:02}", group_thousands(abs / 100), abs % 100)
 }
 
+/// `value` with `decimals` digits after the point (at most 6), rounded half away from zero:
+/// `fixed(83.456, 2)` is `"83.46"`. Integer digits, so the browser's code carries no float
+/// formatting (`{:.2}` would bring the whole of it into the WASM).
+pub fn fixed(value: f64, decimals: u32) -> String {
+    let decimals = decimals.min(6);
+    let scale = 10i64.pow(decimals);
+    // `as` saturates: a percent is never near i64's bounds, and NaN shows as 0.
+    let scaled = (value * scale as f64).round() as i64;
+    let sign = if scaled < 0 { "-" } else { "" };
+    let abs = scaled.unsigned_abs();
+    let (whole, part) = (abs / scale as u64, abs % scale as u64);
+    match decimals {
+        0 => format!("{sign}{whole}"),
+        d => format!("{sign}{whole}.{part:0width$}", width = d as usize),
+    }
+}
+
 /// A count with thousands separators: `12,345,678`.
 pub fn format_count(n: i64) -> String {
     let sign = if n < 0 { "-" } else { "" };
@@ -261,6 +278,18 @@ fn parse_fixed(s: &str, decimals: usize) -> Result<i64, FixedError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_points_round_as_format_does() {
+        assert_eq!(fixed(83.456, 2), "83.46");
+        assert_eq!(fixed(100.0, 2), "100.00");
+        assert_eq!(fixed(0.05, 1), "0.1");
+        assert_eq!(fixed(7.004, 2), "7.00");
+        assert_eq!(fixed(203.0, 0), "203");
+        assert_eq!(fixed(-1.5, 1), "-1.5");
+        assert_eq!(fixed(12.5, 0), "13");
+        assert_eq!(fixed(f64::NAN, 2), "0.00");
+    }
 
     #[test]
     fn sums_are_checked() {

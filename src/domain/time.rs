@@ -198,7 +198,7 @@ impl Day {
 impl fmt::Display for Day {
     /// `YYYY-MM-DD`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.start().format("%Y-%m-%d"))
+        f.write_str(&super::time_text::date(self.start()))
     }
 }
 
@@ -305,9 +305,7 @@ pub fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
         .ok()
         .or_else(|| {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .ok()
-                .filter(|_| s.len() == 10)
+            super::time_text::parse_date(s)
                 .map(|d| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)))
         })
         .filter(|t| YEARS.contains(&t.year()))

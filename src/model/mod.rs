@@ -283,6 +283,44 @@ pub struct Overview {
     pub models: Vec<ModelCostRow>,
     pub daily: Vec<DailyCost>,
     pub paused_agents: i64,
+    /// The page's charts of these figures, added by the dashboard's server functions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(ignore))]
+    pub charts: Option<OverviewCharts>,
+}
+
+/// An ECharts option as JSON text: built on the server, handed to ECharts as it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChartOption(pub String);
+
+/// The overview's four charts, each known by its placeholder's id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OverviewCharts {
+    pub agents: ChartOption,
+    pub projects: ChartOption,
+    pub daily: ChartOption,
+    pub models: ChartOption,
+}
+
+impl OverviewCharts {
+    /// The chart drawn in placeholder `id` (`chart-agents`, ...).
+    pub fn get(&self, id: &str) -> Option<&ChartOption> {
+        match id {
+            "chart-agents" => Some(&self.agents),
+            "chart-projects" => Some(&self.projects),
+            "chart-daily" => Some(&self.daily),
+            "chart-models" => Some(&self.models),
+            _ => None,
+        }
+    }
+}
+
+/// The history card: its title (the months it spans) and its chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryChart {
+    pub title: String,
+    pub chart: ChartOption,
 }
 
 /// An API key of an agent, as listed: never its secret.

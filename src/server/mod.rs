@@ -7,6 +7,7 @@
 pub(crate) mod auth;
 pub mod board;
 pub(crate) mod caching;
+pub(crate) mod charts;
 pub mod clock;
 pub mod config;
 pub mod demo;

@@ -58,6 +58,41 @@ fn cents(v: &Value) -> Vec<i64> {
         .collect()
 }
 
+/// What a history card of the dashboard draws (its server function's answer): the title,
+/// the months' labels, each band (name, cents per month) and the budget line in cents.
+struct Card {
+    title: String,
+    labels: Vec<String>,
+    bands: Vec<(String, Vec<i64>)>,
+    budget: Option<Vec<i64>>,
+}
+
+fn card(body: &Value) -> Card {
+    let option: Value = serde_json::from_str(body["chart"].as_str().expect("a chart")).unwrap();
+    let to_cents = |data: &Value| -> Vec<i64> {
+        let dollars = data.as_array().unwrap().iter();
+        dollars
+            .map(|d| (d.as_f64().unwrap() * 100.0).round() as i64)
+            .collect()
+    };
+    // No series at all when nothing was spent.
+    let series = option["series"].as_array().map_or(&[][..], Vec::as_slice);
+    let named = |s: &Value| s["name"].as_str().unwrap().to_owned();
+    Card {
+        title: body["title"].as_str().unwrap().to_owned(),
+        labels: serde_json::from_value(option["xAxis"]["data"].clone()).unwrap(),
+        bands: series
+            .iter()
+            .filter(|s| s["type"] == "bar")
+            .map(|s| (named(s), to_cents(&s["data"])))
+            .collect(),
+        budget: series
+            .iter()
+            .find(|s| s["type"] == "line")
+            .map(|s| to_cents(&s["data"])),
+    }
+}
+
 /// Twelve zeros with `cents` at the given month indexes.
 fn months_with(cents: &[(usize, i64)]) -> Vec<i64> {
     let mut all = vec![0; 12];
@@ -234,16 +269,14 @@ async fn a_member_page_shows_its_own_twelve_months_against_its_own_budget() {
         )
         .await;
     assert_eq!(agent.status, StatusCode::OK, "{}", agent.text);
-    assert_eq!(agent.body["months"][11], "2026-11");
+    let agent = card(&agent.body);
+    assert_eq!(agent.title, "Spend per month, Dec 2025 – Nov 2026");
+    assert_eq!(agent.labels[11], "Nov 26");
     assert_eq!(
-        agent.body["series"],
-        json!([{"key": s.a, "name": "alpha", "costCents": months_with(&[(9, 100), (11, 50)])}])
+        agent.bands,
+        [("alpha".to_owned(), months_with(&[(9, 100), (11, 50)]))]
     );
-    assert_eq!(
-        agent.body["totalCents"],
-        json!(months_with(&[(9, 100), (11, 50)]))
-    );
-    assert_eq!(cents(&agent.body["budgetCents"]), vec![3_000; 12]);
+    assert_eq!(agent.budget, Some(vec![3_000; 12]));
 
     let project = app
         .rpc(
@@ -256,8 +289,12 @@ async fn a_member_page_shows_its_own_twelve_months_against_its_own_budget() {
         )
         .await;
     assert_eq!(project.status, StatusCode::OK, "{}", project.text);
-    assert_eq!(project.body["totalCents"], json!(months_with(&[(9, 100)])));
-    assert_eq!(cents(&project.body["budgetCents"]), vec![9_000; 12]);
+    let project = card(&project.body);
+    assert_eq!(
+        project.bands,
+        [("website".to_owned(), months_with(&[(9, 100)]))]
+    );
+    assert_eq!(project.budget, Some(vec![9_000; 12]));
 
     // An agent with no spend: one flat series, not an error.
     let idle = app.agent(&s.company, "idle", 0).await;
@@ -272,8 +309,10 @@ async fn a_member_page_shows_its_own_twelve_months_against_its_own_budget() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body["series"], json!([]));
-    assert_eq!(r.body["totalCents"], json!(vec![0; 12]));
+    let idle = card(&r.body);
+    assert_eq!(idle.labels.len(), 12);
+    assert!(idle.bands.is_empty(), "{:?}", idle.bands);
+    assert_eq!(idle.budget, None);
 
     // Another company's agent is not found through this company.
     let other = app.company("Other", 0).await;
@@ -302,9 +341,11 @@ async fn the_dashboards_histories_take_the_months_of_the_range_shown() {
     };
     let agent = app.rpc("member_monthly", &member(&span)).await;
     assert_eq!(agent.status, StatusCode::OK, "{}", agent.text);
-    assert_eq!(agent.body["months"], json!(["2026-09", "2026-10"]));
-    assert_eq!(agent.body["totalCents"], json!([100, 0]));
-    assert_eq!(cents(&agent.body["budgetCents"]), vec![3_000; 2]);
+    let agent = card(&agent.body);
+    assert_eq!(agent.title, "Spend per month, Sep 2026 – Oct 2026");
+    assert_eq!(agent.labels, ["Sep 26", "Oct 26"]);
+    assert_eq!(agent.bands, [("alpha".to_owned(), vec![100, 0])]);
+    assert_eq!(agent.budget, Some(vec![3_000; 2]));
 
     let company = app
         .rpc(
@@ -318,14 +359,27 @@ async fn the_dashboards_histories_take_the_months_of_the_range_shown() {
         )
         .await;
     assert_eq!(company.status, StatusCode::OK, "{}", company.text);
-    assert_eq!(company.body["months"], json!(["2026-09", "2026-10"]));
+    let company = card(&company.body);
+    assert_eq!(company.labels, ["Sep 26", "Oct 26"]);
     let rest = app
         .get(&format!(
             "/api/companies/{}/costs/monthly?from=2026-09&to=2026-10",
             s.company
         ))
         .await;
-    assert_eq!(company.body, rest.body);
+    // The card draws the report's figures: a band per series, the budget as a line.
+    let series = rest.body["series"].as_array().unwrap();
+    let report: Vec<(String, Vec<i64>)> = series
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_owned(),
+                cents(&s["costCents"]),
+            )
+        })
+        .collect();
+    assert_eq!(company.bands, report);
+    assert_eq!(company.budget, Some(cents(&rest.body["budgetCents"])));
 
     // The report's own rules: a span the API refuses is refused here, naming the field.
     let malformed: &[(&str, &str)] = &[("to", "2026-1")];

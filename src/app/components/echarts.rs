@@ -1,13 +1,15 @@
 //! Drawing charts in the browser: ECharts itself is fetched when the first chart of a page
 //! is drawn ([`with_echarts`]), each chart waits until its placeholder nears the viewport,
 //! and is then initialised once and updated in place as fresh figures arrive, so a
-//! periodic refresh never flickers.
+//! periodic refresh never flickers. The options come built from the server
+//! (`server::charts`); the page's ECharts script draws them (`costlineChart`, defined in
+//! `scripts/echarts-entry.js`).
 
-use charming::{Chart, WasmRenderer};
 use leptos::prelude::*;
 
-/// Where `scripts/vendor-echarts.sh` puts the ECharts build; charming draws through its
-/// global `echarts`.
+use crate::model::ChartOption;
+
+/// Where `scripts/vendor-echarts.sh` puts the ECharts build, with `costlineChart`.
 const ECHARTS_SRC: &str = "/echarts.min.js";
 const ECHARTS_SCRIPT_ID: &str = "echarts-script";
 
@@ -20,7 +22,7 @@ fn with_echarts(then: impl FnOnce() + 'static) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    if window.get("echarts").is_some() {
+    if window.get(DRAW).is_some() {
         then();
         return;
     }
@@ -94,17 +96,13 @@ fn when_near_view_after(id: &'static str, then: impl FnOnce() + 'static, frames:
     seen.forget();
 }
 
-/// Draws chart `id`, built from `data` by `build`, whenever `data` changes, once its
-/// placeholder is near the viewport: initialised once, then updated in place. The same
-/// figures again (the pages refresh every few seconds) draw nothing.
-pub fn draw_with<T>(
-    id: &'static str,
-    data: Signal<Option<T>>,
-    build: impl Fn(&T) -> Option<Chart> + 'static,
-) where
-    T: Clone + PartialEq + Send + Sync + 'static,
-{
-    let instance = StoredValue::new_local(None::<Drawn>);
+/// The page script's function that draws an option into a placeholder (by id), merged into
+/// the chart already drawn there when it has the same series.
+const DRAW: &str = "costlineChart";
+
+/// Draws chart `id` from `data` whenever it changes, once its placeholder is near the
+/// viewport. The same option again (the pages refresh every few seconds) draws nothing.
+pub fn draw(id: &'static str, data: Signal<Option<ChartOption>>) {
     let data = Memo::new(move |_| data.get());
     let near = RwSignal::new(false);
     Effect::new(move |_| {
@@ -116,95 +114,23 @@ pub fn draw_with<T>(
         if !near.get() {
             return;
         }
-        let Some(figures) = data.get() else {
-            return;
-        };
-        let Some(chart) = build(&figures) else {
-            return;
-        };
-        with_echarts(move || render(id, instance, &chart));
-    });
-}
-
-/// Draws `chart` into the chart `instance` holds (with the shape it was drawn in), or into
-/// a new one on element `id`. Does nothing once the page that owned the chart is gone.
-fn render(id: &'static str, instance: StoredValue<Option<Drawn>, LocalStorage>, chart: &Chart) {
-    let drawn = instance.try_update_value(|drawn| {
-        if let Some((echarts, shape)) = drawn {
-            if let Some(new_shape) = update(echarts, shape, chart) {
-                *shape = new_shape;
-            }
-            true
-        } else {
-            false
+        if let Some(option) = data.get() {
+            with_echarts(move || render(id, &option));
         }
     });
-    if drawn == Some(false) {
-        // `None` sizes: fill the placeholder, whose CSS gives it its size.
-        match WasmRenderer::new_opt(None, None).render(id, chart) {
-            Ok(echarts) => {
-                let first = serde_wasm_bindgen::to_value(chart)
-                    .map(|o| shape(&o))
-                    .unwrap_or_default();
-                instance.try_set_value(Some((echarts, first)));
-            }
-            Err(err) => leptos::logging::warn!("chart {id} not drawn: {err:?}"),
-        }
-    }
 }
 
-/// A drawn chart, and the shape of its option.
-type Drawn = (charming::Echarts, String);
-
-/// What a merge cannot change in a drawn chart: its series by name, and which of them
-/// carry mark lines. ECharts merges a new option into the old one, which moves bars
-/// smoothly but never removes a series or a mark line: when this differs (the history
-/// stacked per project instead of per agent, the budget lines of a month but not of a
-/// week), the option replaces the old one whole.
-fn shape(option: &wasm_bindgen::JsValue) -> String {
-    use js_sys::{Array, Reflect};
-    use wasm_bindgen::JsCast;
-
-    let Some(series) = Reflect::get(option, &"series".into())
-        .ok()
-        .and_then(|s| s.dyn_into::<Array>().ok())
-    else {
-        return String::new();
-    };
-    series
-        .iter()
-        .map(|s| {
-            let name = Reflect::get(&s, &"name".into())
-                .ok()
-                .and_then(|n| n.as_string())
-                .unwrap_or_default();
-            let marked = Reflect::get(&s, &"markLine".into()).is_ok_and(|m| m.is_object());
-            format!("{name}:{marked}")
-        })
-        .collect::<Vec<_>>()
-        .join("|")
-}
-
-/// Puts `chart` into the drawn chart `echarts` of shape `drawn`, merged when the shape is
-/// the same; returns the new shape.
-fn update(echarts: &charming::Echarts, drawn: &str, chart: &Chart) -> Option<String> {
-    use js_sys::{Function, Object, Reflect};
+/// Hands `option` to the page script for placeholder `id`.
+fn render(id: &str, option: &ChartOption) {
     use wasm_bindgen::{JsCast, JsValue};
 
-    let option = serde_wasm_bindgen::to_value(chart)
-        .map_err(|err| leptos::logging::warn!("chart not updated: {err}"))
-        .ok()?;
-    let target: &JsValue = echarts.as_ref();
-    let set_option = Reflect::get(target, &"setOption".into())
-        .ok()?
-        .dyn_into::<Function>()
-        .ok()?;
-    let new_shape = shape(&option);
-    let opts = Object::new();
-    Reflect::set(&opts, &"notMerge".into(), &(new_shape != drawn).into()).ok()?;
-    set_option
-        .call2(target, &option, &opts)
-        .map_err(|err| leptos::logging::warn!("chart not updated: {err:?}"))
-        .ok()?;
-    Some(new_shape)
+    let drawn = window()
+        .get(DRAW)
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .map(|f| f.call2(&JsValue::NULL, &id.into(), &option.0.as_str().into()));
+    match drawn {
+        Some(Ok(_)) => {}
+        Some(Err(err)) => leptos::logging::warn!("chart {id} not drawn: {err:?}"),
+        None => leptos::logging::warn!("chart {id} not drawn: no {DRAW}"),
+    }
 }

@@ -7,22 +7,15 @@ use leptos::prelude::*;
 
 use crate::{
     api::{get_member_monthly, get_monthly},
-    app::components::{layout::use_company_route, palette::Palette},
+    app::components::layout::use_company_route,
     domain::history::HistoryGroup,
-    model::{MonthlyCosts, Overview, ScopeType},
+    model::{HistoryChart, ScopeType},
 };
 
-/// What the history chart draws: the months, and the colors of the page.
-#[derive(Debug, Clone, PartialEq)]
-pub struct History {
-    pub costs: MonthlyCosts,
-    pub palette: Palette,
-}
-
-/// The overview's history card. The series' colors are the page's: every agent (or
-/// project) of the company, so the same member has the same color in the donut.
+/// The overview's history card. The series' colors are the page's (the server gives each
+/// agent or project its color among all of the company's, as in the donut).
 #[component]
-pub fn CompanyHistory(overview: Signal<Option<Overview>>, tick: RwSignal<u64>) -> impl IntoView {
+pub fn CompanyHistory(tick: RwSignal<u64>) -> impl IntoView {
     let route = use_company_route();
     let group = RwSignal::new(HistoryGroup::Agent);
     let monthly = Resource::new(
@@ -34,25 +27,11 @@ pub fn CompanyHistory(overview: Signal<Option<Overview>>, tick: RwSignal<u64>) -
                 tick.get(),
             )
         },
-        |(company, (from, to), group, _)| async move {
-            let group = group.as_str().to_owned();
-            (
-                group.clone(),
-                get_monthly(company, Some(group), from, to).await,
-            )
+        |(company, (from, to), group, _)| {
+            get_monthly(company, Some(group.as_str().to_owned()), from, to)
         },
     );
-    let data = Signal::derive(move || {
-        let (group, costs) = monthly.get()?;
-        let costs = costs.ok()?;
-        let o = overview.get()?;
-        let palette = match HistoryGroup::parse(Some(&group)).ok()? {
-            HistoryGroup::Agent => Palette::of(o.agents.iter().map(|a| a.agent_id.clone())),
-            HistoryGroup::Project => project_palette(&o),
-            HistoryGroup::Model => Palette::of(costs.series.iter().map(|s| s.key.clone())),
-        };
-        Some(History { costs, palette })
-    });
+    let data = Signal::derive(move || monthly.get()?.ok());
     view! { <HistoryFigure data group=Some(group) /> }
 }
 
@@ -72,53 +51,26 @@ pub fn MemberHistory(kind: ScopeType, id: Memo<String>) -> impl IntoView {
             get_member_monthly(company, kind.as_str().to_owned(), id, from, to)
         },
     );
-    let data = Signal::derive(move || {
-        let costs = monthly.get()?.ok()?;
-        Some(History {
-            costs,
-            palette: Palette::default(),
-        })
-    });
+    let data = Signal::derive(move || monthly.get()?.ok());
     view! { <HistoryFigure data group=None /> }
-}
-
-/// The projects' colors of a page, "Unassigned" (key `""`) included.
-pub fn project_palette(o: &Overview) -> Palette {
-    Palette::of(
-        o.projects
-            .iter()
-            .map(|p| p.project_id.clone().unwrap_or_default()),
-    )
-}
-
-/// The figure's title: the months it shows, "Dec 2025 – Nov 2026".
-#[cfg(feature = "hydrate")]
-fn span_title(months: &[String]) -> String {
-    let name = |m: Option<&String>| {
-        m.and_then(|m| crate::domain::time::Month::parse(m))
-            .map(|m| m.start().format("%b %Y").to_string())
-    };
-    match (name(months.first()), name(months.last())) {
-        (Some(first), Some(last)) => format!("Spend per month, {first} – {last}"),
-        _ => "Spend per month".to_owned(),
-    }
 }
 
 #[component]
 fn HistoryFigure(
-    data: Signal<Option<History>>,
+    data: Signal<Option<HistoryChart>>,
     /// The agents/projects toggle, where the page offers one.
     group: Option<RwSignal<HistoryGroup>>,
 ) -> impl IntoView {
     #[cfg(feature = "hydrate")]
-    crate::app::components::echarts::draw_with("chart-history", data, |h| {
-        Some(crate::app::components::history_chart::history(h))
-    });
+    crate::app::components::echarts::draw(
+        "chart-history",
+        Signal::derive(move || data.with(|h| h.as_ref().map(|h| h.chart.clone()))),
+    );
     // Named once the months are in the browser: the server's render does not wait for
     // them (nothing on the page does: the chart is drawn in the browser too).
     let title = RwSignal::new(None::<String>);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| title.set(data.get().map(|h| span_title(&h.costs.months))));
+    Effect::new(move |_| title.set(data.with(|h| h.as_ref().map(|h| h.title.clone()))));
     #[cfg(not(feature = "hydrate"))]
     let _ = data;
     view! {

@@ -16,7 +16,7 @@ use crate::domain::{
     Invalid,
     history::MonthSpan,
     time::{Day, Month, Window, parse_instant},
-    url_encode,
+    time_text, url_encode,
 };
 
 /// The range's parameters, in the order links write them.
@@ -161,16 +161,19 @@ pub fn window_label(w: &Window) -> String {
     if let Some((first, last)) = w.whole_months()
         && first == last
     {
-        return w.start.format("%B %Y").to_string();
+        return time_text::month(w.start);
     }
     let (first, last) = days_of(w);
     let (a, b) = (first.start(), last.start());
     if first == last {
-        a.format("%-d %b %Y").to_string()
-    } else if a.year() == b.year() {
-        format!("{} – {}", a.format("%-d %b"), b.format("%-d %b %Y"))
+        time_text::day(a, true)
     } else {
-        format!("{} – {}", a.format("%-d %b %Y"), b.format("%-d %b %Y"))
+        let same_year = a.year() == b.year();
+        format!(
+            "{} – {}",
+            time_text::day(a, !same_year),
+            time_text::day(b, true)
+        )
     }
 }
 

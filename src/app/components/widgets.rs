@@ -7,7 +7,7 @@ use crate::{
     api::{SetBudget, SetMaxHourly, SetStatus},
     domain::{
         budget::{BudgetLevel, HARD_PERCENT, SOFT_PERCENT},
-        money::{dollars_input, format_dollars},
+        money::{dollars_input, fixed, format_dollars},
     },
     model::{ApiError, Overview, PauseReason, Status},
 };
@@ -60,7 +60,7 @@ pub fn UtilBar(
     // The bar spans 0-125% so the 100% mark and overruns are visible.
     let span = HARD_PERCENT as f64 * 1.25;
     let width = (percent / span * 100.0).clamp(0.0, 100.0);
-    let mark = |p: i64| format!("left:{:.0}%", p as f64 / span * 100.0);
+    let mark = |p: i64| format!("left:{}%", fixed(p as f64 / span * 100.0, 0));
     view! {
         <span class="util">
             <span
@@ -68,14 +68,14 @@ pub fn UtilBar(
                 role="meter"
                 aria-valuemin="0"
                 aria-valuemax="100"
-                aria-valuenow=format!("{percent:.2}")
+                aria-valuenow=fixed(percent, 2)
                 aria-label="Budget used"
             >
-                <span class=format!("util-fill {level}") style=format!("width:{width:.1}%")></span>
+                <span class=format!("util-fill {level}") style=format!("width:{}%", fixed(width, 1))></span>
                 <span class="util-mark" style=mark(SOFT_PERCENT) title=format!("{SOFT_PERCENT}%")></span>
                 <span class="util-mark" style=mark(HARD_PERCENT) title=format!("{HARD_PERCENT}%")></span>
             </span>
-            <span class=format!("util-label {level}")>{format!("{percent:.2}%")}</span>
+            <span class=format!("util-label {level}")>{format!("{}%", fixed(percent, 2))}</span>
         </span>
     }
     .into_any()
@@ -222,8 +222,8 @@ pub fn HourlyLimitForm(
     }
 }
 
-/// A chart's card: a placeholder of the right size on the server, drawn in the browser by
-/// the chart builders (`components::charts`) once it is near the viewport.
+/// A chart's card: a placeholder of the right size on the server, drawn in the browser from
+/// the option the server built beside the figures, once it is near the viewport.
 #[component]
 pub fn ChartCard(
     id: &'static str,
@@ -231,7 +231,10 @@ pub fn ChartCard(
     data: Signal<Option<Overview>>,
 ) -> impl IntoView {
     #[cfg(feature = "hydrate")]
-    crate::app::components::charts::draw(id, data);
+    crate::app::components::echarts::draw(
+        id,
+        Signal::derive(move || data.with(|o| o.as_ref()?.charts.as_ref()?.get(id).cloned())),
+    );
     #[cfg(not(feature = "hydrate"))]
     let _ = data;
     view! {

@@ -166,7 +166,7 @@ fn Row(e: ActivityEntry) -> impl IntoView {
     let change = summary(&e);
     view! {
         <tr data-testid="activity-row" data-action=e.action.clone()>
-            <td>{e.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+            <td>{crate::domain::time_text::second(e.at)}</td>
             <td title=e.actor.id.clone()>
                 {format!("{} ({})", e.actor.label, e.actor.kind.as_str().replace('_', " "))}
             </td>

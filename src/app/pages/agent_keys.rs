@@ -85,7 +85,7 @@ fn NewKey(key: String) -> impl IntoView {
 
 #[component]
 fn KeyTable(list: Vec<AgentKey>, revoke: ServerAction<RevokeAgentKey>) -> impl IntoView {
-    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M").to_string();
+    let when = crate::domain::time_text::minute;
     view! {
         <table class="table" data-testid="keys-table">
             <thead>

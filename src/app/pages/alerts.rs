@@ -63,7 +63,7 @@ pub fn AlertsPage() -> impl IntoView {
                                                     };
                                                     view! {
                                                         <tr data-testid="alert-row">
-                                                            <td>{a.created_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                                            <td>{crate::domain::time_text::minute(a.created_at)}</td>
                                                             <td>
                                                                 <span class=class>{label}</span>
                                                             </td>

@@ -274,7 +274,7 @@ pub fn EventTable(items: Vec<CostEvent>, names: Names, company: String) -> impl 
                         };
                         view! {
                             <tr data-testid="event-row">
-                                <td>{e.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                <td>{crate::domain::time_text::second(e.occurred_at)}</td>
                                 <td>{agent}</td>
                                 <td>{project}</td>
                                 <td>{format!("{} / {}", e.provider, e.model)}</td>

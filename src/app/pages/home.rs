@@ -4,8 +4,10 @@
 use leptos::prelude::*;
 
 use crate::{
-    api::list_companies, app::components::create_forms::NewCompanyForm,
-    domain::money::format_dollars, model::Company,
+    api::list_companies,
+    app::components::create_forms::NewCompanyForm,
+    domain::money::{fixed, format_dollars},
+    model::Company,
 };
 
 #[component]
@@ -99,7 +101,7 @@ fn CompanyTable(companies: Vec<Company>, filter: ReadSignal<String>) -> impl Int
                                 "none".to_owned()
                             }}
                         </td>
-                        <td class="num">{format!("{:.2}%", c.utilization_percent)}</td>
+                        <td class="num">{format!("{}%", fixed(c.utilization_percent, 2))}</td>
                     </tr>
                 </For>
             </tbody>

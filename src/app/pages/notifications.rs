@@ -285,7 +285,7 @@ fn last_answer(d: &WebhookDelivery) -> String {
 
 #[component]
 fn DeliveryTable(list: Vec<WebhookDelivery>) -> impl IntoView {
-    let when = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    let when = crate::domain::time_text::second;
     view! {
         <table class="table" data-testid="deliveries-table">
             <thead>

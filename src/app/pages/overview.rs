@@ -59,7 +59,7 @@ pub fn OverviewPage() -> impl IntoView {
             <ChartCard id="chart-projects" title="Spend per project" data />
             <ChartCard id="chart-daily" title="Cumulative spend" data />
             <ChartCard id="chart-models" title="Spend by model" data />
-            <CompanyHistory overview=data tick />
+            <CompanyHistory tick />
         </div>
     }
 }

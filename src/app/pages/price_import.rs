@@ -74,7 +74,7 @@ fn preview(r: PriceImportReport, apply: ServerAction<ApplyPriceImport>) -> impl 
         r.changed.len(),
         r.unchanged.len(),
         r.skipped.len(),
-        r.effective_from.format("%Y-%m-%d"),
+        crate::domain::time_text::date(r.effective_from),
         r.providers.join(", ")
     );
     let new = r.new.into_iter().map(|p| (None, p)).collect();

@@ -74,7 +74,7 @@ pub fn PricesPage() -> impl IntoView {
                                                     let from = if p.effective_from.timestamp_millis() == 0 {
                                                         "always".to_owned()
                                                     } else {
-                                                        p.effective_from.format("%Y-%m-%d").to_string()
+                                                        crate::domain::time_text::date(p.effective_from)
                                                     };
                                                     view! {
                                                         <tr data-testid="price-row">

@@ -94,7 +94,7 @@ pub fn RepricePage() -> impl IntoView {
 #[component]
 fn DryRun(r: RepriceReport, apply: ServerAction<RepriceApply>) -> impl IntoView {
     let route = use_company_route();
-    let month = r.window_start.format("%Y-%m").to_string();
+    let month = crate::domain::time::Month::of(r.window_start).to_string();
     let nothing = r.repriced_events == 0;
     view! {
         <table class="table" data-testid="reprice-table">

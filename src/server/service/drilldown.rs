@@ -159,6 +159,7 @@ impl Service {
                 models,
                 daily,
                 paused_agents: 0,
+                charts: None,
             },
         })
     }

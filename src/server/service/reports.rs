@@ -356,6 +356,7 @@ impl Service {
             agents,
             paused_agents,
             company,
+            charts: None,
         })
     }
 }

@@ -1,5 +1,5 @@
-//! The history chart itself (browser only): one stacked bar per month, a band per series
-//! (the eight biggest by name, the rest as "Other"), and the budget as a dashed line.
+//! The history chart: one stacked bar per month, a band per series (the eight biggest by
+//! name, the rest as "Other"), and the budget as a dashed line; and its title.
 
 use charming::{
     Chart,
@@ -8,9 +8,10 @@ use charming::{
     series::{Bar, Line},
 };
 
-use super::{
-    charts::{GREY, RED, dollars, money_axis, money_tooltip},
-    history::History,
+use super::{GREY, RED, dollars, money_axis, money_tooltip, option, palette::Palette};
+use crate::{
+    domain::time::Month,
+    model::{HistoryChart, MonthlyCosts},
 };
 
 /// How many series the chart names; the rest are summed as "Other".
@@ -31,8 +32,27 @@ fn month_label(month: &str) -> String {
     }
 }
 
-pub fn history(h: &History) -> Chart {
-    let m = &h.costs;
+/// The history card of `m`, each series in its color of `palette`.
+pub fn history(m: &MonthlyCosts, palette: &Palette) -> HistoryChart {
+    HistoryChart {
+        title: span_title(&m.months),
+        chart: option(&chart(m, palette)),
+    }
+}
+
+/// The card's title: the months it shows, "Spend per month, Dec 2025 – Nov 2026".
+fn span_title(months: &[String]) -> String {
+    let name = |m: Option<&String>| {
+        m.and_then(|m| Month::parse(m))
+            .map(|m| crate::domain::time_text::short_month(m.start()))
+    };
+    match (name(months.first()), name(months.last())) {
+        (Some(first), Some(last)) => format!("Spend per month, {first} – {last}"),
+        _ => "Spend per month".to_owned(),
+    }
+}
+
+fn chart(m: &MonthlyCosts, palette: &Palette) -> Chart {
     let labels: Vec<String> = m.months.iter().map(|s| month_label(s)).collect();
     let mut chart = Chart::new()
         .tooltip(money_tooltip(Trigger::Axis))
@@ -55,7 +75,7 @@ pub fn history(h: &History) -> Chart {
             .item_style(ItemStyle::new().color(color))
     };
     for s in m.series.iter().take(TOP_SERIES) {
-        chart = chart.series(band(&s.name, &s.cost_cents, h.palette.color(&s.key)));
+        chart = chart.series(band(&s.name, &s.cost_cents, palette.color(&s.key)));
     }
     if m.series.len() > TOP_SERIES {
         let other: Vec<i64> = (0..m.months.len())
@@ -88,7 +108,18 @@ pub fn history(h: &History) -> Chart {
 
 #[cfg(test)]
 mod tests {
-    use super::month_label;
+    use super::{month_label, span_title};
+
+    #[test]
+    fn the_title_names_the_first_and_last_month() {
+        let months = [
+            "2025-12".to_owned(),
+            "2026-01".to_owned(),
+            "2026-11".to_owned(),
+        ];
+        assert_eq!(span_title(&months), "Spend per month, Dec 2025 – Nov 2026");
+        assert_eq!(span_title(&[]), "Spend per month");
+    }
 
     #[test]
     fn months_read_as_short_names() {

@@ -3,9 +3,6 @@
 //! order), not its rank by spend, so it keeps its color from one chart to the next, when
 //! the figures refresh, and when a member's spend overtakes another's.
 
-// Colors are drawn in the browser only; the server builds palettes it never reads.
-#![cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-
 /// Ten hues told apart on white, none of them the red and amber that mean "over" and "80%"
 /// on the level-colored bars.
 const COLORS: [&str; 10] = [
@@ -37,6 +34,16 @@ impl Palette {
             .unwrap_or(0);
         COLORS[at % COLORS.len()]
     }
+}
+
+/// The projects' palette: every project of the company (`None`: spend without a project,
+/// "Unassigned", key `""`, always there), so the donut and the history agree.
+pub fn projects(ids: impl IntoIterator<Item = Option<String>>) -> Palette {
+    Palette::of(
+        ids.into_iter()
+            .map(Option::unwrap_or_default)
+            .chain([String::new()]),
+    )
 }
 
 #[cfg(test)]

@@ -1,49 +1,22 @@
-//! The four overview charts (which an agent's or project's page draws too), built with
-//! charming and drawn by ECharts in the browser ([`super::echarts`]). Browser-only: the
-//! server renders placeholders.
+//! The overview's four charts (which an agent's or project's page draws too): spend per
+//! agent, per project, cumulative through the window, and by model.
 
 use charming::{
     Chart,
     component::{Axis, Grid, Legend},
     datatype::{CompositeValue, DataPointItem},
     element::{
-        AxisType, Formatter, ItemStyle, JsFunction, Label, LineStyle, LineStyleType, MarkLine,
-        MarkLineData, MarkLineVariant, Symbol, Tooltip, Trigger,
+        AxisType, Formatter, ItemStyle, Label, LineStyle, LineStyleType, MarkLine, MarkLineData,
+        MarkLineVariant, Symbol, Trigger,
     },
     series::{Bar, Line, Pie},
 };
-use leptos::prelude::*;
 
+use super::{AMBER, BLUE, GREY, RED, dollars, money_axis, money_tooltip, option, palette};
 use crate::{
     domain::{budget::BudgetLevel, forecast},
-    model::Overview,
+    model::{Overview, OverviewCharts},
 };
-
-pub(super) const BLUE: &str = "#2456d6";
-pub(super) const GREY: &str = "#9aa3af";
-const AMBER: &str = "#b7791f";
-pub(super) const RED: &str = "#c53030";
-
-pub(super) fn dollars(cents: i64) -> f64 {
-    // Display only: ECharts plots numbers; money math stays integer elsewhere.
-    cents as f64 / 100.0
-}
-
-pub(super) fn money_tooltip(trigger: Trigger) -> Tooltip {
-    Tooltip::new()
-        .trigger(trigger)
-        .value_formatter(Formatter::Function(JsFunction::new_with_args(
-            "v",
-            "return v == null ? '' : '$' + Number(v).toLocaleString('en-US', \
-             {minimumFractionDigits: 2, maximumFractionDigits: 2});",
-        )))
-}
-
-pub(super) fn money_axis(axis: Axis) -> Axis {
-    axis.type_(AxisType::Value).axis_label(
-        charming::element::AxisLabel::new().formatter(Formatter::String("${value}".into())),
-    )
-}
 
 /// The color of a spend bar at `level`: the dashboard's own words for ok, 80% and over.
 fn level_color(level: BudgetLevel) -> &'static str {
@@ -113,7 +86,7 @@ fn agents(o: &Overview) -> Chart {
 /// Spend per project as a donut, "Unassigned" included, each project in its color of the
 /// page (the history chart's by-project bands use the same).
 fn projects(o: &Overview) -> Chart {
-    let palette = super::history::project_palette(o);
+    let palette = palette::projects(o.projects.iter().map(|p| p.project_id.clone()));
     let data: Vec<DataPointItem> = o
         .projects
         .iter()
@@ -296,17 +269,12 @@ fn models(o: &Overview) -> Chart {
         )
 }
 
-fn build(id: &str, o: &Overview) -> Option<Chart> {
-    Some(match id {
-        "chart-agents" => agents(o),
-        "chart-projects" => projects(o),
-        "chart-daily" => daily(o),
-        "chart-models" => models(o),
-        _ => return None,
-    })
-}
-
-/// Draws overview chart `id` (see [`build`]) from `data`, as [`draw_with`] does.
-pub fn draw(id: &'static str, data: Signal<Option<Overview>>) {
-    super::echarts::draw_with(id, data, move |o| build(id, o));
+/// The four charts of `o`.
+pub fn charts(o: &Overview) -> OverviewCharts {
+    OverviewCharts {
+        agents: option(&agents(o)),
+        projects: option(&projects(o)),
+        daily: option(&daily(o)),
+        models: option(&models(o)),
+    }
 }

@@ -13,7 +13,7 @@
 use leptos::prelude::*;
 
 use crate::model::{
-    AgentCostRow, ApiError, BudgetAlert, Company, Directory, HistoryChart, Overview,
+    AgentCostRow, ApiError, BudgetAlert, Company, CompanyOverview, Directory, HistoryChart,
     ProjectCostRow, Viewer,
 };
 #[cfg(feature = "ssr")]
@@ -86,20 +86,25 @@ pub async fn get_company(company_id: String) -> Result<Company, ApiError> {
 // The report functions below take a window as the REST reports do: `month` (`YYYY-MM`), or
 // `from` and `to` (`to` exclusive); none of them: the current month.
 
-/// Tiles, tables and chart data for one company and window.
+/// The overview page of one company and window: its tiles' figures and its charts.
 #[server(prefix = "/rpc", endpoint = "overview")]
 pub async fn get_overview(
     company_id: String,
     month: Option<String>,
     from: Option<String>,
     to: Option<String>,
-) -> Result<Overview, ApiError> {
-    let mut overview = ctx::allowed(Action::ReadCompany(&company_id))?
+) -> Result<CompanyOverview, ApiError> {
+    let o = ctx::allowed(Action::ReadCompany(&company_id))?
         .overview(&company_id, &window(month, from, to))
         .await
         .map_err(ctx::fail)?;
-    overview.charts = Some(crate::server::charts::overview::charts(&overview));
-    Ok(overview)
+    Ok(CompanyOverview {
+        charts: crate::server::charts::overview::charts(&o),
+        agent_count: u32::try_from(o.agents.len()).unwrap_or(u32::MAX),
+        company: o.company,
+        summary: o.summary,
+        paused_agents: o.paused_agents,
+    })
 }
 
 #[cfg(feature = "ssr")]

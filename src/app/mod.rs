@@ -3,6 +3,7 @@
 
 mod components;
 mod pages;
+mod resource;
 mod routes;
 
 use leptos::prelude::*;

@@ -289,6 +289,19 @@ pub struct Overview {
     pub charts: Option<OverviewCharts>,
 }
 
+/// What a company's overview page is sent: the window's summary for the tiles, and the
+/// charts built from its rows (the rows themselves stay on the server: the page shows them
+/// only as charts, and the Agents and Projects pages have them as tables).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyOverview {
+    pub company: Company,
+    pub summary: CostSummary,
+    pub paused_agents: i64,
+    pub agent_count: u32,
+    pub charts: OverviewCharts,
+}
+
 /// An ECharts option as JSON text: built on the server, handed to ECharts as it is.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]

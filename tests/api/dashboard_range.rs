@@ -56,25 +56,22 @@ async fn a_from_to_window_sums_exactly_the_events_inside_it() {
     assert_eq!(s["windowStart"], "2026-11-03T00:00:00Z");
     assert_eq!(s["windowEnd"], "2026-11-10T00:00:00Z");
     assert_eq!(s["forecast"], Value::Null, "a past window heads nowhere");
-    let daily = o["daily"].as_array().unwrap();
-    let dates: Vec<&str> = daily.iter().map(|d| d["date"].as_str().unwrap()).collect();
+    // The page gets the window's rows as charts: a day per point, cumulative, all elapsed.
+    let daily = chart(&o, "daily");
     assert_eq!(
-        dates,
-        [
-            "2026-11-03",
-            "2026-11-04",
-            "2026-11-05",
-            "2026-11-06",
-            "2026-11-07",
-            "2026-11-08",
-            "2026-11-09"
-        ]
+        daily["xAxis"]["data"],
+        json!(["03", "04", "05", "06", "07", "08", "09"])
     );
-    assert_eq!(daily[0]["costCents"], 10);
-    assert_eq!(daily[6]["costCents"], 100);
-    assert_eq!(o["daysElapsed"], 7, "a past window is all elapsed");
-    assert_eq!(o["agents"][0]["costCents"], 110);
-    assert_eq!(o["models"][0]["costCents"], 110);
+    let spend: Vec<&Value> = daily["series"][0]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["value"])
+        .collect();
+    assert_eq!(spend, [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 1.1]);
+    assert_eq!(chart(&o, "agents")["series"][0]["data"][0]["value"], 1.1);
+    assert_eq!(chart(&o, "models")["series"][0]["data"], json!([1.1]));
+    assert_eq!(o["agentCount"], 1);
     let api = app
         .get(&format!(
             "/api/companies/{company}/costs/summary?from={FROM}&to={TO}"
@@ -122,7 +119,13 @@ async fn a_from_to_window_sums_exactly_the_events_inside_it() {
     // The month is still the default, and `month` still works: the whole of November here.
     let this = rpc_ok(&app, "overview", &[("company_id", company.as_str())]).await;
     assert_eq!(this["summary"]["spendCents"], 1111, "{NOW}");
-    assert_eq!(this["daily"].as_array().unwrap().len(), 30);
+    assert_eq!(
+        chart(&this, "daily")["xAxis"]["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        30
+    );
     let last = rpc_ok(
         &app,
         "overview",
@@ -130,6 +133,12 @@ async fn a_from_to_window_sums_exactly_the_events_inside_it() {
     )
     .await;
     assert_eq!(last["summary"]["spendCents"], 10000);
+}
+
+/// Chart `name` of an overview answer, as the ECharts option the page draws.
+fn chart(overview: &Value, name: &str) -> Value {
+    let option = overview["charts"][name].as_str().expect("a chart");
+    serde_json::from_str(option).expect("JSON")
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ use crate::{
 pub fn CompanyHistory(tick: RwSignal<u64>) -> impl IntoView {
     let route = use_company_route();
     let group = RwSignal::new(HistoryGroup::Agent);
-    let monthly = Resource::new(
+    let monthly = crate::app::resource::resource(
         move || {
             (
                 route.company_id.get(),
@@ -39,7 +39,7 @@ pub fn CompanyHistory(tick: RwSignal<u64>) -> impl IntoView {
 #[component]
 pub fn MemberHistory(kind: ScopeType, id: Memo<String>) -> impl IntoView {
     let route = use_company_route();
-    let monthly = Resource::new(
+    let monthly = crate::app::resource::resource(
         move || {
             (
                 route.company_id.get(),

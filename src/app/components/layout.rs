@@ -16,7 +16,7 @@ use crate::{
 /// The right end of the top bar: "local mode", or the signed-in user and "Sign out".
 #[component]
 pub fn ViewerBadge() -> impl IntoView {
-    let viewer = Resource::new(|| (), |_| get_viewer());
+    let viewer = crate::app::resource::resource(|| (), |_| get_viewer());
     view! {
         <div class="viewer">
             <Suspense fallback=|| ()>
@@ -91,7 +91,7 @@ pub fn CompanyShell() -> impl IntoView {
     let location = use_location();
     let on_events = Memo::new(move |_| location.pathname.get().ends_with("/events"));
     provide_context(route);
-    let directory = Resource::new(|| (), |_| get_directory());
+    let directory = crate::app::resource::resource(|| (), |_| get_directory());
     let tab = move |label: &'static str, sub: &'static str| {
         let href = move || {
             format!(

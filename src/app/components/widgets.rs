@@ -9,7 +9,7 @@ use crate::{
         budget::{BudgetLevel, HARD_PERCENT, SOFT_PERCENT},
         money::{dollars_input, fixed, format_dollars},
     },
-    model::{ApiError, Overview, PauseReason, Status},
+    model::{ApiError, OverviewCharts, PauseReason, Status},
 };
 
 /// Right-aligned dollars with tabular digits.
@@ -228,12 +228,12 @@ pub fn HourlyLimitForm(
 pub fn ChartCard(
     id: &'static str,
     title: &'static str,
-    data: Signal<Option<Overview>>,
+    data: Signal<Option<OverviewCharts>>,
 ) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     crate::app::components::echarts::draw(
         id,
-        Signal::derive(move || data.with(|o| o.as_ref()?.charts.as_ref()?.get(id).cloned())),
+        Signal::derive(move || data.with(|c| c.as_ref()?.get(id).cloned())),
     );
     #[cfg(not(feature = "hydrate"))]
     let _ = data;

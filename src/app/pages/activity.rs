@@ -58,7 +58,7 @@ pub fn ActivityPage() -> impl IntoView {
             cursor: get("cursor"),
         }
     });
-    let page = Resource::new(
+    let page = crate::app::resource::resource(
         move || (route.company_id.get(), filters.get()),
         |(company, f)| get_activity(company, f.actor, f.target, f.cursor),
     );

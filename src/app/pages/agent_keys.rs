@@ -20,7 +20,8 @@ pub fn AgentKeys(agent_id: String) -> impl IntoView {
     let id = agent_id.clone();
     // A key made by a plain form post (JavaScript off) arrives with the page, once.
     let owner = agent_id.clone();
-    let flashed = Resource::new(|| (), move |_| flash::take(Made::AgentKey, owner.clone()));
+    let flashed =
+        crate::app::resource::resource(|| (), move |_| flash::take(Made::AgentKey, owner.clone()));
     let new_key = move || {
         add.value()
             .get()
@@ -28,7 +29,7 @@ pub fn AgentKeys(agent_id: String) -> impl IntoView {
             .map(|created| created.key)
             .or_else(|| flashed.get().flatten().map(|f| f.secret))
     };
-    let keys = Resource::new(
+    let keys = crate::app::resource::resource(
         move || (id.clone(), add.version().get(), revoke.version().get()),
         |(id, ..)| get_agent_keys(id),
     );

@@ -14,7 +14,7 @@ use crate::{
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let route = use_company_route();
-    let alerts = Resource::new(
+    let alerts = crate::app::resource::resource(
         move || (route.company_id.get(), route.range.get()),
         |(company, r)| {
             let to = r.api_to();

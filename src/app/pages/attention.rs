@@ -24,7 +24,7 @@ pub fn NeedsAttention(company_id: Memo<String>) -> impl IntoView {
     let resolve = ServerAction::<ResolveIncident>::new();
     let approve = ServerAction::<ApproveRequest>::new();
     let deny = ServerAction::<DenyRequest>::new();
-    let items = Resource::new(
+    let items = crate::app::resource::resource(
         move || {
             (
                 company_id.get(),

@@ -88,8 +88,9 @@ pub fn EventsPage() -> impl IntoView {
             cursor: get("cursor"),
         }
     });
-    let options = Resource::new(move || route.company_id.get(), get_filter_options);
-    let page = Resource::new(
+    let options =
+        crate::app::resource::resource(move || route.company_id.get(), get_filter_options);
+    let page = crate::app::resource::resource(
         move || (route.company_id.get(), filters.get()),
         |(company, f)| {
             let to = f.range.api_to();

@@ -12,7 +12,7 @@ use crate::{
 
 #[component]
 pub fn Home() -> impl IntoView {
-    let companies = Resource::new(|| (), |_| list_companies());
+    let companies = crate::app::resource::resource(|| (), |_| list_companies());
     let (filter, set_filter) = signal(String::new());
     view! {
         <section class="card">

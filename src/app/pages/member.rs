@@ -49,7 +49,7 @@ fn MemberPage(kind: ScopeType) -> impl IntoView {
             + rename.version().get()
             + terminate.version().get()
     };
-    let month = Resource::new(
+    let month = crate::app::resource::resource(
         move || {
             (
                 route.company_id.get(),
@@ -70,7 +70,7 @@ fn MemberPage(kind: ScopeType) -> impl IntoView {
             )
         },
     );
-    let data = Signal::derive(move || month.get().and_then(Result::ok).map(|m| m.month));
+    let data = Signal::derive(move || month.get().and_then(Result::ok)?.month.charts);
     let (others, other_chart) = match kind {
         ScopeType::Agent => ("Spend per project", "chart-projects"),
         _ => ("Spend per agent", "chart-agents"),
@@ -300,7 +300,7 @@ fn TotalsTable(
 #[component]
 fn RecentEvents(kind: ScopeType, id: Memo<String>) -> impl IntoView {
     let route = use_company_route();
-    let events = Resource::new(
+    let events = crate::app::resource::resource(
         move || (route.company_id.get(), id.get()),
         move |(company, id)| {
             let (agent, project) = match kind {
@@ -310,7 +310,7 @@ fn RecentEvents(kind: ScopeType, id: Memo<String>) -> impl IntoView {
             get_events(company, agent, project, None, None, None, None, None, None)
         },
     );
-    let names = Resource::new(move || route.company_id.get(), get_filter_options);
+    let names = crate::app::resource::resource(move || route.company_id.get(), get_filter_options);
     let all = move || {
         let key = match kind {
             ScopeType::Agent => "agentId",

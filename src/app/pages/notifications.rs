@@ -39,7 +39,7 @@ pub fn NotificationsPage() -> impl IntoView {
     let enable = ServerAction::<EnableWebhook>::new();
     let remove = ServerAction::<RemoveWebhook>::new();
     let test = ServerAction::<SendTestWebhook>::new();
-    let hooks = Resource::new(
+    let hooks = crate::app::resource::resource(
         move || {
             (
                 route.company_id.get(),
@@ -98,7 +98,7 @@ pub fn NotificationsPage() -> impl IntoView {
 fn AddEndpoint(add: ServerAction<AddWebhook>) -> impl IntoView {
     let route = use_company_route();
     // A secret made by a plain form post (JavaScript off) arrives with the page, once.
-    let flashed = Resource::new(
+    let flashed = crate::app::resource::resource(
         move || route.company_id.get(),
         |company| flash::take(Made::Webhook, company),
     );
@@ -242,7 +242,7 @@ fn Endpoint(
 #[component]
 fn Deliveries(id: String, test: ServerAction<SendTestWebhook>) -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let deliveries = Resource::new(
+    let deliveries = crate::app::resource::resource(
         move || (id.clone(), test.version().get(), refresh.get()),
         |(id, ..)| get_webhook_deliveries(id),
     );

@@ -16,7 +16,7 @@ use crate::{
         pages::attention::NeedsAttention,
     },
     domain::{money::format_dollars, time::Window},
-    model::{BudgetLevel, ForecastView, Overview},
+    model::{BudgetLevel, CompanyOverview, ForecastView},
 };
 
 /// How often an open overview asks for fresh figures.
@@ -33,7 +33,7 @@ pub fn OverviewPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     }
-    let overview = Resource::new(
+    let overview = crate::app::resource::resource(
         move || (route.company_id.get(), route.range.get(), tick.get()),
         |(company, r, _)| {
             let to = r.api_to();
@@ -41,7 +41,7 @@ pub fn OverviewPage() -> impl IntoView {
         },
     );
     // The charts live outside the re-rendered part, so a refresh updates them in place.
-    let data = Signal::derive(move || overview.get().and_then(Result::ok));
+    let data = Signal::derive(move || overview.get().and_then(Result::ok).map(|o| o.charts));
     view! {
         <NeedsAttention company_id=route.company_id />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -65,7 +65,7 @@ pub fn OverviewPage() -> impl IntoView {
 }
 
 #[component]
-fn Tiles(o: Overview) -> impl IntoView {
+fn Tiles(o: CompanyOverview) -> impl IntoView {
     let s = &o.summary;
     let (status_label, status_class) = match s.status {
         BudgetLevel::Ok => ("OK", "ok"),
@@ -144,7 +144,7 @@ fn Tiles(o: Overview) -> impl IntoView {
                 <span class="tile-value" data-testid="tile-paused">
                     {o.paused_agents}
                 </span>
-                <span class="tile-note">{format!("of {}", o.agents.len())}</span>
+                <span class="tile-note">{format!("of {}", o.agent_count)}</span>
             </div>
             <div class="tile">
                 <span class="tile-label">"Unpriced events"</span>

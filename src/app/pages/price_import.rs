@@ -138,7 +138,7 @@ pub fn ImportCard() -> impl IntoView {
     let param = move |k: &str| query.read().get(k).filter(|v| !v.is_empty());
     let draft = Memo::new(move |_| param("import"));
     let apply = ServerAction::<ApplyPriceImport>::new();
-    let report = Resource::new(
+    let report = crate::app::resource::resource(
         move || draft.get(),
         |id| async move {
             match id {

@@ -29,7 +29,7 @@ pub(super) fn long_context_cell(t: &Option<LongContextPrice>) -> String {
 #[component]
 pub fn PricesPage() -> impl IntoView {
     let put = ServerAction::<PutPrice>::new();
-    let prices = Resource::new(move || put.version().get(), |_| get_prices());
+    let prices = crate::app::resource::resource(move || put.version().get(), |_| get_prices());
     view! {
         <section class="card">
             <h1>"Price book"</h1>
@@ -107,7 +107,7 @@ pub fn PricesPage() -> impl IntoView {
 /// filled in for it (a plain GET form, so it works without JavaScript).
 #[component]
 fn UnpricedModels() -> impl IntoView {
-    let unpriced = Resource::new(|| (), |_| get_unpriced_models());
+    let unpriced = crate::app::resource::resource(|| (), |_| get_unpriced_models());
     view! {
         <section class="card" data-testid="unpriced-models">
             <h2>"Models seen without a price this month"</h2>

@@ -25,7 +25,7 @@ pub fn RepricePage() -> impl IntoView {
         let q = query.read();
         Some((q.get("repriced")?, q.get("added")?.parse::<i64>().ok()?))
     });
-    let report = Resource::new(
+    let report = crate::app::resource::resource(
         move || {
             (
                 route.company_id.get(),

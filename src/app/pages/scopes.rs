@@ -54,7 +54,7 @@ fn ScopesPage(kind: ScopeType) -> impl IntoView {
     let set_status = ServerAction::<SetStatus>::new();
     let rename = ServerAction::<Rename>::new();
     let terminate = ServerAction::<TerminateAgent>::new();
-    let rows = Resource::new(
+    let rows = crate::app::resource::resource(
         move || {
             (
                 route.company_id.get(),

@@ -18,7 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
     let route = use_company_route();
     let update = ServerAction::<UpdateCompany>::new();
     let set_status = ServerAction::<SetStatus>::new();
-    let company = Resource::new(
+    let company = crate::app::resource::resource(
         move || {
             (
                 route.company_id.get(),

@@ -17,7 +17,7 @@ pub fn SignInPage() -> impl IntoView {
                 .message()
         })
     };
-    let viewer = Resource::new(|| (), |_| get_viewer());
+    let viewer = crate::app::resource::resource(|| (), |_| get_viewer());
     view! {
         <section class="card narrow signin">
             <h1>"Sign in"</h1>

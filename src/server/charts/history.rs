@@ -3,12 +3,12 @@
 
 use charming::{
     Chart,
-    component::{Axis, Grid, Legend, LegendType},
+    component::{Axis, Legend, LegendType},
     element::{AxisType, ItemStyle, LineStyle, LineStyleType, Trigger},
     series::{Bar, Line},
 };
 
-use super::{GREY, RED, dollars, money_axis, money_tooltip, option, palette::Palette};
+use super::{GREY, RED, dollars, grid, money_axis, money_tooltip, option, palette::Palette};
 use crate::{
     domain::time::Month,
     model::{HistoryChart, MonthlyCosts},
@@ -57,14 +57,7 @@ fn chart(m: &MonthlyCosts, palette: &Palette) -> Chart {
     let mut chart = Chart::new()
         .tooltip(money_tooltip(Trigger::Axis))
         .legend(Legend::new().type_(LegendType::Scroll).bottom(0))
-        .grid(
-            Grid::new()
-                .left(8)
-                .right(24)
-                .top(16)
-                .bottom(40)
-                .contain_label(true),
-        )
+        .grid(grid(24, 16, 40))
         .x_axis(Axis::new().type_(AxisType::Category).data(labels))
         .y_axis(money_axis(Axis::new()));
     let band = |name: &str, cents: &[i64], color: &str| {

@@ -11,7 +11,7 @@
 
 use charming::{
     Chart,
-    component::Axis,
+    component::{Axis, Grid},
     element::{AxisLabel, AxisType, Formatter, Tooltip, Trigger},
 };
 
@@ -39,6 +39,17 @@ fn money_tooltip(trigger: Trigger) -> Tooltip {
     Tooltip::new()
         .trigger(trigger)
         .value_formatter(Formatter::String(MONEY_FORMAT.to_owned()))
+}
+
+/// The plot's margins (`right`, `top`, `bottom`, in pixels, 8 on the left), its axis labels
+/// inside them.
+fn grid(right: i64, top: i64, bottom: i64) -> Grid {
+    Grid::new()
+        .left(8)
+        .right(right)
+        .top(top)
+        .bottom(bottom)
+        .contain_label(true)
 }
 
 fn money_axis(axis: Axis) -> Axis {

@@ -3,8 +3,8 @@
 
 use charming::{
     Chart,
-    component::{Axis, Grid, Legend},
-    datatype::{CompositeValue, DataPointItem},
+    component::{Axis, Legend},
+    datatype::{CompositeValue, DataPoint, DataPointItem},
     element::{
         AxisType, Formatter, ItemStyle, Label, LineStyle, LineStyleType, MarkLine, MarkLineData,
         MarkLineVariant, Symbol, Trigger,
@@ -12,7 +12,7 @@ use charming::{
     series::{Bar, Line, Pie},
 };
 
-use super::{AMBER, BLUE, GREY, RED, dollars, money_axis, money_tooltip, option, palette};
+use super::{AMBER, BLUE, GREY, RED, dollars, grid, money_axis, money_tooltip, option, palette};
 use crate::{
     domain::{budget::BudgetLevel, forecast},
     model::{Overview, OverviewCharts},
@@ -54,25 +54,8 @@ fn agents(o: &Overview) -> Chart {
             false => DataPointItem::new("-"),
         })
         .collect();
-    Chart::new()
-        .tooltip(money_tooltip(Trigger::Axis))
+    spend_bars(names, spend, 36)
         .legend(Legend::new().data(vec!["Spend", "Budget"]).bottom(0))
-        .grid(
-            Grid::new()
-                .left(8)
-                .right(24)
-                .top(8)
-                .bottom(36)
-                .contain_label(true),
-        )
-        .x_axis(money_axis(Axis::new()))
-        .y_axis(Axis::new().type_(AxisType::Category).data(names))
-        .series(
-            Bar::new()
-                .name("Spend")
-                .data(spend)
-                .item_style(ItemStyle::new().color(BLUE)),
-        )
         .series(
             Bar::new().name("Budget").data(budget).item_style(
                 ItemStyle::new()
@@ -204,14 +187,7 @@ fn daily(o: &Overview) -> Chart {
     Chart::new()
         .tooltip(money_tooltip(Trigger::Axis))
         .legend(Legend::new().data(vec!["Spend", "Projected"]).bottom(0))
-        .grid(
-            Grid::new()
-                .left(8)
-                .right(40)
-                .top(16)
-                .bottom(36)
-                .contain_label(true),
-        )
+        .grid(grid(40, 16, 36))
         .x_axis(Axis::new().type_(AxisType::Category).data(days))
         .y_axis(y)
         .series(spend)
@@ -249,16 +225,15 @@ fn models(o: &Overview) -> Chart {
         .into_iter()
         .map(|(name, cents)| (name, dollars(cents)))
         .unzip();
+    spend_bars(names, spend, 8)
+}
+
+/// Spend as horizontal bars, one per name, in blue: ECharts draws a category axis bottom-up,
+/// so the last name is on top. `bottom` leaves room for a legend.
+fn spend_bars(names: Vec<String>, spend: Vec<impl Into<DataPoint>>, bottom: i64) -> Chart {
     Chart::new()
         .tooltip(money_tooltip(Trigger::Axis))
-        .grid(
-            Grid::new()
-                .left(8)
-                .right(24)
-                .top(8)
-                .bottom(8)
-                .contain_label(true),
-        )
+        .grid(grid(24, 8, bottom))
         .x_axis(money_axis(Axis::new()))
         .y_axis(Axis::new().type_(AxisType::Category).data(names))
         .series(

@@ -3,8 +3,9 @@
 #![cfg(feature = "ssr")]
 #![allow(clippy::unwrap_used)]
 
-#[allow(dead_code)]
-#[path = "api/helpers.rs"]
+// The helpers serve the API suite; this test uses a few of them.
+#[allow(dead_code, unused_imports)]
+#[path = "api/helpers/mod.rs"]
 mod helpers;
 
 use std::collections::BTreeMap;

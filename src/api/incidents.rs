@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{ApiError, BudgetRequest, Incident};
+use crate::model::{ApiError, Attention};
 #[cfg(feature = "ssr")]
 use crate::{
     domain::{
@@ -51,9 +51,7 @@ fn form_name(field: crate::domain::Field) -> &'static str {
 
 /// A company's open incidents and pending requests, newest first.
 #[server(prefix = "/rpc", endpoint = "attention")]
-pub async fn get_attention(
-    company_id: String,
-) -> Result<(Vec<Incident>, Vec<BudgetRequest>), ApiError> {
+pub async fn get_attention(company_id: String) -> Result<Attention, ApiError> {
     let service = ctx::allowed(Action::ReadIncidents(&company_id))?;
     let incidents = service
         .list_incidents(&company_id, Some(IncidentStatus::Open))
@@ -63,7 +61,10 @@ pub async fn get_attention(
         .list_requests(&company_id, Some(RequestStatus::Pending))
         .await
         .map_err(ctx::fail)?;
-    Ok((incidents, requests))
+    Ok(Attention {
+        incidents: incidents.into_iter().map(Into::into).collect(),
+        requests: requests.into_iter().map(Into::into).collect(),
+    })
 }
 
 /// Resolves an incident: `raise_budget` or `extend_month` by `amount` dollars, `resume`,

@@ -77,6 +77,62 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     )
 }
 
+/// An instant as the API writes one (chrono's RFC 3339 in UTC: `2026-11-15T12:00:00Z`,
+/// with 1 to 9 digits of a second when it has them), read in the browser without chrono's
+/// general parser.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // the browser's reader
+pub fn parse_utc(s: &str) -> Option<DateTime<Utc>> {
+    let (date, time) = s.strip_suffix('Z')?.split_once('T')?;
+    let day = parse_date(date)?;
+    let (hms, fraction) = match time.split_once('.') {
+        Some((hms, f)) if (1..=9).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit()) => {
+            (hms, f)
+        }
+        Some(_) => return None,
+        None => (time, ""),
+    };
+    let b = hms.as_bytes();
+    let shaped = b.len() == 8
+        && b[2] == b':'
+        && b[5] == b':'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 2 || i == 5 || c.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    let nanos = format!("{fraction:0<9}").parse().ok()?;
+    let time = chrono::NaiveTime::from_hms_nano_opt(
+        hms[..2].parse().ok()?,
+        hms[3..5].parse().ok()?,
+        hms[6..].parse().ok()?,
+        nanos,
+    )?;
+    Some(day.and_time(time).and_utc())
+}
+
+/// serde's reading of an instant with [`parse_utc`] (the browser's model types).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // the browser's reader
+pub fn de_instant<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    use serde::{Deserialize, de::Error};
+    let s = std::borrow::Cow::<str>::deserialize(d)?;
+    parse_utc(&s).ok_or_else(|| D::Error::custom("not an RFC 3339 instant in UTC"))
+}
+
+/// [`de_instant`] of an instant that may be `null`.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))] // the browser's reader
+pub fn de_opt_instant<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    use serde::{Deserialize, de::Error};
+    match Option::<std::borrow::Cow<str>>::deserialize(d)? {
+        None => Ok(None),
+        Some(s) => parse_utc(&s)
+            .map(Some)
+            .ok_or_else(|| D::Error::custom("not an RFC 3339 instant in UTC")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -97,6 +153,35 @@ mod tests {
             assert_eq!(day(t, false), t.format("%-d %b").to_string());
             assert_eq!(month(t), t.format("%B %Y").to_string());
             assert_eq!(short_month(t), t.format("%b %Y").to_string());
+        }
+    }
+
+    #[test]
+    fn instants_read_back_as_chrono_writes_them() {
+        for t in [
+            Utc.with_ymd_and_hms(2026, 11, 5, 8, 3, 9).unwrap(),
+            Utc.timestamp_millis_opt(1_795_000_000_123).unwrap(),
+            Utc.timestamp_nanos(1_795_000_000_123_456_789),
+        ] {
+            let written = serde_json::to_value(t).expect("an instant serializes");
+            assert_eq!(
+                parse_utc(written.as_str().expect("a string")),
+                Some(t),
+                "{written}"
+            );
+            let read: DateTime<Utc> = de_instant(&written).expect("read back");
+            assert_eq!(read, t);
+        }
+        assert_eq!(de_opt_instant(&serde_json::Value::Null).ok(), Some(None));
+        for bad in [
+            "2026-11-05T08:03:09",
+            "2026-11-05T08:03:09+01:00",
+            "2026-11-05 08:03:09Z",
+            "2026-11-05T8:03:09Z",
+            "2026-11-05T08:03:09.Z",
+            "2026-11-05T24:00:00Z",
+        ] {
+            assert_eq!(parse_utc(bad), None, "{bad}");
         }
     }
 

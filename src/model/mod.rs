@@ -43,8 +43,20 @@ pub struct ScopeView {
     pub spent_monthly_cents: i64,
     pub utilization_percent: f64,
     pub pause_reason: Option<PauseReason>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(default, deserialize_with = "crate::domain::time_text::de_opt_instant")
+    )]
     pub paused_at: Option<DateTime<Utc>>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -73,7 +85,15 @@ pub struct CostEvent {
     pub cost_source: CostSource,
     /// The price-book entry that computed the cost (`costSource: "computed"`).
     pub price_id: Option<String>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub occurred_at: DateTime<Utc>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub created_at: DateTime<Utc>,
     pub event_key: Option<String>,
 }
@@ -137,6 +157,10 @@ pub struct BudgetStatus {
     /// False when the agent, its company or the project is paused or has nothing left.
     pub may_run: bool,
     /// When the monthly windows reset: the 1st of next month, 00:00 UTC.
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub resets_at: DateTime<Utc>,
     /// The agent, its company, and the project when asked for.
     pub scopes: Vec<ScopeStanding>,
@@ -155,7 +179,15 @@ pub struct BudgetHold {
     pub project_id: Option<String>,
     pub amount_cents: i64,
     pub status: HoldState,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub expires_at: DateTime<Utc>,
     pub hold_key: Option<String>,
     /// The cost event that settled it.
@@ -346,7 +378,15 @@ pub struct AgentKey {
     pub company_id: String,
     /// The public start of the key (`cla_` and 12 hex digits), to tell keys apart.
     pub prefix: String,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(default, deserialize_with = "crate::domain::time_text::de_opt_instant")
+    )]
     pub last_used_at: Option<DateTime<Utc>>,
 }
 

@@ -12,6 +12,10 @@ pub struct ModelPrice {
     pub id: String,
     pub provider: String,
     pub model: String,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub effective_from: DateTime<Utc>,
     pub input_micro_cents_per_m_tok: i64,
     pub cached_input_micro_cents_per_m_tok: i64,
@@ -81,6 +85,10 @@ pub struct PriceImportReport {
     pub file_name: String,
     pub source: String,
     pub providers: Vec<String>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub effective_from: DateTime<Utc>,
     pub applied: bool,
     pub new: Vec<ImportedPrice>,
@@ -110,7 +118,15 @@ pub struct UnpricedModel {
 #[serde(rename_all = "camelCase")]
 pub struct RepriceReport {
     pub company_id: String,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub window_start: DateTime<Utc>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub window_end: DateTime<Utc>,
     pub applied: bool,
     pub unpriced_events: i64,

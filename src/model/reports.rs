@@ -39,7 +39,15 @@ pub struct ForecastView {
 #[serde(rename_all = "camelCase")]
 pub struct CostSummary {
     pub company_id: String,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub window_start: DateTime<Utc>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub window_end: DateTime<Utc>,
     pub spend_cents: i64,
     /// What active holds reserve now (0 for a window that does not hold now).
@@ -152,9 +160,17 @@ pub struct BudgetAlert {
     pub scope_id: String,
     pub scope_name: String,
     pub threshold: Threshold,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub window_start: DateTime<Utc>,
     pub budget_cents: i64,
     pub observed_cents: i64,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub created_at: DateTime<Utc>,
 }
 

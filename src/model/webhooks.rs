@@ -20,7 +20,15 @@ pub struct Webhook {
     pub consecutive_failures: i64,
     /// Why the sender disabled it, when it did.
     pub disabled_reason: Option<String>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub created_at: DateTime<Utc>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -48,8 +56,20 @@ pub struct WebhookDelivery {
     /// `pending`, `delivered` or `failed` (given up after 24 hours).
     pub status: String,
     pub attempts: Vec<WebhookAttempt>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(default, deserialize_with = "crate::domain::time_text::de_opt_instant")
+    )]
     pub next_attempt_at: Option<DateTime<Utc>>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(default, deserialize_with = "crate::domain::time_text::de_opt_instant")
+    )]
     pub delivered_at: Option<DateTime<Utc>>,
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub created_at: DateTime<Utc>,
 }
 
@@ -57,6 +77,10 @@ pub struct WebhookDelivery {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookAttempt {
+    #[cfg_attr(
+        feature = "hydrate",
+        serde(deserialize_with = "crate::domain::time_text::de_instant")
+    )]
     pub attempted_at: DateTime<Utc>,
     /// The answer's status code; none when there was no answer.
     pub response_code: Option<i64>,

@@ -8,7 +8,7 @@ use crate::{
     api::{ApproveRequest, DenyRequest, ResolveIncident, get_attention},
     app::components::widgets::Money,
     domain::{budget::Threshold, money::format_dollars},
-    model::{ApiError, BudgetRequest, Incident},
+    model::{ApiError, IncidentNotice, RequestNotice},
 };
 
 /// The error of an action's last run, if it concerned `id`.
@@ -41,17 +41,19 @@ pub fn NeedsAttention(company_id: Memo<String>) -> impl IntoView {
                 items
                     .get()
                     .and_then(Result::ok)
-                    .filter(|(incidents, requests)| !incidents.is_empty() || !requests.is_empty())
-                    .map(|(incidents, requests)| {
+                    .filter(|a| !a.is_empty())
+                    .map(|a| {
                         view! {
                             <section class="card attention" data-testid="needs-attention">
                                 <h2>"Needs attention"</h2>
                                 <ul class="attention-list">
-                                    {incidents
+                                    {a
+                                        .incidents
                                         .into_iter()
                                         .map(|i| view! { <IncidentItem i resolve /> })
                                         .collect_view()}
-                                    {requests
+                                    {a
+                                        .requests
                                         .into_iter()
                                         .map(|r| view! { <RequestItem r approve deny /> })
                                         .collect_view()}
@@ -64,7 +66,7 @@ pub fn NeedsAttention(company_id: Memo<String>) -> impl IntoView {
     }
 }
 
-fn what(i: &Incident) -> String {
+fn what(i: &IncidentNotice) -> String {
     let observed = format_dollars(i.observed_cents);
     let budget = format_dollars(i.budget_cents);
     match i.kind {
@@ -76,7 +78,7 @@ fn what(i: &Incident) -> String {
 }
 
 #[component]
-fn IncidentItem(i: Incident, resolve: ServerAction<ResolveIncident>) -> impl IntoView {
+fn IncidentItem(i: IncidentNotice, resolve: ServerAction<ResolveIncident>) -> impl IntoView {
     let id = i.id.clone();
     let error = move || error_for(resolve.value().get(), &id);
     let amount_id = format!("amount-{}", i.id);
@@ -112,7 +114,7 @@ fn IncidentItem(i: Incident, resolve: ServerAction<ResolveIncident>) -> impl Int
 
 #[component]
 fn RequestItem(
-    r: BudgetRequest,
+    r: RequestNotice,
     approve: ServerAction<ApproveRequest>,
     deny: ServerAction<DenyRequest>,
 ) -> impl IntoView {

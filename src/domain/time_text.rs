@@ -58,16 +58,23 @@ pub fn short_month(d: impl Datelike) -> String {
     format!("{} {}", &month_name(d.month())[..3], d.year())
 }
 
+/// Whether `s` is three groups of ASCII digits of the given lengths (4-2-2, 2-2-2) joined by
+/// `sep`, as `2026-11-15` or `08:30:05` are.
+fn three_groups(s: &str, lengths: [usize; 3], sep: u8) -> bool {
+    let (a, b) = (lengths[0], lengths[0] + 1 + lengths[1]);
+    s.len() == b + 1 + lengths[2]
+        && s.bytes().enumerate().all(|(i, c)| {
+            if i == a || i == b {
+                c == sep
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
 /// A `YYYY-MM-DD` date: four, two and two ASCII digits, and a day the calendar has.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    let shaped = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shaped {
+    if !three_groups(s, [4, 2, 2], b'-') {
         return None;
     }
     NaiveDate::from_ymd_opt(
@@ -91,14 +98,7 @@ pub fn parse_utc(s: &str) -> Option<DateTime<Utc>> {
         Some(_) => return None,
         None => (time, ""),
     };
-    let b = hms.as_bytes();
-    let shaped = b.len() == 8
-        && b[2] == b':'
-        && b[5] == b':'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 2 || i == 5 || c.is_ascii_digit());
-    if !shaped {
+    if !three_groups(hms, [2, 2, 2], b':') {
         return None;
     }
     let nanos = format!("{fraction:0<9}").parse().ok()?;

@@ -117,7 +117,19 @@ impl Db {
     /// Starts a write transaction on a writer connection (on SQLite, `BEGIN IMMEDIATE`: the
     /// write lock is taken at once). See [`WriteTx`] for why this is not sqlx's own.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        let mut conn = self.write.acquire().await?;
+        self.begin_write_on(None).await
+    }
+
+    /// [`Db::begin_write`] on a writer connection the caller still holds from its last
+    /// commit ([`WriteTx::commit_and_keep`]), or on one from the pool.
+    pub async fn begin_write_on(
+        &self,
+        held: Option<PoolConnection<Any>>,
+    ) -> Result<WriteTx, sqlx::Error> {
+        let mut conn = match held {
+            Some(conn) => conn,
+            None => self.write.acquire().await?,
+        };
         let begin = match self.dialect {
             Dialect::Sqlite => "BEGIN IMMEDIATE",
             Dialect::Postgres => "BEGIN",
@@ -255,12 +267,19 @@ pub struct WriteTx {
 impl WriteTx {
     /// Commits. `Ok` means committed; on `Err` nothing of the transaction is stored (SQLite
     /// keeps a failed commit atomic) and the connection is thrown away.
-    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.commit_and_keep().await.map(drop)
+    }
+
+    /// [`WriteTx::commit`], answering the connection for the caller's next transaction
+    /// instead of handing it back to the pool (which costs a round trip: sqlx pings every
+    /// connection it takes back).
+    pub async fn commit_and_keep(mut self) -> Result<PoolConnection<Any>, sqlx::Error> {
         let Some(mut conn) = self.conn.take() else {
             return Err(sqlx::Error::WorkerCrashed);
         };
         match sqlx::raw_sql("COMMIT").execute(&mut *conn).await {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(conn),
             Err(err) => {
                 conn.close_on_drop();
                 Err(err)

@@ -54,22 +54,42 @@ impl<J> Clone for Committer<J> {
 
 impl<J: Send + 'static> Committer<J> {
     /// Starts the task. `size` tells how many items a job carries; a batch holds whole jobs
-    /// and at most `max_items` items (one job alone may be larger). `handle` gets each batch.
-    pub(crate) fn start<F, Fut>(
+    /// and at most `max_items` items (one job alone may be larger). `handle` gets each batch;
+    /// `idle` is called whenever the queue is found empty, before the task waits.
+    ///
+    /// With `own_thread`, the task runs on a thread of its own (its own single-threaded
+    /// runtime) rather than among the request handlers: for a database whose statements
+    /// run on another thread (SQLite), each statement's answer wakes the committer at once
+    /// instead of queueing behind the handlers it has just answered.
+    pub(crate) fn start<F, Fut, I>(
+        own_thread: bool,
         max_items: usize,
         size: fn(&J) -> usize,
         mut handle: F,
+        mut idle: I,
     ) -> (Self, tokio::task::JoinHandle<()>)
     where
         F: FnMut(Vec<J>) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send,
+        I: FnMut() + Send + 'static,
     {
         let (tx, mut rx) = mpsc::channel::<J>(QUEUE_DEPTH);
         let alive = Arc::new(AtomicBool::new(true));
         let flag = alive.clone();
         let max_items = max_items.max(1);
-        let task = tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
+        let work = async move {
+            loop {
+                let first = match rx.try_recv() {
+                    Ok(job) => job,
+                    Err(mpsc::error::TryRecvError::Disconnected) => break,
+                    Err(mpsc::error::TryRecvError::Empty) => {
+                        idle();
+                        match rx.recv().await {
+                            Some(job) => job,
+                            None => break,
+                        }
+                    }
+                };
                 // Take whatever else is already waiting: under load the batches grow by
                 // themselves, and each costs one commit.
                 let mut total = size(&first);
@@ -92,8 +112,27 @@ impl<J: Send + 'static> Committer<J> {
                     tracing::error!(panic = %what, "a commit batch panicked; its requests got an error, the committer goes on");
                 }
             }
+            idle();
             flag.store(false, Ordering::Release);
-        });
+        };
+        let task = if own_thread {
+            let flag = alive.clone();
+            tokio::task::spawn_blocking(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime.block_on(work),
+                    // Not alive: readiness turns red and requests get 503s.
+                    Err(err) => {
+                        flag.store(false, Ordering::Release);
+                        tracing::error!(error = %err, "the committer's runtime did not start");
+                    }
+                }
+            })
+        } else {
+            tokio::spawn(work)
+        };
         (
             Self {
                 queue: Arc::new(Mutex::new(Some(tx))),
@@ -149,6 +188,7 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_batch_fails_its_callers_and_the_next_batch_still_commits() {
         let (committer, _task) = Committer::<Job>::start(
+            false,
             1,
             |_| 1,
             |jobs| async move {
@@ -157,6 +197,7 @@ mod tests {
                     let _ = reply.send(n * 2);
                 }
             },
+            || {},
         );
         let (tx, rx) = oneshot::channel();
         committer.send((13, tx), soon()).await.expect("queued");
@@ -174,6 +215,7 @@ mod tests {
         let (gate_tx, gate_rx) = oneshot::channel::<()>();
         let gate = Arc::new(tokio::sync::Mutex::new(Some(gate_rx)));
         let (committer, _task) = Committer::<Job>::start(
+            false,
             1,
             |_| 1,
             move |jobs| {
@@ -188,6 +230,7 @@ mod tests {
                     }
                 }
             },
+            || {},
         );
         let mut replies = Vec::new();
         // One job in the task, QUEUE_DEPTH in the queue: all accepted.
@@ -210,6 +253,7 @@ mod tests {
     #[tokio::test]
     async fn closing_drains_the_queue_then_the_task_ends() {
         let (committer, task) = Committer::<Job>::start(
+            true,
             8,
             |_| 1,
             |jobs| async move {
@@ -217,6 +261,7 @@ mod tests {
                     let _ = reply.send(n);
                 }
             },
+            || {},
         );
         let (tx, rx) = oneshot::channel();
         committer.send((7, tx), soon()).await.expect("queued");
@@ -229,5 +274,41 @@ mod tests {
         assert_eq!(rx.await, Ok(7));
         task.await.expect("ends");
         assert!(!committer.is_alive());
+    }
+
+    #[tokio::test]
+    async fn the_idle_hook_runs_each_time_the_queue_is_found_empty() {
+        let idles = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = idles.clone();
+        let (committer, task) = Committer::<Job>::start(
+            true,
+            8,
+            |_| 1,
+            |jobs| async move {
+                for (n, reply) in jobs {
+                    let _ = reply.send(n);
+                }
+            },
+            move || {
+                counted.fetch_add(1, Ordering::SeqCst);
+            },
+        );
+        for n in [1, 2] {
+            let (tx, rx) = oneshot::channel();
+            committer.send((n, tx), soon()).await.expect("queued");
+            assert_eq!(rx.await, Ok(n));
+            // Answered, nothing else queued: the hook runs before the task waits again.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while idles.load(Ordering::SeqCst) < n as usize {
+                assert!(Instant::now() < deadline, "the hook ran after batch {n}");
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        committer.close();
+        task.await.expect("ends");
+        assert!(
+            idles.load(Ordering::SeqCst) >= 3,
+            "and once more as the task ends"
+        );
     }
 }

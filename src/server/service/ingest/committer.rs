@@ -185,6 +185,13 @@ mod tests {
         Instant::now() + Duration::from_secs(5)
     }
 
+    /// Answers each job with its own number.
+    async fn echo(jobs: Vec<Job>) {
+        for (n, reply) in jobs {
+            let _ = reply.send(n);
+        }
+    }
+
     #[tokio::test]
     async fn a_panicking_batch_fails_its_callers_and_the_next_batch_still_commits() {
         let (committer, _task) = Committer::<Job>::start(
@@ -252,17 +259,7 @@ mod tests {
 
     #[tokio::test]
     async fn closing_drains_the_queue_then_the_task_ends() {
-        let (committer, task) = Committer::<Job>::start(
-            true,
-            8,
-            |_| 1,
-            |jobs| async move {
-                for (n, reply) in jobs {
-                    let _ = reply.send(n);
-                }
-            },
-            || {},
-        );
+        let (committer, task) = Committer::<Job>::start(true, 8, |_| 1, echo, || {});
         let (tx, rx) = oneshot::channel();
         committer.send((7, tx), soon()).await.expect("queued");
         committer.close();
@@ -284,11 +281,7 @@ mod tests {
             true,
             8,
             |_| 1,
-            |jobs| async move {
-                for (n, reply) in jobs {
-                    let _ = reply.send(n);
-                }
-            },
+            echo,
             move || {
                 counted.fetch_add(1, Ordering::SeqCst);
             },

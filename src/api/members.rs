@@ -23,17 +23,15 @@ pub async fn get_member_month(
     to: Option<String>,
 ) -> Result<MemberMonth, ApiError> {
     let service = ctx::allowed(Action::ReadCompany(&company_id))?;
-    let mut page = service
-        .member_month(
+    service
+        .member_page(
             &company_id,
             member_kind(&scope)?,
             &id,
             &super::window(month, from, to),
         )
         .await
-        .map_err(ctx::fail)?;
-    page.month.charts = Some(crate::server::charts::overview::charts(&page.month));
-    Ok(page)
+        .map_err(ctx::fail)
 }
 
 /// The history card of agent or project (`scope`) `id`: its spend per month against its own
@@ -47,8 +45,8 @@ pub async fn get_member_monthly(
     to: Option<String>,
 ) -> Result<HistoryChart, ApiError> {
     let service = ctx::allowed(Action::ReadCompany(&company_id))?;
-    let costs = service
-        .member_monthly(
+    service
+        .member_history_chart(
             &company_id,
             member_kind(&scope)?,
             &id,
@@ -56,11 +54,7 @@ pub async fn get_member_monthly(
             to.as_deref(),
         )
         .await
-        .map_err(ctx::fail)?;
-    Ok(crate::server::charts::history::history(
-        &costs,
-        &crate::server::charts::palette::Palette::default(),
-    ))
+        .map_err(ctx::fail)
 }
 
 /// The agent's keys that work: prefixes and dates, never a secret.

@@ -94,17 +94,10 @@ pub async fn get_overview(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<CompanyOverview, ApiError> {
-    let o = ctx::allowed(Action::ReadCompany(&company_id))?
-        .overview(&company_id, &window(month, from, to))
+    ctx::allowed(Action::ReadCompany(&company_id))?
+        .overview_page(&company_id, &window(month, from, to))
         .await
-        .map_err(ctx::fail)?;
-    Ok(CompanyOverview {
-        charts: crate::server::charts::overview::charts(&o),
-        agent_count: u32::try_from(o.agents.len()).unwrap_or(u32::MAX),
-        company: o.company,
-        summary: o.summary,
-        paused_agents: o.paused_agents,
-    })
+        .map_err(ctx::fail)
 }
 
 #[cfg(feature = "ssr")]
@@ -154,30 +147,11 @@ pub async fn get_monthly(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<HistoryChart, ApiError> {
-    use crate::{domain::history::HistoryGroup, server::charts::palette};
-
-    let service = ctx::allowed(Action::ReadReports(&company_id))?;
-    let group = HistoryGroup::parse(group_by.as_deref());
     let query = crate::server::service::monthly::MonthlyQuery { group_by, from, to };
-    let costs = service
-        .costs_monthly(&company_id, &query)
+    ctx::allowed(Action::ReadReports(&company_id))?
+        .history_chart(&company_id, &query)
         .await
-        .map_err(ctx::fail)?;
-    let members = async |kind| {
-        let scopes = service.list_scopes(kind, Some(&company_id)).await;
-        scopes
-            .map(|s| s.into_iter().map(|s| s.id))
-            .map_err(ctx::fail)
-    };
-    let palette = match group {
-        Ok(HistoryGroup::Agent) => palette::Palette::of(members(ScopeType::Agent).await?),
-        Ok(HistoryGroup::Project) => {
-            palette::projects(members(ScopeType::Project).await?.map(Some))
-        }
-        // Models: by their keys (a group the report refused never gets here).
-        _ => palette::Palette::of(costs.series.iter().map(|s| s.key.clone())),
-    };
-    Ok(crate::server::charts::history::history(&costs, &palette))
+        .map_err(ctx::fail)
 }
 
 /// The window's alerts, newest first.

@@ -390,3 +390,73 @@ async fn the_dashboards_histories_take_the_months_of_the_range_shown() {
         assert_eq!(r.fields(), [field], "{bad:?}: {}", r.text);
     }
 }
+
+/// Each name's color in a chart option's series (bands) or data items (a donut's slices).
+fn colors(option: &str) -> std::collections::BTreeMap<String, String> {
+    let option: Value = serde_json::from_str(option).expect("an option");
+    let named = |v: &Value| {
+        Some((
+            v["name"].as_str()?.to_owned(),
+            v["itemStyle"]["color"].as_str()?.to_owned(),
+        ))
+    };
+    let series = option["series"].as_array().map_or(&[][..], Vec::as_slice);
+    series
+        .iter()
+        .filter_map(named)
+        .chain(
+            series
+                .iter()
+                .filter_map(|s| s["data"].as_array())
+                .flatten()
+                .filter_map(named),
+        )
+        .collect()
+}
+
+#[tokio::test]
+async fn a_project_has_the_same_color_in_the_donut_and_the_history() {
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    // Projects that never spend still hold their places in the palette: "late" is fourth of
+    // the company's projects (after "Unassigned", "website", "idle"), not third of those
+    // that spent.
+    app.project(&s.company, "idle", 0).await;
+    let late = app.project(&s.company, "late", 0).await;
+    let r = app
+        .cost(&s.company, &s.a, 20, json!({"projectId": late}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    let overview = app
+        .rpc("overview", &[("company_id", s.company.as_str())])
+        .await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.text);
+    let donut = colors(overview.body["charts"]["projects"].as_str().unwrap());
+    let history = app
+        .rpc(
+            "monthly",
+            &[("company_id", s.company.as_str()), ("group_by", "project")],
+        )
+        .await;
+    assert_eq!(history.status, StatusCode::OK, "{}", history.text);
+    let mut history = colors(card_option(&history.body));
+    assert!(history.remove("Budget").is_some(), "the budget line");
+    assert_eq!(
+        donut.keys().collect::<Vec<_>>(),
+        ["Unassigned", "late"],
+        "this month's spenders"
+    );
+    assert_eq!(
+        history.keys().collect::<Vec<_>>(),
+        ["Unassigned", "late", "website"]
+    );
+    for (name, color) in &donut {
+        assert_eq!(history[name], *color, "{name}");
+    }
+    assert_ne!(history["late"], history["website"]);
+}
+
+fn card_option(body: &Value) -> &str {
+    body["chart"].as_str().expect("a chart")
+}

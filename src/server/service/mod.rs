@@ -3,6 +3,7 @@
 
 pub mod activity;
 mod budgets;
+mod dashboard;
 mod drilldown;
 mod effects;
 pub mod event_list;

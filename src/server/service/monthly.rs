@@ -37,6 +37,16 @@ impl Service {
         company_id: &str,
         q: &MonthlyQuery,
     ) -> AppResult<MonthlyCosts> {
+        Ok(self.monthly_with_members(company_id, q).await?.0)
+    }
+
+    /// [`Service::costs_monthly`], with the group it was asked for and the ids of every
+    /// agent or project of the company (none for models), whether or not it spent.
+    pub(super) async fn monthly_with_members(
+        &self,
+        company_id: &str,
+        q: &MonthlyQuery,
+    ) -> AppResult<(MonthlyCosts, HistoryGroup, Vec<String>)> {
         let span = MonthSpan::resolve(q.from.as_deref(), q.to.as_deref(), self.now())?;
         let group = HistoryGroup::parse(q.group_by.as_deref())?;
         let now = Month::of(self.now());
@@ -45,7 +55,7 @@ impl Service {
             .await?
             .ok_or_else(|| AppError::NotFound("company not found".into()))?;
         let range = (span.first(), span.last());
-        let names = series_names(&mut conn, company_id, group, now).await?;
+        let names = series_names(&mut conn, company_id, group).await?;
         let store_group = match group {
             HistoryGroup::Agent => Group::Agent,
             HistoryGroup::Project => Group::Project,
@@ -53,7 +63,7 @@ impl Service {
         };
         let rows = reports::by_month(&mut conn, company_id, range, store_group, None).await?;
         let totals = reports::by_month(&mut conn, company_id, range, Group::Total, None).await?;
-        Ok(assemble(
+        let costs = assemble(
             span,
             rows,
             &totals,
@@ -74,7 +84,8 @@ impl Service {
                 }
             },
             company.budget.get(),
-        ))
+        );
+        Ok((costs, group, names.into_keys().collect()))
     }
 
     /// The months `from..=to` (as `costs/monthly` reads them: the last twelve by default) of
@@ -125,17 +136,15 @@ async fn series_names(
     conn: &mut Conn,
     company_id: &str,
     group: HistoryGroup,
-    month: Month,
 ) -> AppResult<HashMap<String, String>> {
     let kind = match group {
         HistoryGroup::Agent => ScopeType::Agent,
         HistoryGroup::Project => ScopeType::Project,
         HistoryGroup::Model => return Ok(HashMap::new()),
     };
-    Ok(entities::list(conn, kind, Some(company_id), month)
+    Ok(entities::names(conn, kind, company_id)
         .await?
         .into_iter()
-        .map(|s| (s.id, s.name))
         .collect())
 }
 

@@ -334,6 +334,21 @@ pub async fn list(
     rows.into_iter().map(|row| row.decode(kind)).collect()
 }
 
+/// The ids and names of one company's agents or projects: what a report names its rows by,
+/// without the spend and state [`list`] joins in.
+pub async fn names(
+    conn: &mut Conn,
+    kind: ScopeType,
+    company_id: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let mut sql = Sql::new(format!(
+        "SELECT id, name FROM {} WHERE company_id = ",
+        table(kind)
+    ));
+    sql.bind(company_id);
+    sql.fetch_all(conn).await
+}
+
 /// Writes name, budget, status, pause and guard fields of one scope.
 pub async fn update(conn: &mut Conn, scope: &Scope) -> Result<(), sqlx::Error> {
     let mut sql = Sql::new("UPDATE ");

@@ -143,8 +143,9 @@ pub async fn agent_totals(
     ));
     match source {
         // One month, the common case: the company's rollup rows of that month, no grouping.
-        // Naming the company lets PostgreSQL read them by its (company, month) index and
-        // hash-join, instead of a lookup per agent (3.7 ms to 1.7 ms for 1,000 agents).
+        // Naming the company lets PostgreSQL read them by its (company, month) index instead
+        // of scanning every month's rows (1,000 agents, 13 months: 2.3 ms to 1.7 ms in
+        // `EXPLAIN ANALYZE`).
         Source::Months { first, last } if first == last => {
             sql.push(
                 "rollup_agent_month t ON t.agent_id = s.id AND t.company_id = s.company_id \

@@ -280,7 +280,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fixed_points_round_as_format_does() {
+    fn fixed_rounds_half_away_from_zero() {
         assert_eq!(fixed(83.456, 2), "83.46");
         assert_eq!(fixed(100.0, 2), "100.00");
         assert_eq!(fixed(0.05, 1), "0.1");

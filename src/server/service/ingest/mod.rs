@@ -325,3 +325,91 @@ async fn commit_with_retry(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::{
+        domain::{audit::Actor, scope::ScopeType},
+        server::{
+            clock::SystemClock, config::Settings, notify::client::UrlPolicy, service::NewScope,
+            store::PoolSettings,
+        },
+    };
+
+    /// The committer keeps the SQLite writer over back-to-back batches, but never longer
+    /// than a turn: with thousands of one-event batches queued, another writer gets the
+    /// connection while they are still being committed, not after the last one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn under_a_steady_load_another_writer_gets_its_turn() {
+        const EVENTS: usize = 2_000;
+        let dir = tempfile::tempdir().expect("a directory");
+        let url = format!("sqlite:{}/turn.db", dir.path().display());
+        let pool = PoolSettings {
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(120),
+            sqlite_fsync_each_commit: true,
+            sqlite_max_pages: 0,
+        };
+        let db = Db::connect(&url, &pool).await.expect("connects");
+        db.migrate().await.expect("migrates");
+        let policy = UrlPolicy::from_settings(&Settings::for_database(url.clone()));
+        let (service, _task) = Service::start(
+            db.clone(),
+            Arc::new(SystemClock),
+            1, // one event per batch: many back-to-back commits
+            Duration::from_secs(120),
+            policy,
+            None,
+        );
+        let actor = Actor::system("test");
+        let scope = |name: &str| NewScope {
+            name: name.to_owned(),
+            budget_monthly_cents: None,
+        };
+        let company = service
+            .create_scope(ScopeType::Company, None, scope("Acme"), &actor)
+            .await
+            .expect("company")
+            .id;
+        let agent = service
+            .create_scope(ScopeType::Agent, Some(&company), scope("a"), &actor)
+            .await
+            .expect("agent")
+            .id;
+
+        let done = Arc::new(AtomicUsize::new(0));
+        let load: Vec<_> = (0..EVENTS)
+            .map(|_| {
+                let (service, company, done) = (service.clone(), company.clone(), done.clone());
+                let event = NewCostEvent {
+                    agent_id: agent.clone(),
+                    provider: "openai".into(),
+                    model: "gpt-4o".into(),
+                    cost_cents: Some(1),
+                    ..NewCostEvent::default()
+                };
+                tokio::spawn(async move {
+                    let outcome = service.ingest_event(&company, event).await;
+                    assert!(matches!(outcome, Ok(IngestOutcome::Created(_))));
+                    done.fetch_add(1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        while done.load(Ordering::SeqCst) < 10 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let tx = db.begin_write().await.expect("a turn");
+        let committed_before = done.load(Ordering::SeqCst);
+        tx.commit().await.expect("commits");
+        for task in load {
+            task.await.expect("stored");
+        }
+        assert!(
+            committed_before < EVENTS / 2,
+            "the other writer waited for {committed_before} of {EVENTS} commits"
+        );
+    }
+}

@@ -36,20 +36,13 @@ pub async fn stored_event_ids(
 /// Creates a company and one agent without a budget through `api`; answers their ids.
 #[allow(dead_code)]
 pub async fn company_and_agent(http: &Client, api: &str) -> (String, String) {
-    let r = http
-        .post(format!("{api}/companies"))
-        .json(&json!({"name": "Acme"}))
-        .send()
-        .await
-        .unwrap();
-    let company = TestApp::reply(r).await.id();
-    let r = http
-        .post(format!("{api}/companies/{company}/agents"))
-        .json(&json!({"name": "a"}))
-        .send()
-        .await
-        .unwrap();
-    (company, TestApp::reply(r).await.id())
+    let create = async |path: String, name: &str| {
+        let r = http.post(path).json(&json!({"name": name})).send().await;
+        TestApp::reply(r.unwrap()).await.id()
+    };
+    let company = create(format!("{api}/companies"), "Acme").await;
+    let agent = create(format!("{api}/companies/{company}/agents"), "a").await;
+    (company, agent)
 }
 
 /// Starts the real `costline` binary on `db` and `port`, its clock starting at [`NOW`],

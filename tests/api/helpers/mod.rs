@@ -283,35 +283,25 @@ impl TestApp {
     }
 
     pub async fn company(&self, name: &str, budget: i64) -> String {
-        let r = self
-            .post(
-                "/api/companies",
-                json!({"name": name, "budgetMonthlyCents": budget}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        r.id()
+        self.create("/api/companies", name, budget).await
     }
 
     pub async fn agent(&self, company: &str, name: &str, budget: i64) -> String {
-        let r = self
-            .post(
-                &format!("/api/companies/{company}/agents"),
-                json!({"name": name, "budgetMonthlyCents": budget}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        r.id()
+        self.create(&format!("/api/companies/{company}/agents"), name, budget)
+            .await
     }
 
     pub async fn project(&self, company: &str, name: &str, budget: i64) -> String {
+        self.create(&format!("/api/companies/{company}/projects"), name, budget)
+            .await
+    }
+
+    /// Creates a company, agent or project at `path`; answers its id.
+    async fn create(&self, path: &str, name: &str, budget: i64) -> String {
         let r = self
-            .post(
-                &format!("/api/companies/{company}/projects"),
-                json!({"name": name, "budgetMonthlyCents": budget}),
-            )
+            .post(path, json!({"name": name, "budgetMonthlyCents": budget}))
             .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.status, StatusCode::CREATED, "{path}: {}", r.text);
         r.id()
     }
 

@@ -26,7 +26,15 @@ pub mod webhooks;
 
 pub use sql::{Param, Sql};
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{
+    path::Path,
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use sqlx::{
     Any, AnyConnection, AnyPool, any::AnyPoolOptions, pool::PoolConnection,
@@ -49,6 +57,9 @@ pub struct Db {
     pub read: AnyPool,
     pub write: AnyPool,
     pub dialect: Dialect,
+    /// Write transactions begun and writer connections opened by this process (see
+    /// [`Db::write_generation`]).
+    writes: Arc<AtomicU64>,
 }
 
 pub struct PoolSettings {
@@ -83,6 +94,7 @@ impl Db {
                 read: pool.clone(),
                 write: pool,
                 dialect: Dialect::Postgres,
+                writes: Arc::default(),
             });
         }
         if !url.starts_with("sqlite:") {
@@ -94,16 +106,18 @@ impl Db {
         // Parsed once with the SQLite driver so the file is created if missing.
         let url = ensure_create_mode(url);
         SqliteConnectOptions::from_str(&url)?;
-        let write = sqlite_pool(&url, 1, pool).await?;
+        let writes = Arc::new(AtomicU64::new(0));
+        let write = sqlite_pool(&url, 1, pool, Some(writes.clone())).await?;
         // WAL is a property of the file: set it once, before readers open it.
         sqlx::query("PRAGMA journal_mode = WAL")
             .execute(&write)
             .await?;
-        let read = sqlite_pool(&url, pool.max_connections.max(1), pool).await?;
+        let read = sqlite_pool(&url, pool.max_connections.max(1), pool, None).await?;
         Ok(Self {
             read,
             write,
             dialect: Dialect::Sqlite,
+            writes,
         })
     }
 
@@ -126,6 +140,9 @@ impl Db {
         &self,
         held: Option<PoolConnection<Any>>,
     ) -> Result<WriteTx, sqlx::Error> {
+        // Counted before the connection is taken, so a writer that commits between two
+        // transactions of another is always seen by the later one.
+        self.writes.fetch_add(1, Ordering::SeqCst);
         let mut conn = match held {
             Some(conn) => conn,
             None => self.write.acquire().await?,
@@ -142,6 +159,15 @@ impl Db {
                 Err(err)
             }
         }
+    }
+
+    /// How many write transactions this process has begun, and (SQLite) writer connections
+    /// it has opened. A writer that reads it right after its own `BEGIN` and finds it one
+    /// more than after its last `BEGIN` knows that nobody else in this process wrote in
+    /// between, on the same connection: what it knew then still holds, unless another
+    /// process wrote to the file (which `PRAGMA data_version` tells on that connection).
+    pub fn write_generation(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
     }
 
     pub async fn read_conn(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
@@ -173,10 +199,13 @@ impl Db {
     }
 }
 
+/// `opened` counts the connections the pool opens (the writer's, see
+/// [`Db::write_generation`]).
 async fn sqlite_pool(
     url: &str,
     max_connections: u32,
     settings: &PoolSettings,
+    opened: Option<Arc<AtomicU64>>,
 ) -> Result<AnyPool, sqlx::Error> {
     // FULL: a commit is on disk before it returns, so a 201 survives even a power cut.
     // NORMAL (WAL): a commit is in the OS before it returns (a killed process loses
@@ -209,6 +238,9 @@ async fn sqlite_pool(
         .test_before_acquire(false)
         .after_connect(move |conn, _| {
             let pragmas = pragmas.clone();
+            if let Some(opened) = &opened {
+                opened.fetch_add(1, Ordering::SeqCst);
+            }
             Box::pin(async move {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas))
                     .execute(conn)

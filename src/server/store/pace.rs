@@ -75,21 +75,35 @@ impl Pace {
             .unwrap_or_default()
     }
 
+    /// The minute buckets of a scope's trailing hour, as loaded.
+    pub fn minutes_of(&self, kind: ScopeType, id: &str) -> &[(i64, MicroCents)] {
+        self.minutes
+            .get(&(kind, id.to_owned()))
+            .map_or(&[][..], Vec::as_slice)
+    }
+
     /// Sets `hour_spend` (what the guard counts, from its arming on), `minute_spend` and
     /// `window_spend`.
     pub fn fill(&self, scope: &mut Scope, now: DateTime<Utc>) {
-        let key = (scope.kind, scope.id.clone());
-        let rows = self.minutes.get(&key).map_or(&[][..], Vec::as_slice);
-        let bucket = |wanted: i64| {
-            rows.iter()
-                .find(|(minute, _)| *minute == wanted)
-                .map_or(MicroCents::ZERO, |(_, c)| *c)
-        };
-        scope.hour_spend =
-            guard::hour_spend(rows.iter().copied(), now, scope.armed_at, scope.armed_base);
-        scope.minute_spend = bucket(guard::minute_of(now));
+        fill_guard(scope, self.minutes_of(scope.kind, &scope.id), now);
         scope.window_spend = self.window_spend(scope.kind, &scope.id);
     }
+}
+
+/// Sets what the runaway guard counts of `scope` at `now` (`hour_spend`, from its arming
+/// on, and `minute_spend`) from its minute buckets: any that cover the trailing hour.
+pub fn fill_guard(scope: &mut Scope, minutes: &[(i64, MicroCents)], now: DateTime<Utc>) {
+    let current = guard::minute_of(now);
+    scope.hour_spend = guard::hour_spend(
+        minutes.iter().copied(),
+        now,
+        scope.armed_at,
+        scope.armed_base,
+    );
+    scope.minute_spend = minutes
+        .iter()
+        .find(|(minute, _)| *minute == current)
+        .map_or(MicroCents::ZERO, |(_, c)| *c);
 }
 
 /// The forecast window's and the trailing hour's buckets of `company_ids` at `now`; of

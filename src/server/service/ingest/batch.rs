@@ -9,7 +9,10 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 mod bookkeeping;
+mod warm;
 mod write;
+
+pub(crate) use warm::Warm;
 
 use super::{IngestOutcome, QueuedEvent};
 use crate::{
@@ -29,21 +32,21 @@ use crate::{
     server::{
         error::{AppError, AppResult},
         service::{prices::load_book_for, views},
-        store::{
-            Conn, Dialect, entities, events, holds,
-            pace::{self, Buckets},
-            rollups,
-        },
+        store::{Conn, Dialect, entities, events, holds, pace::Buckets},
     },
 };
 
-/// Applies `events` in one transaction; answers one result per event, in order.
+/// Applies `events` in one transaction; answers one result per event, in order. With
+/// `warm` (the SQLite committer's, see [`warm`]) and the write generation the transaction
+/// began at, starts from the scopes it kept where they still hold, and answers what to keep
+/// once the transaction commits.
 pub(super) async fn apply(
     conn: &mut Conn,
     dialect: Dialect,
     now: DateTime<Utc>,
     events: &[QueuedEvent],
-) -> AppResult<Vec<AppResult<IngestOutcome>>> {
+    warm: Option<(Warm, u64)>,
+) -> AppResult<(Vec<AppResult<IngestOutcome>>, Option<Warm>)> {
     let month = Month::of(now);
     let unique = |f: fn(&QueuedEvent) -> Option<&String>| -> Vec<String> {
         let set: BTreeSet<&String> = events.iter().filter_map(f).collect();
@@ -51,7 +54,12 @@ pub(super) async fn apply(
     };
     let company_ids = unique(|e| Some(&e.event.company_id));
     entities::lock_companies(conn, dialect, &company_ids).await?;
-    // Every scope of the batch and which of its alerts this month has raised: one read.
+    let warm = match warm {
+        Some((warm, generation)) => Some(warm.checked(conn, now, generation).await?),
+        None => None,
+    };
+    // Every scope of the batch, which of its alerts this month has raised, and what the
+    // guard and the forecast count of it.
     let agent_ids = unique(|e| Some(&e.event.agent_id));
     let project_ids = unique(|e| e.event.project_id.as_ref());
     let wanted = [
@@ -60,29 +68,9 @@ pub(super) async fn apply(
         (ScopeType::Project, project_ids.as_slice()),
     ];
     let mut batch = Batch::new(now, month);
-    for found in entities::get_for_batch(conn, &wanted, month).await? {
-        for threshold in found.raised {
-            batch
-                .raised
-                .insert((found.scope.kind, found.scope.id.clone(), threshold));
-        }
-        let map = match found.scope.kind {
-            ScopeType::Company => &mut batch.companies,
-            ScopeType::Agent => &mut batch.agents,
-            ScopeType::Project => &mut batch.projects,
-        };
-        map.insert(found.scope.id.clone(), found.scope);
-    }
-    // What the guard and the forecast count so far, for the scopes of the batch only.
-    let pace = pace::load(conn, &company_ids, Some(&wanted[..]), now).await?;
-    for scope in batch
-        .companies
-        .values_mut()
-        .chain(batch.agents.values_mut())
-        .chain(batch.projects.values_mut())
-    {
-        pace.fill(scope, now);
-    }
+    let minutes = batch
+        .load_scopes(conn, &company_ids, &wanted, warm.as_ref())
+        .await?;
 
     // Idempotency keys are the agent's own: look them up per (agent, key).
     let wanted_keys: BTreeSet<(&String, &String)> = events
@@ -102,10 +90,6 @@ pub(super) async fn apply(
             }
         }
     }
-    batch.totals = rollups::company_totals(conn, &company_ids)
-        .await?
-        .into_iter()
-        .collect();
     // Only the prices that can match an event without a cost, read in the transaction.
     let unpriced = events.iter().filter(|e| e.event.cost.is_none());
     batch.prices = load_book_for(
@@ -118,8 +102,9 @@ pub(super) async fn apply(
         batch.holds.insert(hold.id.clone(), hold);
     }
     let results = events.iter().map(|e| batch.apply(e)).collect();
+    let warm = warm.map(|warm| warm.after(&batch, minutes));
     batch.write(conn).await?;
-    Ok(results)
+    Ok((results, warm))
 }
 
 /// The in-memory state of one batch.

@@ -167,7 +167,7 @@ impl Ingestor {
     ) -> (Self, CommitterTask) {
         let health = Arc::new(WriteHealth::default());
         let writes = health.clone();
-        let writer: Arc<Mutex<Held>> = Arc::default();
+        let writer: Arc<Mutex<Writer>> = Arc::default();
         let idle_writer = writer.clone();
         let (committer, task) = Committer::start(
             db.dialect == Dialect::Sqlite,
@@ -177,13 +177,22 @@ impl Ingestor {
                 let (db, clock, writes) = (db.clone(), clock.clone(), writes.clone());
                 let writer = writer.clone();
                 async move {
-                    let mut held = writer.lock().unwrap_or_else(|e| e.into_inner()).take();
-                    commit_jobs(&db, clock.as_ref(), &writes, &mut held, jobs).await;
-                    *writer.lock().unwrap_or_else(|e| e.into_inner()) = held;
+                    let mut state =
+                        std::mem::take(&mut *writer.lock().unwrap_or_else(|e| e.into_inner()));
+                    commit_jobs(&db, clock.as_ref(), &writes, &mut state, jobs).await;
+                    *writer.lock().unwrap_or_else(|e| e.into_inner()) = state;
                 }
             },
             // Nothing queued: the other writers get the connection back.
-            move || drop(idle_writer.lock().unwrap_or_else(|e| e.into_inner()).take()),
+            move || {
+                drop(
+                    idle_writer
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .held
+                        .take(),
+                )
+            },
         );
         (
             Self {
@@ -241,16 +250,22 @@ fn is_retryable(err: &AppError) -> bool {
 /// it hands it back to the pool, where other writers (the dashboard's, the outbox's) queue.
 const WRITER_TURN: Duration = Duration::from_millis(20);
 
-/// The writer connection the committer kept from its last commit, and since when it has held
-/// it. Keeping it saves a pool round trip per batch; [`WRITER_TURN`] bounds how long other
-/// writers wait for it under a steady load, and an empty queue hands it back at once.
-type Held = Option<(PoolConnection<Any>, std::time::Instant)>;
+/// What the committer keeps from one batch to the next.
+#[derive(Default)]
+struct Writer {
+    /// The writer connection kept from the last commit, and since when it has been held.
+    /// Keeping it saves a pool round trip per batch; [`WRITER_TURN`] bounds how long other
+    /// writers wait for it under a steady load, and an empty queue hands it back at once.
+    held: Option<(PoolConnection<Any>, std::time::Instant)>,
+    /// SQLite: the scopes its last batches touched, as they left them ([`batch::Warm`]).
+    warm: Option<batch::Warm>,
+}
 
 async fn commit_jobs(
     db: &Db,
     clock: &dyn Clock,
     health: &WriteHealth,
-    held: &mut Held,
+    writer: &mut Writer,
     jobs: Vec<Job>,
 ) {
     let mut events = Vec::new();
@@ -260,7 +275,7 @@ async fn commit_jobs(
         events.extend(job.events);
     }
     let started = std::time::Instant::now();
-    let outcome = commit_with_retry(db, clock, held, &events).await;
+    let outcome = commit_with_retry(db, clock, writer, &events).await;
     health.record(!matches!(outcome, Err(AppError::Unavailable(_))));
     ::metrics::histogram!(meter::COMMIT_EVENTS).record(events.len() as f64);
     ::metrics::histogram!(meter::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
@@ -277,7 +292,7 @@ async fn commit_jobs(
             let mut results = Vec::with_capacity(events.len());
             for event in &events {
                 results.push(
-                    commit_with_retry(db, clock, held, std::slice::from_ref(event))
+                    commit_with_retry(db, clock, writer, std::slice::from_ref(event))
                         .await
                         .and_then(|mut r| {
                             r.pop()
@@ -298,20 +313,27 @@ async fn commit_jobs(
 async fn commit_with_retry(
     db: &Db,
     clock: &dyn Clock,
-    held: &mut Held,
+    writer: &mut Writer,
     events: &[QueuedEvent],
 ) -> AppResult<Vec<AppResult<IngestOutcome>>> {
     let mut attempt = 0;
     loop {
         let result = async {
-            let (conn, since) = held
+            let (conn, since) = writer
+                .held
                 .take()
                 .map_or((None, std::time::Instant::now()), |(c, t)| (Some(c), t));
+            // Taken now, so a failed batch leaves nothing behind. Only the single SQLite
+            // writer can know scopes without reading them again.
+            let warm = writer.warm.take().unwrap_or_default();
             let mut tx = db.begin_write_on(conn).await?;
-            let results = batch::apply(&mut tx, db.dialect, clock.now(), events).await?;
+            let warm = (db.dialect == Dialect::Sqlite).then(|| (warm, db.write_generation()));
+            let (results, warm) =
+                batch::apply(&mut tx, db.dialect, clock.now(), events, warm).await?;
             let conn = tx.commit_and_keep().await?;
+            writer.warm = warm;
             if since.elapsed() < WRITER_TURN {
-                *held = Some((conn, since));
+                writer.held = Some((conn, since));
             }
             Ok(results)
         }

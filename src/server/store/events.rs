@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Conn, Sql, decode, from_ms};
+use super::{Conn, Param, Sql, decode, from_ms};
 use crate::domain::{
     event::{CostSource, RecordedEvent, TokenCounts},
     money::{MicroCents, Tokens},
@@ -75,46 +75,35 @@ const COLUMN_COUNT: usize = 17;
 const INSERT_CHUNK: usize = 500;
 
 pub async fn insert_many(conn: &mut Conn, events: &[RecordedEvent]) -> Result<(), sqlx::Error> {
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
     for chunk in events.chunks(INSERT_CHUNK) {
-        let mut sql = Sql::new(format!("INSERT INTO cost_events ({COLUMNS}) VALUES "));
-        for (i, e) in chunk.iter().enumerate() {
-            sql.push(if i == 0 { "(" } else { ", (" })
-                .bind(e.id.as_str())
-                .push(", ")
-                .bind(e.company_id.as_str())
-                .push(", ")
-                .bind(e.agent_id.as_str())
-                .push(", ")
-                .bind(e.project_id.clone())
-                .push(", ")
-                .bind(e.provider.as_str())
-                .push(", ")
-                .bind(e.model.as_str())
-                .push(", ")
-                .bind(e.tokens.input.get())
-                .push(", ")
-                .bind(e.tokens.cached_input.get())
-                .push(", ")
-                .bind(e.tokens.output.get())
-                .push(", ")
-                .bind(e.cost.get())
-                .push(", ")
-                .bind(e.source.as_str())
-                .push(", ")
-                .bind(to_ms(e.occurred_at))
-                .push(", ")
-                .bind(to_ms(e.created_at))
-                .push(", ")
-                .bind(e.event_key.clone())
-                .push(", ")
-                .bind(e.fingerprint.clone())
-                .push(", ")
-                .bind(e.price_id.clone())
-                .push(", ")
-                .bind(e.tokens.cache_write.get())
-                .push(")");
-        }
-        debug_assert_eq!(sql.param_count(), chunk.len() * COLUMN_COUNT);
+        let rows: Vec<Vec<Param>> = chunk
+            .iter()
+            .map(|e| {
+                vec![
+                    e.id.as_str().into(),
+                    e.company_id.as_str().into(),
+                    e.agent_id.as_str().into(),
+                    e.project_id.clone().into(),
+                    e.provider.as_str().into(),
+                    e.model.as_str().into(),
+                    e.tokens.input.get().into(),
+                    e.tokens.cached_input.get().into(),
+                    e.tokens.output.get().into(),
+                    e.cost.get().into(),
+                    e.source.as_str().into(),
+                    to_ms(e.occurred_at).into(),
+                    to_ms(e.created_at).into(),
+                    e.event_key.clone().into(),
+                    e.fingerprint.clone().into(),
+                    e.price_id.clone().into(),
+                    e.tokens.cache_write.get().into(),
+                ]
+            })
+            .collect();
+        debug_assert!(rows.iter().all(|r| r.len() == COLUMN_COUNT));
+        let mut sql = Sql::new(format!("INSERT INTO cost_events ({COLUMNS}) "));
+        sql.append(Sql::select_rows(sqlite, &rows));
         sql.execute(conn).await?;
     }
     Ok(())

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::{Conn, Sql, decode};
+use super::{Conn, Param, Sql, decode};
 use crate::domain::{
     forecast, guard,
     money::MicroCents,
@@ -24,29 +24,29 @@ const CHUNK: usize = 400;
 
 /// Adds day and minute deltas to their buckets.
 pub async fn add(conn: &mut Conn, days: &Buckets, minutes: &Buckets) -> Result<(), sqlx::Error> {
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
     for (table, column, rows) in [
         ("spend_day", "day", days),
         ("spend_minute", "minute", minutes),
     ] {
         let rows: Vec<_> = rows.iter().collect();
         for chunk in rows.chunks(CHUNK) {
+            let cells: Vec<Vec<Param>> = chunk
+                .iter()
+                .map(|((company, kind, id, n), cost)| {
+                    vec![
+                        company.as_str().into(),
+                        kind.as_str().into(),
+                        id.as_str().into(),
+                        (*n).into(),
+                        cost.get().into(),
+                    ]
+                })
+                .collect();
             let mut sql = Sql::new(format!(
-                "INSERT INTO {table} (company_id, scope_type, scope_id, {column}, cost_micros) \
-                 VALUES "
+                "INSERT INTO {table} (company_id, scope_type, scope_id, {column}, cost_micros) "
             ));
-            for (i, ((company, kind, id, n), cost)) in chunk.iter().enumerate() {
-                sql.push(if i == 0 { "(" } else { ", (" })
-                    .bind(company.as_str())
-                    .push(", ")
-                    .bind(kind.as_str())
-                    .push(", ")
-                    .bind(id.as_str())
-                    .push(", ")
-                    .bind(*n)
-                    .push(", ")
-                    .bind(cost.get())
-                    .push(")");
-            }
+            sql.append(Sql::select_rows(sqlite, &cells));
             sql.push(&format!(
                 " ON CONFLICT (company_id, scope_type, scope_id, {column}) DO UPDATE SET \
                  cost_micros = {table}.cost_micros + excluded.cost_micros"

@@ -146,30 +146,28 @@ async fn upsert(conn: &mut Conn, rows: &[(&RollupKey, &Metrics)]) -> Result<(), 
         return Ok(());
     };
     let (table, key_columns, pk) = shape(first);
+    let cells: Vec<Vec<Param>> = rows
+        .iter()
+        .map(|(key, m)| {
+            let mut row = values(key);
+            row.extend([
+                m.cost.get().into(),
+                m.input_tokens.get().into(),
+                m.cached_input_tokens.get().into(),
+                m.output_tokens.get().into(),
+                m.event_count.into(),
+                m.unpriced_count.into(),
+                m.unpriced_tokens.get().into(),
+            ]);
+            row
+        })
+        .collect();
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
     let mut sql = Sql::new(format!(
-        "INSERT INTO {table} ({key_columns}, {}) VALUES ",
+        "INSERT INTO {table} ({key_columns}, {}) ",
         METRIC_COLUMNS.join(", ")
     ));
-    for (i, (key, m)) in rows.iter().enumerate() {
-        sql.push(if i == 0 { "(" } else { ", (" });
-        for v in values(key) {
-            sql.bind(v).push(", ");
-        }
-        sql.bind(m.cost.get())
-            .push(", ")
-            .bind(m.input_tokens.get())
-            .push(", ")
-            .bind(m.cached_input_tokens.get())
-            .push(", ")
-            .bind(m.output_tokens.get())
-            .push(", ")
-            .bind(m.event_count)
-            .push(", ")
-            .bind(m.unpriced_count)
-            .push(", ")
-            .bind(m.unpriced_tokens.get())
-            .push(")");
-    }
+    sql.append(Sql::select_rows(sqlite, &cells));
     sql.push(&format!(" ON CONFLICT ({pk}) DO UPDATE SET "));
     for (i, column) in METRIC_COLUMNS.iter().enumerate() {
         if i > 0 {

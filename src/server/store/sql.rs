@@ -43,6 +43,21 @@ impl From<Option<String>> for Param {
     }
 }
 
+impl Param {
+    /// The value as JSON (see [`Sql::select_rows`]).
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Self::Int(v) => out.push_str(&v.to_string()),
+            Self::Text(v) => out.push_str(&serde_json::Value::from(v.as_str()).to_string()),
+            Self::NullInt | Self::NullText => out.push_str("null"),
+        }
+    }
+
+    fn is_int(&self) -> bool {
+        matches!(self, Self::Int(_) | Self::NullInt)
+    }
+}
+
 /// Marks a placeholder in [`Sql`] text until it is rendered for a dialect.
 const PLACEHOLDER: char = '\u{1}';
 
@@ -95,6 +110,49 @@ impl Sql {
         self.text.push_str(&other.text);
         self.params.extend(other.params);
         self
+    }
+
+    /// `SELECT` of `rows` (each a row of the same columns; an integer column holds
+    /// [`Param::Int`] or [`Param::NullInt`]), sent as one JSON parameter: the statement's
+    /// text is the same however many rows it carries, so a connection prepares it once (a
+    /// statement cache hit, and on PostgreSQL one round trip less), and it binds one value,
+    /// not one per cell. Ends in `WHERE true`, so an `ON CONFLICT` may follow an `INSERT`
+    /// of it. `sqlite` picks the dialect's JSON functions.
+    pub fn select_rows(sqlite: bool, rows: &[Vec<Param>]) -> Self {
+        let mut json = String::from("[");
+        for (i, row) in rows.iter().enumerate() {
+            json.push_str(if i == 0 { "[" } else { ",[" });
+            for (j, cell) in row.iter().enumerate() {
+                if j > 0 {
+                    json.push(',');
+                }
+                cell.write_json(&mut json);
+            }
+            json.push(']');
+        }
+        json.push(']');
+        let first = rows.first().map_or(&[][..], Vec::as_slice);
+        let mut sql = Sql::new("SELECT ");
+        for (j, cell) in first.iter().enumerate() {
+            if j > 0 {
+                sql.push(", ");
+            }
+            match (sqlite, cell.is_int()) {
+                (true, _) => sql.push(&format!("r.value ->> {j}")),
+                (false, false) => sql.push(&format!("r.value ->> {j}")),
+                (false, true) => sql.push(&format!("CAST(r.value ->> {j} AS BIGINT)")),
+            };
+        }
+        if sqlite {
+            sql.push(" FROM json_each(")
+                .bind(json)
+                .push(") AS r WHERE true");
+        } else {
+            sql.push(" FROM jsonb_array_elements(CAST(")
+                .bind(json)
+                .push(" AS JSONB)) AS r(value) WHERE true");
+        }
+        sql
     }
 
     pub fn param_count(&self) -> usize {

@@ -74,8 +74,9 @@ const COLUMN_COUNT: usize = 17;
 /// Rows per `INSERT`: keeps statements under SQLite's and PostgreSQL's parameter limits.
 const INSERT_CHUNK: usize = 500;
 
-pub async fn insert_many(conn: &mut Conn, events: &[RecordedEvent]) -> Result<(), sqlx::Error> {
-    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+/// The statements that append `events` to the ledger, for [`Sql::execute_all`].
+pub fn inserts(sqlite: bool, events: &[RecordedEvent]) -> Vec<Sql> {
+    let mut statements = Vec::with_capacity(events.len().div_ceil(INSERT_CHUNK));
     for chunk in events.chunks(INSERT_CHUNK) {
         let rows: Vec<Vec<Param>> = chunk
             .iter()
@@ -104,9 +105,9 @@ pub async fn insert_many(conn: &mut Conn, events: &[RecordedEvent]) -> Result<()
         debug_assert!(rows.iter().all(|r| r.len() == COLUMN_COUNT));
         let mut sql = Sql::new(format!("INSERT INTO cost_events ({COLUMNS}) "));
         sql.append(Sql::select_rows(sqlite, &rows));
-        sql.execute(conn).await?;
+        statements.push(sql);
     }
-    Ok(())
+    statements
 }
 
 /// Events of any of `agents` stored under any of `keys` (a superset of the wanted

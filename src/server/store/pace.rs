@@ -25,6 +25,12 @@ const CHUNK: usize = 400;
 /// Adds day and minute deltas to their buckets.
 pub async fn add(conn: &mut Conn, days: &Buckets, minutes: &Buckets) -> Result<(), sqlx::Error> {
     let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    Sql::execute_all(conn, upserts(sqlite, days, minutes)).await
+}
+
+/// The statements of [`add`] (see [`Sql::execute_all`]).
+pub fn upserts(sqlite: bool, days: &Buckets, minutes: &Buckets) -> Vec<Sql> {
+    let mut statements = Vec::new();
     for (table, column, rows) in [
         ("spend_day", "day", days),
         ("spend_minute", "minute", minutes),
@@ -51,10 +57,10 @@ pub async fn add(conn: &mut Conn, days: &Buckets, minutes: &Buckets) -> Result<(
                 " ON CONFLICT (company_id, scope_type, scope_id, {column}) DO UPDATE SET \
                  cost_micros = {table}.cost_micros + excluded.cost_micros"
             ));
-            sql.execute(conn).await?;
+            statements.push(sql);
         }
     }
-    Ok(())
+    statements
 }
 
 /// What the forecast and the guard need of some scopes at one instant.

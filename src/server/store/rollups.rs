@@ -126,6 +126,12 @@ pub async fn add(
     conn: &mut Conn,
     deltas: &BTreeMap<RollupKey, Metrics>,
 ) -> Result<(), sqlx::Error> {
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    Sql::execute_all(conn, upserts(sqlite, deltas)).await
+}
+
+/// The statements of [`add`] (see [`Sql::execute_all`]).
+pub fn upserts(sqlite: bool, deltas: &BTreeMap<RollupKey, Metrics>) -> Vec<Sql> {
     let mut by_table: BTreeMap<&'static str, Vec<(&RollupKey, &Metrics)>> = BTreeMap::new();
     for (key, metrics) in deltas {
         by_table
@@ -133,18 +139,15 @@ pub async fn add(
             .or_default()
             .push((key, metrics));
     }
-    for rows in by_table.values() {
-        for chunk in rows.chunks(UPSERT_CHUNK) {
-            upsert(conn, chunk).await?;
-        }
-    }
-    Ok(())
+    by_table
+        .values()
+        .flat_map(|rows| rows.chunks(UPSERT_CHUNK))
+        .filter_map(|chunk| upsert(sqlite, chunk))
+        .collect()
 }
 
-async fn upsert(conn: &mut Conn, rows: &[(&RollupKey, &Metrics)]) -> Result<(), sqlx::Error> {
-    let Some((first, _)) = rows.first() else {
-        return Ok(());
-    };
+fn upsert(sqlite: bool, rows: &[(&RollupKey, &Metrics)]) -> Option<Sql> {
+    let (first, _) = rows.first()?;
     let (table, key_columns, pk) = shape(first);
     let cells: Vec<Vec<Param>> = rows
         .iter()
@@ -162,7 +165,6 @@ async fn upsert(conn: &mut Conn, rows: &[(&RollupKey, &Metrics)]) -> Result<(), 
             row
         })
         .collect();
-    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
     let mut sql = Sql::new(format!(
         "INSERT INTO {table} ({key_columns}, {}) ",
         METRIC_COLUMNS.join(", ")
@@ -175,7 +177,7 @@ async fn upsert(conn: &mut Conn, rows: &[(&RollupKey, &Metrics)]) -> Result<(), 
         }
         sql.push(&format!("{column} = {table}.{column} + excluded.{column}"));
     }
-    sql.execute(conn).await.map(|_| ())
+    Some(sql)
 }
 
 /// Each company's totals over all time (every month of its rollup), for the bounds of the

@@ -13,7 +13,7 @@ use crate::{
     server::{
         error::{AppError, AppResult},
         service::effects,
-        store::{Conn, entities, events, holds, pace, rollups},
+        store::{Conn, Sql, entities, events, holds, pace, rollups},
     },
 };
 
@@ -22,9 +22,12 @@ impl Batch {
         let month = self
             .month
             .ok_or_else(|| AppError::internal("a batch without a month"))?;
-        events::insert_many(conn, &self.new_events).await?;
-        rollups::add(conn, &self.deltas).await?;
-        pace::add(conn, &self.day_deltas, &self.minute_deltas).await?;
+        // The events, their rollups and their pace buckets: one round trip on PostgreSQL.
+        let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+        let mut statements = events::inserts(sqlite, &self.new_events);
+        statements.extend(rollups::upserts(sqlite, &self.deltas));
+        statements.extend(pace::upserts(sqlite, &self.day_deltas, &self.minute_deltas));
+        Sql::execute_all(conn, statements).await?;
         for id in &self.settled_holds {
             if let Some(hold) = self.holds.get(id) {
                 holds::update_state(conn, hold).await?;

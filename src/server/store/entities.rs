@@ -164,6 +164,7 @@ pub async fn get_for_batch(
         hard_raised: i64,
         forecast_raised: i64,
     }
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
     let mut sql = Sql::default();
     for (kind, ids) in wanted.iter().filter(|(_, ids)| !ids.is_empty()) {
         if sql.param_count() > 0 {
@@ -171,7 +172,7 @@ pub async fn get_for_batch(
         }
         sql.append(select_with(*kind, month, true, Some(month)))
             .push("WHERE s.id IN ")
-            .bind_list(ids);
+            .bind_set(sqlite, ids);
     }
     if sql.param_count() == 0 {
         return Ok(Vec::new());
@@ -313,7 +314,7 @@ pub async fn lock_companies(
     sorted.sort();
     sorted.dedup();
     let mut sql = Sql::new("SELECT id FROM companies WHERE id IN ");
-    sql.bind_list(&sorted).push(" ORDER BY id FOR UPDATE");
+    sql.bind_set(false, &sorted).push(" ORDER BY id FOR UPDATE");
     let _: Vec<(String,)> = sql.fetch_all(conn).await?;
     Ok(())
 }

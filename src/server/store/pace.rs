@@ -134,15 +134,16 @@ pub async fn load(
     let today = Day::of(now);
     let (first_day, count) = forecast::window(today);
     let trailing = guard::minute_of(now) - (guard::WINDOW_MINUTES - 1);
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
     let filter = |sql: &mut Sql| {
-        sql.push(" company_id IN ").bind_list(company_ids);
+        sql.push(" company_id IN ").bind_set(sqlite, company_ids);
         if let Some(only) = only {
             sql.push(" AND (1 = 0");
             for (kind, ids) in only.iter().filter(|(_, ids)| !ids.is_empty()) {
                 sql.push(" OR (scope_type = ")
                     .bind(kind.as_str())
                     .push(" AND scope_id IN ")
-                    .bind_list(ids)
+                    .bind_set(sqlite, ids)
                     .push(")");
             }
             sql.push(")");

@@ -201,7 +201,9 @@ pub async fn company_totals(
          CAST(SUM(output_tokens) AS BIGINT) AS output_tokens \
          FROM rollup_company_month WHERE company_id IN ",
     );
-    sql.bind_list(company_ids).push(" GROUP BY company_id");
+    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    sql.bind_set(sqlite, company_ids)
+        .push(" GROUP BY company_id");
     let rows: Vec<Row> = sql.fetch_all(conn).await?;
     Ok(rows
         .into_iter()

@@ -105,6 +105,19 @@ impl Sql {
         self.push(")")
     }
 
+    /// Appends an `IN` set of `values`: on PostgreSQL one JSON parameter, so the statement's
+    /// text is the same however many values there are (prepared once per connection, not
+    /// parsed again with each new count: a round trip less); on SQLite [`Sql::bind_list`].
+    pub fn bind_set(&mut self, sqlite: bool, values: &[String]) -> &mut Self {
+        if sqlite {
+            return self.bind_list(values);
+        }
+        let json = serde_json::Value::from(values.to_vec()).to_string();
+        self.push("(SELECT jsonb_array_elements_text(CAST(")
+            .bind(json)
+            .push(" AS JSONB)))")
+    }
+
     /// Appends another statement's text and values (a subquery), keeping their order.
     pub fn append(&mut self, other: Sql) -> &mut Self {
         self.text.push_str(&other.text);

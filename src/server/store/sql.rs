@@ -44,7 +44,7 @@ impl From<Option<String>> for Param {
 }
 
 impl Param {
-    /// The value as JSON (see [`Sql::select_rows`]).
+    /// The value as JSON (see [`Sql::rows`]).
     fn write_json(&self, out: &mut String) {
         match self {
             Self::Int(v) => out.push_str(&v.to_string()),
@@ -125,13 +125,30 @@ impl Sql {
         self
     }
 
-    /// `SELECT` of `rows` (each a row of the same columns; an integer column holds
-    /// [`Param::Int`] or [`Param::NullInt`]), sent as one JSON parameter: the statement's
-    /// text is the same however many rows it carries, so a connection prepares it once (a
-    /// statement cache hit, and on PostgreSQL one round trip less), and it binds one value,
-    /// not one per cell. Ends in `WHERE true`, so an `ON CONFLICT` may follow an `INSERT`
-    /// of it. `sqlite` picks the dialect's JSON functions.
-    pub fn select_rows(sqlite: bool, rows: &[Vec<Param>]) -> Self {
+    /// The rows of an `INSERT` (each row the same columns; an integer column holds
+    /// [`Param::Int`] or [`Param::NullInt`]); an `ON CONFLICT` may follow.
+    /// - PostgreSQL: a `SELECT` from one JSON parameter. The statement's text is the same
+    ///   however many rows it carries, so a connection prepares it once instead of parsing
+    ///   and describing it again (a round trip) whenever the count changes.
+    /// - SQLite: `VALUES` with a placeholder per cell. Its round trips are to a thread of
+    ///   this process, and reading each cell back out of JSON cost more than parsing: the
+    ///   batch route went from 112.6k to 64.9k events/s with JSON rows.
+    pub fn rows(sqlite: bool, rows: &[Vec<Param>]) -> Self {
+        let mut sql = Sql::default();
+        if sqlite {
+            sql.push("VALUES ");
+            for (i, row) in rows.iter().enumerate() {
+                sql.push(if i == 0 { "(" } else { ", (" });
+                for (j, cell) in row.iter().enumerate() {
+                    if j > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(cell.clone());
+                }
+                sql.push(")");
+            }
+            return sql;
+        }
         let mut json = String::from("[");
         for (i, row) in rows.iter().enumerate() {
             json.push_str(if i == 0 { "[" } else { ",[" });
@@ -145,26 +162,20 @@ impl Sql {
         }
         json.push(']');
         let first = rows.first().map_or(&[][..], Vec::as_slice);
-        let mut sql = Sql::new("SELECT ");
+        sql.push("SELECT ");
         for (j, cell) in first.iter().enumerate() {
             if j > 0 {
                 sql.push(", ");
             }
-            match (sqlite, cell.is_int()) {
-                (true, _) => sql.push(&format!("r.value ->> {j}")),
-                (false, false) => sql.push(&format!("r.value ->> {j}")),
-                (false, true) => sql.push(&format!("CAST(r.value ->> {j} AS BIGINT)")),
-            };
+            if cell.is_int() {
+                sql.push(&format!("CAST(r.value ->> {j} AS BIGINT)"));
+            } else {
+                sql.push(&format!("r.value ->> {j}"));
+            }
         }
-        if sqlite {
-            sql.push(" FROM json_each(")
-                .bind(json)
-                .push(") AS r WHERE true");
-        } else {
-            sql.push(" FROM jsonb_array_elements(CAST(")
-                .bind(json)
-                .push(" AS JSONB)) AS r(value) WHERE true");
-        }
+        sql.push(" FROM jsonb_array_elements(CAST(")
+            .bind(json)
+            .push(" AS JSONB)) AS r(value) WHERE true");
         sql
     }
 

@@ -104,7 +104,7 @@ pub fn inserts(sqlite: bool, events: &[RecordedEvent]) -> Vec<Sql> {
             .collect();
         debug_assert!(rows.iter().all(|r| r.len() == COLUMN_COUNT));
         let mut sql = Sql::new(format!("INSERT INTO cost_events ({COLUMNS}) "));
-        sql.append(Sql::rows(sqlite, &rows));
+        sql.append(Sql::rows(sqlite, rows));
         statements.push(sql);
     }
     statements

@@ -52,7 +52,7 @@ pub fn upserts(sqlite: bool, days: &Buckets, minutes: &Buckets) -> Vec<Sql> {
             let mut sql = Sql::new(format!(
                 "INSERT INTO {table} (company_id, scope_type, scope_id, {column}, cost_micros) "
             ));
-            sql.append(Sql::rows(sqlite, &cells));
+            sql.append(Sql::rows(sqlite, cells));
             sql.push(&format!(
                 " ON CONFLICT (company_id, scope_type, scope_id, {column}) DO UPDATE SET \
                  cost_micros = {table}.cost_micros + excluded.cost_micros"

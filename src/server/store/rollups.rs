@@ -169,7 +169,7 @@ fn upsert(sqlite: bool, rows: &[(&RollupKey, &Metrics)]) -> Option<Sql> {
         "INSERT INTO {table} ({key_columns}, {}) ",
         METRIC_COLUMNS.join(", ")
     ));
-    sql.append(Sql::rows(sqlite, &cells));
+    sql.append(Sql::rows(sqlite, cells));
     sql.push(&format!(" ON CONFLICT ({pk}) DO UPDATE SET "));
     for (i, column) in METRIC_COLUMNS.iter().enumerate() {
         if i > 0 {

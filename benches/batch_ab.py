@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Two server binaries, A and B, on SQLite, interleaved (A B A B ...): the batch route (2
+clients, 1,000 events a request, 30 requests, after 10 to warm up), then single-event
+ingest at 64 clients (30,000 events), on a fresh database per run with 100 budgeted agents.
+Prints each run and the medians.
+
+    python3 benches/batch_ab.py OLD_BINARY NEW_BINARY [ROUNDS]
+
+Build each binary with `cargo build --release --features ssr --bin costline` at its commit
+and copy it aside; the load generator is `make bench`'s (target/release/examples/loadgen).
+"""
+
+import statistics
+import sys
+import tempfile
+
+import run
+
+
+def one(binary):
+    run.SERVER = binary
+    tmp = tempfile.mkdtemp(prefix="costline-batch-ab-")
+    server = run.Server(f"sqlite:{tmp}/ab.db")
+    try:
+        company, agents = run.setup(server.base, 100, 10**10, lambda i: 500 + 20 * i)
+        args = run.target_args(server.base, company, agents)
+        run.loadgen("batch", *args, "--clients", 2, "--requests", 10, "--size", 1000)
+        batch = run.loadgen("batch", *args, "--clients", 2, "--requests", 30, "--size", 1000)
+        ingest = run.loadgen("ingest", *args, "--clients", 64, "--requests", 30000)
+        if batch["errors"] or ingest["errors"]:
+            raise SystemExit(f"{binary}: failed answers")
+        return batch["events_per_sec"], ingest["events_per_sec"]
+    finally:
+        server.stop()
+
+
+def main():
+    a, b = sys.argv[1], sys.argv[2]
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    rates = {a: [], b: []}
+    for _ in range(rounds):
+        for binary in (a, b):
+            r = one(binary)
+            rates[binary].append(r)
+            print(f"{binary}: batch route {r[0]:,.0f} events/s, ingest {r[1]:,.0f} events/s", flush=True)
+    for i, name in enumerate(("batch route", "ingest")):
+        ma = statistics.median(r[i] for r in rates[a])
+        mb = statistics.median(r[i] for r in rates[b])
+        print(f"{name}: median A {ma:,.0f}/s, B {mb:,.0f}/s, B/A {mb / ma:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,8 @@
 
 mod batch;
 mod committer;
+#[cfg(test)]
+mod test_support;
 
 use std::{
     sync::{
@@ -355,10 +357,7 @@ mod tests {
     use super::*;
     use crate::{
         domain::{audit::Actor, scope::ScopeType},
-        server::{
-            clock::SystemClock, config::Settings, notify::client::UrlPolicy, service::NewScope,
-            store::PoolSettings,
-        },
+        server::{clock::SystemClock, service::NewScope},
     };
 
     /// The committer keeps the SQLite writer over back-to-back batches, but never longer
@@ -368,24 +367,14 @@ mod tests {
     async fn under_a_steady_load_another_writer_gets_its_turn() {
         const EVENTS: usize = 2_000;
         let dir = tempfile::tempdir().expect("a directory");
-        let url = format!("sqlite:{}/turn.db", dir.path().display());
-        let pool = PoolSettings {
-            max_connections: 2,
-            acquire_timeout: Duration::from_secs(120),
-            sqlite_fsync_each_commit: true,
-            sqlite_max_pages: 0,
-        };
-        let db = Db::connect(&url, &pool).await.expect("connects");
-        db.migrate().await.expect("migrates");
-        let policy = UrlPolicy::from_settings(&Settings::for_database(url.clone()));
-        let (service, _task) = Service::start(
-            db.clone(),
+        // One event per batch: many back-to-back commits.
+        let (db, service) = test_support::sqlite_service(
+            &dir.path().join("turn.db"),
             Arc::new(SystemClock),
-            1, // one event per batch: many back-to-back commits
-            Duration::from_secs(120),
-            policy,
-            None,
-        );
+            1,
+            true,
+        )
+        .await;
         let actor = Actor::system("test");
         let scope = |name: &str| NewScope {
             name: name.to_owned(),

@@ -11,12 +11,10 @@ use crate::{
     model::Enforcement,
     server::{
         clock::ShiftedClock,
-        config::Settings,
         error::AppResult,
-        notify::client::UrlPolicy,
         service::{
-            NewScope, Service,
-            ingest::{IngestOutcome, batch::apply, queued},
+            NewScope,
+            ingest::{IngestOutcome, batch::apply, queued, test_support},
         },
         store::{Db, Dialect, PoolSettings, Sql},
     },
@@ -34,27 +32,12 @@ struct Ledger {
 
 async fn ledger() -> Ledger {
     let dir = tempfile::tempdir().expect("a directory");
-    let url = format!("sqlite:{}/warm.db", dir.path().display());
-    let pool = PoolSettings {
-        max_connections: 2,
-        acquire_timeout: Duration::from_secs(60),
-        sqlite_fsync_each_commit: false,
-        sqlite_max_pages: 0,
-    };
-    let db = Db::connect(&url, &pool).await.expect("connects");
-    db.migrate().await.expect("migrates");
-    let policy = UrlPolicy::from_settings(&Settings::for_database(url.clone()));
-    let (service, _task) = Service::start(
-        db.clone(),
-        // Created before the batches, as they would be.
-        Arc::new(ShiftedClock::starting_at(
-            CREATED.parse().expect("an instant"),
-        )),
-        64,
-        Duration::from_secs(60),
-        policy,
-        None,
-    );
+    // Created before the batches, as they would be.
+    let clock = Arc::new(ShiftedClock::starting_at(
+        CREATED.parse().expect("an instant"),
+    ));
+    let (db, service) =
+        test_support::sqlite_service(&dir.path().join("warm.db"), clock, 64, false).await;
     let actor = Actor::system("test");
     let create = |kind, company: Option<String>, name: &str, budget: Option<i64>| {
         let service = service.clone();

@@ -58,7 +58,7 @@ pub struct Db {
     pub write: AnyPool,
     pub dialect: Dialect,
     /// Write transactions begun and writer connections opened by this process (see
-    /// [`Db::write_generation`]).
+    /// [`WriteTx::generation`]).
     writes: Arc<AtomicU64>,
 }
 
@@ -140,34 +140,29 @@ impl Db {
         &self,
         held: Option<PoolConnection<Any>>,
     ) -> Result<WriteTx, sqlx::Error> {
-        // Counted before the connection is taken, so a writer that commits between two
-        // transactions of another is always seen by the later one.
-        self.writes.fetch_add(1, Ordering::SeqCst);
         let mut conn = match held {
             Some(conn) => conn,
             None => self.write.acquire().await?,
         };
+        // Counted once the connection is ours: on SQLite it is the only writer connection,
+        // so no other writer of this process can count between our count and our writes
+        // (see [`WriteTx::generation`]).
+        let generation = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
         let begin = match self.dialect {
             Dialect::Sqlite => "BEGIN IMMEDIATE",
             Dialect::Postgres => "BEGIN",
         };
         match sqlx::raw_sql(begin).execute(&mut *conn).await {
-            Ok(_) => Ok(WriteTx { conn: Some(conn) }),
+            Ok(_) => Ok(WriteTx {
+                conn: Some(conn),
+                generation,
+            }),
             Err(err) => {
                 // Whatever state it is in, this connection is not reused.
                 conn.close_on_drop();
                 Err(err)
             }
         }
-    }
-
-    /// How many write transactions this process has begun, and (SQLite) writer connections
-    /// it has opened. A writer that reads it right after its own `BEGIN` and finds it one
-    /// more than after its last `BEGIN` knows that nobody else in this process wrote in
-    /// between, on the same connection: what it knew then still holds, unless another
-    /// process wrote to the file (which `PRAGMA data_version` tells on that connection).
-    pub fn write_generation(&self) -> u64 {
-        self.writes.load(Ordering::SeqCst)
     }
 
     pub async fn read_conn(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
@@ -200,7 +195,7 @@ impl Db {
 }
 
 /// `opened` counts the connections the pool opens (the writer's, see
-/// [`Db::write_generation`]).
+/// [`WriteTx::generation`]).
 async fn sqlite_pool(
     url: &str,
     max_connections: u32,
@@ -294,9 +289,20 @@ fn create_sqlite_parent(url: &str) -> Result<(), sqlx::Error> {
 /// and a connection that failed inside a transaction is never used again.
 pub struct WriteTx {
     conn: Option<PoolConnection<Any>>,
+    generation: u64,
 }
 
 impl WriteTx {
+    /// This transaction's place among the write transactions this process began and the
+    /// writer connections it opened, counted while it held the connection. On SQLite, where
+    /// one connection writes, a writer whose transaction is one more than its last one knows
+    /// that nobody else in this process wrote in between, on the same connection: what it
+    /// knew then still holds, unless another process wrote to the file (which `PRAGMA
+    /// data_version` tells on that connection).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// Commits. `Ok` means committed; on `Err` nothing of the transaction is stored (SQLite
     /// keeps a failed commit atomic) and the connection is thrown away.
     pub async fn commit(self) -> Result<(), sqlx::Error> {

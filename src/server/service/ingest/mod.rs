@@ -329,7 +329,7 @@ async fn commit_with_retry(
             // writer can know scopes without reading them again.
             let warm = writer.warm.take().unwrap_or_default();
             let mut tx = db.begin_write_on(conn).await?;
-            let warm = (db.dialect == Dialect::Sqlite).then(|| (warm, db.write_generation()));
+            let warm = (db.dialect == Dialect::Sqlite).then(|| (warm, tx.generation()));
             let (results, warm) =
                 batch::apply(&mut tx, db.dialect, clock.now(), events, warm).await?;
             let conn = tx.commit_and_keep().await?;

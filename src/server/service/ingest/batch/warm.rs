@@ -5,7 +5,7 @@
 //! totals) are what the database holds, until somebody else writes. So the next batch
 //! starts from them instead of reading them again, unless, checked right after its `BEGIN`:
 //! - another write transaction of this process began, or the writer connection was opened
-//!   again, since the last batch's `BEGIN` ([`Db::write_generation`]);
+//!   again, since the last batch's `BEGIN` ([`WriteTx::generation`]);
 //! - another process committed to the file: `PRAGMA data_version` moved on the connection;
 //! - the day changed (the forecast's window moves) or the clock went back;
 //! - the last batch paused or resumed a company, which reaches agents it did not hold, or
@@ -13,7 +13,7 @@
 //!
 //! Any of these, and the batch reads every scope it names again.
 //!
-//! [`Db::write_generation`]: crate::server::store::Db::write_generation
+//! [`WriteTx::generation`]: crate::server::store::WriteTx::generation
 
 use std::collections::HashMap;
 
@@ -44,8 +44,7 @@ pub(super) type Minutes = HashMap<(ScopeType, String), Vec<(i64, MicroCents)>>;
 /// What the last batches left of the scopes they touched (see the module's text).
 #[derive(Debug, Default)]
 pub(crate) struct Warm {
-    /// [`Db::write_generation`](crate::server::store::Db::write_generation) right after
-    /// the last batch's `BEGIN`.
+    /// The last batch's [`WriteTx::generation`](crate::server::store::WriteTx::generation).
     generation: Option<u64>,
     /// `PRAGMA data_version` on the writer connection at the last batch.
     version: Option<i64>,

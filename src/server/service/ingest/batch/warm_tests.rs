@@ -14,9 +14,9 @@ use crate::{
         error::AppResult,
         service::{
             NewScope,
-            ingest::{IngestOutcome, batch::apply, queued, test_support},
+            ingest::{IngestOutcome, QueuedEvent, batch::apply, queued, test_support},
         },
-        store::{Db, Dialect, PoolSettings, Sql},
+        store::{Db, Dialect, PoolSettings, Sql, WriteTx},
     },
 };
 
@@ -114,8 +114,12 @@ async fn commit(
     plan: &[Planned],
     warm: Option<Warm>,
 ) -> (Vec<Said>, Option<Warm>) {
-    let events: Vec<_> = plan
-        .iter()
+    let tx = l.db.begin_write().await.expect("begins");
+    finish(l, tx, now, plan, warm).await
+}
+
+fn plan_events(l: &Ledger, now: DateTime<Utc>, plan: &[Planned]) -> Vec<QueuedEvent> {
+    plan.iter()
         .map(|(agent, project, cents, before)| {
             let agent_id = l
                 .agents
@@ -133,9 +137,19 @@ async fn commit(
             };
             queued(event.validate(&l.company, now).expect("valid"))
         })
-        .collect();
-    let mut tx = l.db.begin_write().await.expect("begins");
-    let warm = warm.map(|w| (w, l.db.write_generation()));
+        .collect()
+}
+
+/// [`commit`] in a transaction the caller began.
+async fn finish(
+    l: &Ledger,
+    mut tx: WriteTx,
+    now: DateTime<Utc>,
+    plan: &[Planned],
+    warm: Option<Warm>,
+) -> (Vec<Said>, Option<Warm>) {
+    let events = plan_events(l, now, plan);
+    let warm = warm.map(|w| (w, tx.generation()));
     let (results, warm) = apply(&mut tx, Dialect::Sqlite, now, &events, warm)
         .await
         .expect("applies");
@@ -250,6 +264,29 @@ async fn kept_scopes_answer_as_the_database_does() {
     }
 }
 
+/// `UPDATE` of an agent's status by hand (`paused`: a manual pause).
+fn set_status(agent: &str, status: &str) -> Sql {
+    let mut sql = Sql::new(format!(
+        "UPDATE agents SET status = '{status}', pause_reason = "
+    ));
+    sql.push(if status == "paused" {
+        "'manual'"
+    } else {
+        "NULL"
+    })
+    .push(" WHERE id = ")
+    .bind(agent);
+    sql
+}
+
+/// The agent status one stored event was answered with.
+fn status_of(said: &[Said]) -> &'static str {
+    match said {
+        [Said::Stored(_, e)] => e.agent_status.as_str(),
+        other => panic!("one stored event: {other:?}"),
+    }
+}
+
 /// After a batch kept its scopes, a write by another connection to the file (another
 /// process) and one by this process between two batches are both seen by the next.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,12 +294,8 @@ async fn a_write_by_anyone_else_is_seen_by_the_next_batch() {
     let l = ledger().await;
     let now: DateTime<Utc> = "2026-11-10T12:00:00Z".parse().expect("an instant");
     let one = [(0, None, 5, TimeDelta::zero())];
-    let status = |said: &[Said]| match said {
-        [Said::Stored(_, e)] => e.agent_status,
-        other => panic!("stored: {other:?}"),
-    };
     let (said, warm) = commit(&l, now, &one, Some(Warm::default())).await;
-    assert_eq!(status(&said).as_str(), "active");
+    assert_eq!(status_of(&said), "active");
 
     // Another connection, as another process would be.
     let other = Db::connect(
@@ -276,29 +309,46 @@ async fn a_write_by_anyone_else_is_seen_by_the_next_batch() {
     )
     .await
     .expect("connects");
-    let set = |status: &str| {
-        let mut sql = Sql::new(format!(
-            "UPDATE agents SET status = '{status}', pause_reason = "
-        ));
-        sql.push(if status == "paused" {
-            "'manual'"
-        } else {
-            "NULL"
-        })
-        .push(" WHERE id = ")
-        .bind(l.agents[0].as_str());
-        sql
-    };
+    let set = |status: &str| set_status(&l.agents[0], status);
     let mut tx = other.begin_write().await.expect("begins");
     set("paused").execute(&mut tx).await.expect("pauses");
     tx.commit().await.expect("commits");
     let (said, warm) = commit(&l, now + TimeDelta::seconds(1), &one, warm).await;
-    assert_eq!(status(&said).as_str(), "paused", "another process's pause");
+    assert_eq!(status_of(&said), "paused", "another process's pause");
 
     // This process, on the committer's own connection.
     let mut tx = l.db.begin_write().await.expect("begins");
     set("active").execute(&mut tx).await.expect("resumes");
     tx.commit().await.expect("commits");
     let (said, _) = commit(&l, now + TimeDelta::seconds(2), &one, warm).await;
-    assert_eq!(status(&said).as_str(), "active", "this process's resume");
+    assert_eq!(status_of(&said), "active", "this process's resume");
+}
+
+/// A writer of this process that asks for the connection while a batch holds it, and
+/// writes once that batch has committed, is seen by the next batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_waiting_for_the_connection_is_seen_by_the_next_batch() {
+    let l = ledger().await;
+    let now: DateTime<Utc> = "2026-11-10T12:00:00Z".parse().expect("an instant");
+    let one = [(0, None, 5, TimeDelta::zero())];
+    let (_, warm) = commit(&l, now, &one, Some(Warm::default())).await;
+
+    let held = l.db.begin_write().await.expect("begins");
+    let (db, agent) = (l.db.clone(), l.agents[0].clone());
+    let waiting = tokio::spawn(async move {
+        let mut tx = db.begin_write().await.expect("its turn");
+        set_status(&agent, "paused")
+            .execute(&mut tx)
+            .await
+            .expect("pauses");
+        tx.commit().await.expect("commits");
+    });
+    // Long enough for it to be waiting for the connection.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (said, warm) = finish(&l, held, now + TimeDelta::seconds(1), &one, warm).await;
+    assert_eq!(status_of(&said), "active", "the pause is not committed yet");
+    waiting.await.expect("paused");
+
+    let (said, _) = commit(&l, now + TimeDelta::seconds(2), &one, warm).await;
+    assert_eq!(status_of(&said), "paused", "the waiting writer's pause");
 }

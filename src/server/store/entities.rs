@@ -164,7 +164,7 @@ pub async fn get_for_batch(
         hard_raised: i64,
         forecast_raised: i64,
     }
-    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let sqlite = super::is_sqlite(conn);
     let mut sql = Sql::default();
     for (kind, ids) in wanted.iter().filter(|(_, ids)| !ids.is_empty()) {
         if sql.param_count() > 0 {
@@ -314,6 +314,7 @@ pub async fn lock_companies(
     sorted.sort();
     sorted.dedup();
     let mut sql = Sql::new("SELECT id FROM companies WHERE id IN ");
+    // PostgreSQL only (above): the id set as one JSON parameter.
     sql.bind_set(false, &sorted).push(" ORDER BY id FOR UPDATE");
     let _: Vec<(String,)> = sql.fetch_all(conn).await?;
     Ok(())

@@ -357,6 +357,11 @@ impl Drop for WriteTx {
 
 pub(crate) use crate::domain::time::from_ms;
 
+/// Whether `conn` is SQLite's, for the statements whose text differs by dialect.
+pub fn is_sqlite(conn: &Conn) -> bool {
+    conn.backend_name().eq_ignore_ascii_case("sqlite")
+}
+
 /// A stored value the rules do not know (a status, a kind): one clear error, never a guess.
 pub(crate) fn decode(message: String) -> sqlx::Error {
     sqlx::Error::Decode(message.into())

@@ -24,7 +24,7 @@ const CHUNK: usize = 400;
 
 /// Adds day and minute deltas to their buckets.
 pub async fn add(conn: &mut Conn, days: &Buckets, minutes: &Buckets) -> Result<(), sqlx::Error> {
-    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let sqlite = super::is_sqlite(conn);
     Sql::execute_all(conn, upserts(sqlite, days, minutes)).await
 }
 
@@ -134,7 +134,7 @@ pub async fn load(
     let today = Day::of(now);
     let (first_day, count) = forecast::window(today);
     let trailing = guard::minute_of(now) - (guard::WINDOW_MINUTES - 1);
-    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let sqlite = super::is_sqlite(conn);
     let filter = |sql: &mut Sql| {
         sql.push(" company_id IN ").bind_set(sqlite, company_ids);
         if let Some(only) = only {

@@ -129,7 +129,7 @@ pub async fn agent_totals(
     // On SQLite the rows come back as one JSON document: it hands each result row across a
     // thread boundary, which costs more than the query itself for a thousand agents.
     // PostgreSQL sends rows in one stream, cheaper than building and parsing the document.
-    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let sqlite = super::is_sqlite(conn);
     let columns = "s.id, s.name, s.status, s.pause_reason, \
          s.budget_monthly_cents, COALESCE(t.cost_micros, 0), COALESCE(t.input_tokens, 0), \
          COALESCE(t.cached_input_tokens, 0), COALESCE(t.output_tokens, 0), \

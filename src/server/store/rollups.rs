@@ -126,7 +126,7 @@ pub async fn add(
     conn: &mut Conn,
     deltas: &BTreeMap<RollupKey, Metrics>,
 ) -> Result<(), sqlx::Error> {
-    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let sqlite = super::is_sqlite(conn);
     Sql::execute_all(conn, upserts(sqlite, deltas)).await
 }
 
@@ -201,7 +201,7 @@ pub async fn company_totals(
          CAST(SUM(output_tokens) AS BIGINT) AS output_tokens \
          FROM rollup_company_month WHERE company_id IN ",
     );
-    let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let sqlite = super::is_sqlite(conn);
     sql.bind_set(sqlite, company_ids)
         .push(" GROUP BY company_id");
     let rows: Vec<Row> = sql.fetch_all(conn).await?;

@@ -185,7 +185,7 @@ impl Sql {
 
     /// The statement for one connection's dialect.
     pub fn render(&self, conn: &Conn) -> String {
-        if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        if super::is_sqlite(conn) {
             return self.text.replace(PLACEHOLDER, "?");
         }
         let mut out = String::with_capacity(self.text.len() + self.params.len() * 3);
@@ -229,7 +229,7 @@ impl Sql {
     /// trip instead of one each, which matters while a company's row lock is held. On SQLite
     /// (whose round trips are to a thread of this process, and measured cheap) one by one.
     pub async fn execute_all(conn: &mut Conn, statements: Vec<Sql>) -> Result<(), sqlx::Error> {
-        if conn.backend_name().eq_ignore_ascii_case("sqlite") || statements.len() < 2 {
+        if super::is_sqlite(conn) || statements.len() < 2 {
             for statement in statements {
                 statement.execute(conn).await?;
             }

@@ -103,7 +103,7 @@ pub(super) async fn apply(
     }
     let results = events.iter().map(|e| batch.apply(e)).collect();
     let warm = warm.map(|warm| warm.after(&batch, minutes));
-    batch.write(conn).await?;
+    batch.write(conn, dialect).await?;
     Ok((results, warm))
 }
 

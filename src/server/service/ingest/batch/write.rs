@@ -13,17 +13,17 @@ use crate::{
     server::{
         error::{AppError, AppResult},
         service::effects,
-        store::{Conn, Sql, entities, events, holds, pace, rollups},
+        store::{Conn, Dialect, Sql, entities, events, holds, pace, rollups},
     },
 };
 
 impl Batch {
-    pub(super) async fn write(mut self, conn: &mut Conn) -> AppResult<()> {
+    pub(super) async fn write(mut self, conn: &mut Conn, dialect: Dialect) -> AppResult<()> {
         let month = self
             .month
             .ok_or_else(|| AppError::internal("a batch without a month"))?;
         // The events, their rollups and their pace buckets: one round trip on PostgreSQL.
-        let sqlite = conn.backend_name().eq_ignore_ascii_case("sqlite");
+        let sqlite = dialect == Dialect::Sqlite;
         let mut statements = events::inserts(sqlite, &self.new_events);
         statements.extend(rollups::upserts(sqlite, &self.deltas));
         statements.extend(pace::upserts(sqlite, &self.day_deltas, &self.minute_deltas));

@@ -11,8 +11,6 @@ Set PROFILE=1 to add the commit batches' sizes and durations from /metrics.
 """
 
 import os
-import statistics
-import sys
 import tempfile
 import urllib.request
 
@@ -43,17 +41,12 @@ def one(binary):
 
 
 def main():
-    a, b = sys.argv[1], sys.argv[2]
-    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-    rates = {a: [], b: []}
-    for _ in range(rounds):
-        for binary in (a, b):
-            r = one(binary)
-            rates[binary].append(r["events_per_sec"])
-            extra = f" batch {r['batch_events']:.0f} events, commit {r['commit_ms']:.1f} ms" if "commit_ms" in r else ""
-            print(f"{binary}: {r['events_per_sec']:,.0f} events/s p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms{extra}", flush=True)
-    ma, mb = statistics.median(rates[a]), statistics.median(rates[b])
-    print(f"median A {ma:,.0f}/s, B {mb:,.0f}/s, B/A {mb / ma:.2f}")
+    def show(r):
+        extra = f" batch {r['batch_events']:.0f} events, commit {r['commit_ms']:.1f} ms" if "commit_ms" in r else ""
+        return f"{r['events_per_sec']:,.0f} events/s p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms{extra}"
+
+    results = run.interleaved(one, show)
+    run.median_ratio("", results, lambda r: r["events_per_sec"])
 
 
 if __name__ == "__main__":

@@ -10,8 +10,6 @@ Build each binary with `cargo build --release --features ssr --bin costline` at 
 and copy it aside; the load generator is `make bench`'s (target/release/examples/loadgen).
 """
 
-import statistics
-import sys
 import tempfile
 
 import run
@@ -35,18 +33,10 @@ def one(binary):
 
 
 def main():
-    a, b = sys.argv[1], sys.argv[2]
-    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-    rates = {a: [], b: []}
-    for _ in range(rounds):
-        for binary in (a, b):
-            r = one(binary)
-            rates[binary].append(r)
-            print(f"{binary}: batch route {r[0]:,.0f} events/s, ingest {r[1]:,.0f} events/s", flush=True)
-    for i, name in enumerate(("batch route", "ingest")):
-        ma = statistics.median(r[i] for r in rates[a])
-        mb = statistics.median(r[i] for r in rates[b])
-        print(f"{name}: median A {ma:,.0f}/s, B {mb:,.0f}/s, B/A {mb / ma:.2f}")
+    results = run.interleaved(
+        one, lambda r: f"batch route {r[0]:,.0f} events/s, ingest {r[1]:,.0f} events/s")
+    run.median_ratio("batch route: ", results, lambda r: r[0])
+    run.median_ratio("ingest: ", results, lambda r: r[1])
 
 
 if __name__ == "__main__":

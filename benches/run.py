@@ -101,6 +101,28 @@ def loadgen(*args):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def interleaved(one, show):
+    """`python3 benches/X.py OLD NEW [ROUNDS]`: runs `one(binary)` for OLD then NEW, ROUNDS
+    times (default 3; a busy machine moves both alike), prints each result with `show` and
+    answers OLD's results and NEW's (the same binary twice is an A/A run)."""
+    binaries = sys.argv[1:3]
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    results = ([], [])
+    for _ in range(rounds):
+        for i, binary in enumerate(binaries):
+            r = one(binary)
+            results[i].append(r)
+            print(f"{binary}: {show(r)}", flush=True)
+    return results
+
+
+def median_ratio(name, results, value):
+    """Prints the medians of `value` over OLD's and NEW's results, and their ratio."""
+    ma = statistics.median(value(r) for r in results[0])
+    mb = statistics.median(value(r) for r in results[1])
+    print(f"{name}median A {ma:,.0f}/s, B {mb:,.0f}/s, B/A {mb / ma:.2f}")
+
+
 def median_of(runs, key):
     return statistics.median(r[key] for r in runs)
 

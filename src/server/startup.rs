@@ -1,12 +1,17 @@
 //! Building and running the application: database, background tasks, routes. Tests build
 //! it exactly as `main` does, on port 0 with a database of their own.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use anyhow::Context;
 use axum::{Router, middleware};
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 
@@ -177,8 +182,19 @@ impl Application {
     }
 }
 
+/// The dashboard's routes, listed once per process.
+///
+/// Leptos lists them by rendering the app once with every resource held back, through a
+/// switch shared by the whole process: a page of another app of the process whose data
+/// starts loading meanwhile would wait for it forever. A server has one app, but the tests
+/// start many in one process while others serve pages.
+pub fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn build_router(state: AppState, request_timeout: Duration) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context = {
         let service = state.service.clone();
         move || {

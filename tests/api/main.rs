@@ -10,6 +10,7 @@ mod auth;
 mod dashboard_create;
 mod dashboard_members;
 mod dashboard_range;
+mod dashboard_render;
 mod dashboard_reprice;
 mod dashboard_secrets;
 mod demo;

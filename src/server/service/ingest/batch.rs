@@ -32,11 +32,12 @@ use crate::{
     server::{
         error::{AppError, AppResult},
         service::{prices::load_book_for, views},
-        store::{Conn, Dialect, entities, events, holds, pace::Buckets},
+        store::{Conn, Dialect, events, holds, pace::Buckets},
     },
 };
 
-/// Applies `events` in one transaction; answers one result per event, in order. With
+/// Applies `events` in one transaction, whose companies' rows the caller has locked
+/// (`entities::lock_companies`); answers one result per event, in order. With
 /// `warm` (the SQLite committer's, see [`warm`]) and the write generation the transaction
 /// began at, starts from the scopes it kept where they still hold, and answers what to keep
 /// once the transaction commits.
@@ -53,7 +54,6 @@ pub(super) async fn apply(
         set.into_iter().cloned().collect()
     };
     let company_ids = unique(|e| Some(&e.event.company_id));
-    entities::lock_companies(conn, dialect, &company_ids).await?;
     let warm = match warm {
         Some((warm, generation)) => Some(warm.checked(conn, now, generation).await?),
         None => None,

@@ -12,6 +12,7 @@
 //!   anyway, [`Committer::is_alive`] says so and the readiness check turns red.
 
 use std::{
+    collections::VecDeque,
     panic::AssertUnwindSafe,
     sync::{
         Arc, Mutex,
@@ -52,10 +53,63 @@ impl<J> Clone for Committer<J> {
     }
 }
 
+/// The queue as the task reads it: the jobs [`More::take`] left behind, then the channel.
+struct Inbox<J> {
+    rx: mpsc::Receiver<J>,
+    aside: VecDeque<J>,
+}
+
+impl<J> Inbox<J> {
+    fn try_next(&mut self) -> Result<J, mpsc::error::TryRecvError> {
+        self.aside
+            .pop_front()
+            .map_or_else(|| self.rx.try_recv(), Ok)
+    }
+
+    async fn next(&mut self) -> Option<J> {
+        match self.aside.pop_front() {
+            Some(job) => Some(job),
+            None => self.rx.recv().await,
+        }
+    }
+}
+
+/// What a batch may still take from the queue while it is handled.
+pub(crate) struct More<J> {
+    inbox: Arc<tokio::sync::Mutex<Inbox<J>>>,
+    size: fn(&J) -> usize,
+    room: usize,
+}
+
+impl<J> More<J> {
+    /// Takes the jobs queued now that `wanted` accepts, in order, while the batch has room.
+    /// The others stay queued in their order, ahead of the jobs queued after them (a job
+    /// `wanted` accepts is never taken after a later one).
+    pub(crate) async fn take(&mut self, wanted: impl Fn(&J) -> bool) -> Vec<J> {
+        let mut inbox = self.inbox.lock().await;
+        let mut taken = Vec::new();
+        let mut left = VecDeque::new();
+        // At most a queue's worth put aside: the queue's bound on memory stays a bound.
+        while self.room > 0 && left.len() + inbox.aside.len() < QUEUE_DEPTH {
+            let Ok(job) = inbox.try_next() else { break };
+            if wanted(&job) {
+                self.room = self.room.saturating_sub((self.size)(&job));
+                taken.push(job);
+            } else {
+                left.push_back(job);
+            }
+        }
+        left.append(&mut inbox.aside);
+        inbox.aside = left;
+        taken
+    }
+}
+
 impl<J: Send + 'static> Committer<J> {
     /// Starts the task. `size` tells how many items a job carries; a batch holds whole jobs
-    /// and at most `max_items` items (one job alone may be larger). `handle` gets each batch;
-    /// `idle` is called whenever the queue is found empty, before the task waits.
+    /// and at most `max_items` items (one job alone may be larger). `handle` gets each batch,
+    /// and [`More`] to take jobs queued since, up to the same limit; `idle` is called
+    /// whenever the queue is found empty, before the task waits.
     ///
     /// With `own_thread`, the task runs on a thread of its own (its own single-threaded
     /// runtime) rather than among the request handlers: for a database whose statements
@@ -69,22 +123,27 @@ impl<J: Send + 'static> Committer<J> {
         mut idle: I,
     ) -> (Self, tokio::task::JoinHandle<()>)
     where
-        F: FnMut(Vec<J>) -> Fut + Send + 'static,
+        F: FnMut(Vec<J>, More<J>) -> Fut + Send + 'static,
         Fut: Future<Output = ()> + Send,
         I: FnMut() + Send + 'static,
     {
-        let (tx, mut rx) = mpsc::channel::<J>(QUEUE_DEPTH);
+        let (tx, rx) = mpsc::channel::<J>(QUEUE_DEPTH);
+        let inbox = Arc::new(tokio::sync::Mutex::new(Inbox {
+            rx,
+            aside: VecDeque::new(),
+        }));
         let alive = Arc::new(AtomicBool::new(true));
         let flag = alive.clone();
         let max_items = max_items.max(1);
         let work = async move {
             loop {
-                let first = match rx.try_recv() {
+                let mut queue = inbox.lock().await;
+                let first = match queue.try_next() {
                     Ok(job) => job,
                     Err(mpsc::error::TryRecvError::Disconnected) => break,
                     Err(mpsc::error::TryRecvError::Empty) => {
                         idle();
-                        match rx.recv().await {
+                        match queue.next().await {
                             Some(job) => job,
                             None => break,
                         }
@@ -95,7 +154,7 @@ impl<J: Send + 'static> Committer<J> {
                 let mut total = size(&first);
                 let mut jobs = vec![first];
                 while total < max_items {
-                    match rx.try_recv() {
+                    match queue.try_next() {
                         Ok(job) => {
                             total += size(&job);
                             jobs.push(job);
@@ -103,7 +162,13 @@ impl<J: Send + 'static> Committer<J> {
                         Err(_) => break,
                     }
                 }
-                if let Err(panic) = AssertUnwindSafe(handle(jobs)).catch_unwind().await {
+                drop(queue);
+                let more = More {
+                    inbox: inbox.clone(),
+                    size,
+                    room: max_items.saturating_sub(total),
+                };
+                if let Err(panic) = AssertUnwindSafe(handle(jobs, more)).catch_unwind().await {
                     let what = panic
                         .downcast_ref::<&str>()
                         .map(|s| (*s).to_owned())
@@ -165,6 +230,16 @@ impl<J: Send + 'static> Committer<J> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
+    /// Jobs waiting in the channel (not counting those a batch put aside).
+    #[cfg(test)]
+    fn queue_len(&self) -> usize {
+        self.queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map_or(0, |tx| tx.max_capacity() - tx.capacity())
+    }
+
     /// Whether the task is still there to handle jobs.
     pub(crate) fn is_alive(&self) -> bool {
         self.alive.load(Ordering::Acquire)
@@ -186,7 +261,7 @@ mod tests {
     }
 
     /// Answers each job with its own number.
-    async fn echo(jobs: Vec<Job>) {
+    async fn echo(jobs: Vec<Job>, _: More<Job>) {
         for (n, reply) in jobs {
             let _ = reply.send(n);
         }
@@ -198,7 +273,7 @@ mod tests {
             false,
             1,
             |_| 1,
-            |jobs| async move {
+            |jobs, _| async move {
                 for (n, reply) in jobs {
                     assert_ne!(n, 13, "unlucky job");
                     let _ = reply.send(n * 2);
@@ -225,7 +300,7 @@ mod tests {
             false,
             1,
             |_| 1,
-            move |jobs| {
+            move |jobs, _| {
                 let gate = gate.clone();
                 async move {
                     // The first batch holds the task until the test opens the gate.
@@ -255,6 +330,63 @@ mod tests {
         for (n, rx) in replies.into_iter().enumerate() {
             assert_eq!(rx.await, Ok(n as u32), "every queued job is answered");
         }
+    }
+
+    /// A batch takes the jobs its handler wants from those queued since it began, within
+    /// its room; the others come next, in the order they were queued.
+    #[tokio::test]
+    async fn a_batch_takes_what_it_wants_of_the_queue_and_the_rest_keeps_its_order() {
+        let (gate_tx, gate_rx) = oneshot::channel::<()>();
+        let gate = Arc::new(tokio::sync::Mutex::new(Some(gate_rx)));
+        let batches = Arc::new(std::sync::Mutex::new(Vec::<Vec<u32>>::new()));
+        let seen = batches.clone();
+        let (committer, task) = Committer::<Job>::start(
+            false,
+            4,
+            |_| 1,
+            move |jobs, mut more| {
+                let (gate, seen) = (gate.clone(), seen.clone());
+                async move {
+                    let mut jobs = jobs;
+                    // The first batch waits (as for a lock), then takes the even jobs.
+                    if let Some(rx) = gate.lock().await.take() {
+                        let _ = rx.await;
+                        jobs.extend(more.take(|(n, _)| n % 2 == 0).await);
+                    }
+                    seen.lock()
+                        .expect("not poisoned")
+                        .push(jobs.iter().map(|(n, _)| *n).collect());
+                    for (n, reply) in jobs {
+                        let _ = reply.send(n);
+                    }
+                }
+            },
+            || {},
+        );
+        let mut replies = Vec::new();
+        for n in 0..10 {
+            let (tx, rx) = oneshot::channel();
+            committer.send((n, tx), soon()).await.expect("queued");
+            replies.push(rx);
+            if n == 0 {
+                // The first batch is job 0 alone: the task takes it before the rest.
+                while committer.queue_len() > 0 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
+        gate_tx.send(()).expect("open");
+        for (n, rx) in replies.into_iter().enumerate() {
+            assert_eq!(rx.await, Ok(n as u32), "every job is answered once");
+        }
+        committer.close();
+        task.await.expect("ends");
+        // Job 0 and three more (room for 4): 2, 4, 6; then 1, 3, 5, 7 in their order,
+        // then the rest.
+        assert_eq!(
+            *batches.lock().expect("not poisoned"),
+            vec![vec![0, 2, 4, 6], vec![1, 3, 5, 7], vec![8, 9]]
+        );
     }
 
     #[tokio::test]

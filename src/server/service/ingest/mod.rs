@@ -13,6 +13,7 @@ mod committer;
 mod test_support;
 
 use std::{
+    collections::BTreeSet,
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
@@ -24,7 +25,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{Any, pool::PoolConnection};
 use tokio::sync::oneshot;
 
-use self::committer::{Committer, Refused};
+use self::committer::{Committer, More, Refused};
 use super::Service;
 use crate::{
     domain::{
@@ -36,7 +37,7 @@ use crate::{
         clock::Clock,
         error::{AppError, AppResult},
         meter,
-        store::{Db, Dialect},
+        store::{Db, Dialect, entities},
     },
 };
 
@@ -175,13 +176,13 @@ impl Ingestor {
             db.dialect == Dialect::Sqlite,
             max_batch,
             |job: &Job| job.events.len(),
-            move |jobs| {
+            move |jobs, more| {
                 let (db, clock, writes) = (db.clone(), clock.clone(), writes.clone());
                 let writer = writer.clone();
                 async move {
                     let mut state =
                         std::mem::take(&mut *writer.lock().unwrap_or_else(|e| e.into_inner()));
-                    commit_jobs(&db, clock.as_ref(), &writes, &mut state, jobs).await;
+                    commit_jobs(&db, clock.as_ref(), &writes, &mut state, jobs, more).await;
                     *writer.lock().unwrap_or_else(|e| e.into_inner()) = state;
                 }
             },
@@ -263,21 +264,36 @@ struct Writer {
     warm: Option<batch::Warm>,
 }
 
+/// A batch's events, and whom to answer: each job's reply, with how many of the events
+/// (in order) are its own.
+#[derive(Default)]
+struct Pending {
+    events: Vec<QueuedEvent>,
+    replies: Vec<(Reply, usize)>,
+}
+
+impl Pending {
+    fn add(&mut self, job: Job) {
+        self.replies.push((job.reply, job.events.len()));
+        self.events.extend(job.events);
+    }
+}
+
 async fn commit_jobs(
     db: &Db,
     clock: &dyn Clock,
     health: &WriteHealth,
     writer: &mut Writer,
     jobs: Vec<Job>,
+    mut more: More<Job>,
 ) {
-    let mut events = Vec::new();
-    let mut replies = Vec::with_capacity(jobs.len());
+    let mut pending = Pending::default();
     for job in jobs {
-        replies.push((job.reply, job.events.len()));
-        events.extend(job.events);
+        pending.add(job);
     }
     let started = std::time::Instant::now();
-    let outcome = commit_with_retry(db, clock, writer, &events).await;
+    let outcome = commit_with_retry(db, clock, writer, &mut pending, Some(&mut more)).await;
+    let Pending { events, replies } = pending;
     health.record(!matches!(outcome, Err(AppError::Unavailable(_))));
     ::metrics::histogram!(meter::COMMIT_EVENTS).record(events.len() as f64);
     ::metrics::histogram!(meter::COMMIT_SECONDS).record(started.elapsed().as_secs_f64());
@@ -292,9 +308,13 @@ async fn commit_jobs(
         Err(err @ AppError::Internal(_)) if events.len() > 1 => {
             tracing::warn!(error = ?err, batch = events.len(), "batch failed; committing one by one");
             let mut results = Vec::with_capacity(events.len());
-            for event in &events {
+            for event in events {
+                let mut one = Pending {
+                    events: vec![event],
+                    replies: Vec::new(),
+                };
                 results.push(
-                    commit_with_retry(db, clock, writer, std::slice::from_ref(event))
+                    commit_with_retry(db, clock, writer, &mut one, None)
                         .await
                         .and_then(|mut r| {
                             r.pop()
@@ -312,11 +332,16 @@ async fn commit_jobs(
     }
 }
 
+/// Commits `pending`, trying again when PostgreSQL asks to. With `more`, on PostgreSQL, once
+/// the batch holds its companies' locks it takes the jobs of those companies queued since:
+/// while another instance held a lock, what arrived for that company joins this commit
+/// instead of waiting for the lock again.
 async fn commit_with_retry(
     db: &Db,
     clock: &dyn Clock,
     writer: &mut Writer,
-    events: &[QueuedEvent],
+    pending: &mut Pending,
+    mut more: Option<&mut More<Job>>,
 ) -> AppResult<Vec<AppResult<IngestOutcome>>> {
     let mut attempt = 0;
     loop {
@@ -329,9 +354,28 @@ async fn commit_with_retry(
             // writer can know scopes without reading them again.
             let warm = writer.warm.take().unwrap_or_default();
             let mut tx = db.begin_write_on(conn).await?;
+            let companies: BTreeSet<String> = pending
+                .events
+                .iter()
+                .map(|e| e.event.company_id.clone())
+                .collect();
+            let locked: Vec<String> = companies.iter().cloned().collect();
+            entities::lock_companies(&mut tx, db.dialect, &locked).await?;
+            if let (Some(more), Dialect::Postgres) = (more.as_deref_mut(), db.dialect) {
+                let joining = more
+                    .take(|job| {
+                        job.events
+                            .iter()
+                            .all(|e| companies.contains(&e.event.company_id))
+                    })
+                    .await;
+                for job in joining {
+                    pending.add(job);
+                }
+            }
             let warm = (db.dialect == Dialect::Sqlite).then(|| (warm, tx.generation()));
             let (results, warm) =
-                batch::apply(&mut tx, db.dialect, clock.now(), events, warm).await?;
+                batch::apply(&mut tx, db.dialect, clock.now(), &pending.events, warm).await?;
             let conn = tx.commit_and_keep().await?;
             writer.warm = warm;
             if since.elapsed() < WRITER_TURN {

@@ -106,6 +106,11 @@ impl Service {
         Ok(())
     }
 
+    /// Requests whose events wait for the committer to take them.
+    pub fn ingest_queued(&self) -> usize {
+        self.ingestor.queued()
+    }
+
     /// Stops taking events; the committer finishes what it holds and exits.
     pub fn close_ingest(&self) {
         self.ingestor.close();

@@ -1,9 +1,11 @@
 //! PostgreSQL only: several app instances on one database. Budgets stay exact (here), the
 //! month rollover may run on every instance at once (`rollover.rs`), and writers that lock
-//! companies in id order never deadlock (`lock_order.rs`). (The database outage is in
+//! companies in id order never deadlock (`lock_order.rs`), and what queues behind a company's
+//! lock joins the batch that gets it (`joining.rs`). (The database outage is in
 //! `durability.rs`.)
 
 mod holds;
+mod joining;
 mod lock_order;
 mod partitions;
 mod rollover;

@@ -231,8 +231,7 @@ impl<J: Send + 'static> Committer<J> {
     }
 
     /// Jobs waiting in the channel (not counting those a batch put aside).
-    #[cfg(test)]
-    fn queue_len(&self) -> usize {
+    pub(crate) fn queue_len(&self) -> usize {
         self.queue
             .lock()
             .unwrap_or_else(|e| e.into_inner())

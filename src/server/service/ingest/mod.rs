@@ -220,6 +220,11 @@ impl Ingestor {
         &self.health
     }
 
+    /// Requests waiting for the committer to take their events.
+    pub fn queued(&self) -> usize {
+        self.committer.queue_len()
+    }
+
     /// Queues events and waits until they are committed (or refused). Refused with 503
     /// only before the hand-over; after it, the answer is the commit's.
     async fn submit(&self, events: Vec<QueuedEvent>) -> AppResult<Vec<AppResult<IngestOutcome>>> {

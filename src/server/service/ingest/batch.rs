@@ -174,7 +174,7 @@ impl Batch {
         if let Some(key) = &e.event_key
             && let Some(first) = self.keyed.get(&(e.agent_id.clone(), key.clone()))
         {
-            if first.fingerprint.as_deref() != Some(queued.fingerprint.as_str()) {
+            if first.fingerprint.is_none() || first.fingerprint != queued.fingerprint {
                 return Err(AppError::Conflict(
                     "this idempotency key was already used with a different body".into(),
                 ));
@@ -238,8 +238,8 @@ impl Batch {
             occurred_at,
             created_at: self.now,
             event_key: e.event_key.clone(),
-            // Only a keyed event can be replayed, so only it needs its request's fingerprint.
-            fingerprint: e.event_key.as_ref().map(|_| queued.fingerprint.clone()),
+            // Only a keyed event can be replayed, so only it has its request's fingerprint.
+            fingerprint: queued.fingerprint.clone(),
         };
         // Every rollup of the company is bounded by its totals, checked above.
         let metrics = Metrics::of_event(cost, record.tokens, source)

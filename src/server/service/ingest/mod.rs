@@ -53,15 +53,19 @@ pub enum IngestOutcome {
     Replayed(IngestedEvent),
 }
 
-/// An event ready for the committer, with the hash that tells a retry from a reused key.
+/// An event ready for the committer; a keyed one with the hash of its body, which tells a
+/// retry from a reused key (only a keyed event can be replayed).
 #[derive(Debug, Clone)]
 pub(crate) struct QueuedEvent {
     pub(crate) event: ValidEvent,
-    pub(crate) fingerprint: String,
+    pub(crate) fingerprint: Option<String>,
 }
 
 fn queued(event: ValidEvent) -> QueuedEvent {
-    let fingerprint = hex::encode(Sha256::digest(event.canonical().as_bytes()));
+    let fingerprint = event
+        .event_key
+        .as_ref()
+        .map(|_| hex::encode(Sha256::digest(event.canonical().as_bytes())));
     QueuedEvent { event, fingerprint }
 }
 

@@ -36,8 +36,9 @@ use crate::{
     },
 };
 
-/// Applies `events` in one transaction, whose companies' rows the caller has locked
-/// (`entities::lock_companies`); answers one result per event, in order. With
+/// Applies `events` in one transaction, whose companies' rows the caller has locked on
+/// PostgreSQL (`entities::lock_companies`; SQLite's `BEGIN IMMEDIATE` already excludes
+/// every other writer); answers one result per event, in order. With
 /// `warm` (the SQLite committer's, see [`warm`]) and the write generation the transaction
 /// began at, starts from the scopes it kept where they still hold, and answers what to keep
 /// once the transaction commits.

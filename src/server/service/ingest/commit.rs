@@ -13,7 +13,7 @@ use crate::server::{
     error::{AppError, AppResult},
     meter,
     service::IngestOutcome,
-    store::{Db, Dialect, entities},
+    store::{Conn, Db, Dialect, entities},
 };
 
 /// PostgreSQL asks for a retry on serialization failures and deadlocks.
@@ -139,24 +139,8 @@ async fn commit_with_retry(
             // writer can know scopes without reading them again.
             let warm = writer.warm.take().unwrap_or_default();
             let mut tx = db.begin_write_on(conn).await?;
-            let companies: BTreeSet<String> = pending
-                .events
-                .iter()
-                .map(|e| e.event.company_id.clone())
-                .collect();
-            let locked: Vec<String> = companies.iter().cloned().collect();
-            entities::lock_companies(&mut tx, db.dialect, &locked).await?;
-            if let (Some(more), Dialect::Postgres) = (more.as_deref_mut(), db.dialect) {
-                let joining = more
-                    .take(|job| {
-                        job.events
-                            .iter()
-                            .all(|e| companies.contains(&e.event.company_id))
-                    })
-                    .await;
-                for job in joining {
-                    pending.add(job);
-                }
+            if db.dialect == Dialect::Postgres {
+                lock_and_join(&mut tx, pending, more.as_deref_mut()).await?;
             }
             let warm = (db.dialect == Dialect::Sqlite).then(|| (warm, tx.generation()));
             let (results, warm) =
@@ -177,4 +161,32 @@ async fn commit_with_retry(
             other => return other,
         }
     }
+}
+
+/// PostgreSQL: locks the companies of `pending` (in id order, as every writer does), then
+/// takes into it the jobs of those companies that queued while it waited for the locks.
+async fn lock_and_join(
+    conn: &mut Conn,
+    pending: &mut Pending,
+    more: Option<&mut More<Job>>,
+) -> Result<(), sqlx::Error> {
+    let companies: Vec<String> = pending
+        .events
+        .iter()
+        .map(|e| e.event.company_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    entities::lock_companies(conn, Dialect::Postgres, &companies).await?;
+    if let Some(more) = more {
+        let locked = |job: &Job| {
+            job.events
+                .iter()
+                .all(|e| companies.binary_search(&e.event.company_id).is_ok())
+        };
+        for job in more.take(locked).await {
+            pending.add(job);
+        }
+    }
+    Ok(())
 }

@@ -321,3 +321,61 @@ async fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
         "{row}"
     );
 }
+
+/// Text that JSON and SQL escape (quotes, backslashes, a line separator, characters past
+/// the basic plane) is stored and answered exactly as sent, through the single route and
+/// the batch route; on PostgreSQL the rows travel as one JSON parameter.
+#[tokio::test]
+async fn text_that_json_escapes_is_stored_exactly_as_sent() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let agent = app.agent(&company, "writer", 0).await;
+    let model = "o'brien \"quoted\" C:\\path\\ \u{2028} é 😀 '); DROP TABLE cost_events; --";
+    let key = "key \"\\ 😀";
+    let one = json!({"agentId": agent, "provider": "anthropic", "model": model,
+        "costCents": 3, "eventKey": key});
+    let r = app
+        .post(&format!("/api/companies/{company}/cost-events"), one)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let batch = json!({"events": [{"agentId": agent, "provider": "open\"ai\\", "model": model,
+        "costCents": 4}]});
+    let r = app
+        .post(
+            &format!("/api/companies/{company}/cost-events/batch"),
+            batch,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["created"], 1, "{}", r.text);
+
+    let list = app
+        .get(&format!("/api/companies/{company}/cost-events"))
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let mut stored: Vec<(String, String, Option<String>)> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["provider"].as_str().unwrap().to_owned(),
+                e["model"].as_str().unwrap().to_owned(),
+                e["eventKey"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    stored.sort();
+    assert_eq!(
+        stored,
+        vec![
+            (
+                "anthropic".to_owned(),
+                model.to_owned(),
+                Some(key.to_owned())
+            ),
+            ("open\"ai\\".to_owned(), model.to_owned(), None),
+        ]
+    );
+    assert_eq!(summary(&app, &company, "").await["spendCents"], 7);
+}

@@ -45,12 +45,14 @@ impl From<Option<String>> for Param {
 
 impl Param {
     /// The value as JSON (see [`Sql::rows`]).
-    fn write_json(&self, out: &mut String) {
-        match self {
-            Self::Int(v) => out.push_str(&v.to_string()),
-            Self::Text(v) => out.push_str(&serde_json::Value::from(v.as_str()).to_string()),
-            Self::NullInt | Self::NullText => out.push_str("null"),
-        }
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let written = match self {
+            Self::Int(v) => serde_json::to_writer(&mut *out, v),
+            Self::Text(v) => serde_json::to_writer(&mut *out, v),
+            Self::NullInt | Self::NullText => serde_json::to_writer(&mut *out, &()),
+        };
+        // Writing into memory fails only on a value JSON cannot hold, and these all fit.
+        debug_assert!(written.is_ok());
     }
 
     fn is_int(&self) -> bool {
@@ -112,7 +114,8 @@ impl Sql {
         if sqlite {
             return self.bind_list(values);
         }
-        let json = serde_json::Value::from(values.to_vec()).to_string();
+        // A list of strings always serializes; `[]` (no value) is an empty set all the same.
+        let json = serde_json::to_string(values).unwrap_or_else(|_| "[]".into());
         self.push("(SELECT jsonb_array_elements_text(CAST(")
             .bind(json)
             .push(" AS JSONB)))")
@@ -125,8 +128,8 @@ impl Sql {
         self
     }
 
-    /// The rows of an `INSERT` (each row the same columns; an integer column holds
-    /// [`Param::Int`] or [`Param::NullInt`]); an `ON CONFLICT` may follow.
+    /// The rows of an `INSERT`: at least one, each with the same columns (an integer column
+    /// holds [`Param::Int`] or [`Param::NullInt`]); an `ON CONFLICT` may follow.
     /// - PostgreSQL: a `SELECT` from one JSON parameter. The statement's text is the same
     ///   however many rows it carries, so a connection prepares it once instead of parsing
     ///   and describing it again (a round trip) whenever the count changes.
@@ -134,6 +137,7 @@ impl Sql {
     ///   this process, and reading each cell back out of JSON cost more than parsing: the
     ///   batch route went from 112.6k to 64.9k events/s with JSON rows.
     pub fn rows(sqlite: bool, rows: Vec<Vec<Param>>) -> Self {
+        debug_assert!(!rows.is_empty(), "an INSERT of no rows");
         let mut sql = Sql::default();
         if sqlite {
             sql.push("VALUES ");
@@ -149,18 +153,20 @@ impl Sql {
             }
             return sql;
         }
-        let mut json = String::from("[");
+        let mut json = vec![b'['];
         for (i, row) in rows.iter().enumerate() {
-            json.push_str(if i == 0 { "[" } else { ",[" });
+            json.extend_from_slice(if i == 0 { b"[" } else { b",[" });
             for (j, cell) in row.iter().enumerate() {
                 if j > 0 {
-                    json.push(',');
+                    json.push(b',');
                 }
                 cell.write_json(&mut json);
             }
-            json.push(']');
+            json.push(b']');
         }
-        json.push(']');
+        json.push(b']');
+        // serde_json writes UTF-8, and the brackets and commas are ASCII.
+        let json = String::from_utf8(json).unwrap_or_default();
         let first = rows.first().map_or(&[][..], Vec::as_slice);
         sql.push("SELECT ");
         for (j, cell) in first.iter().enumerate() {
@@ -224,7 +230,8 @@ impl Sql {
         Ok(done.rows_affected())
     }
 
-    /// Runs `statements`, writes that do not read each other's rows, in order. On
+    /// Runs `statements`, writes that neither read nor write each other's rows, in order
+    /// (a row written twice in one PostgreSQL statement is an error). On
     /// PostgreSQL they go as one statement, each a data-modifying `WITH` part: one round
     /// trip instead of one each, which matters while a company's row lock is held. On SQLite
     /// (whose round trips are to a thread of this process, and measured cheap) one by one.

@@ -11,19 +11,13 @@ Set PROFILE=1 to add the commit batches' sizes and durations from /metrics.
 """
 
 import os
-import tempfile
 import urllib.request
 
 import run
 
 
 def one(binary):
-    run.SERVER = binary
-    tmp = tempfile.mkdtemp(prefix="costline-ab-")
-    server = run.Server(f"sqlite:{tmp}/ab.db")
-    try:
-        company, agents = run.setup(server.base, 100, 10**10, lambda i: 500 + 20 * i)
-        args = run.target_args(server.base, company, agents)
+    with run.ingest_target(binary, "costline-ab-") as (server, args):
         run.loadgen("ingest", *args, "--clients", 64, "--requests", 5000)  # warm up
         r = run.loadgen("ingest", *args, "--clients", 64, "--requests", 30000)
         if r["errors"] or r["events"] != 30000:
@@ -36,8 +30,6 @@ def one(binary):
             r["batch_events"] = sums["costline_commit_batch_events_sum"] / n
             r["commit_ms"] = 1000 * sums["costline_commit_duration_seconds_sum"] / n
         return r
-    finally:
-        server.stop()
 
 
 def main():

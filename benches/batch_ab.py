@@ -10,26 +10,17 @@ Build each binary with `cargo build --release --features ssr --bin costline` at 
 and copy it aside; the load generator is `make bench`'s (target/release/examples/loadgen).
 """
 
-import tempfile
-
 import run
 
 
 def one(binary):
-    run.SERVER = binary
-    tmp = tempfile.mkdtemp(prefix="costline-batch-ab-")
-    server = run.Server(f"sqlite:{tmp}/ab.db")
-    try:
-        company, agents = run.setup(server.base, 100, 10**10, lambda i: 500 + 20 * i)
-        args = run.target_args(server.base, company, agents)
+    with run.ingest_target(binary, "costline-batch-ab-") as (_, args):
         run.loadgen("batch", *args, "--clients", 2, "--requests", 10, "--size", 1000)
         batch = run.loadgen("batch", *args, "--clients", 2, "--requests", 30, "--size", 1000)
         ingest = run.loadgen("ingest", *args, "--clients", 64, "--requests", 30000)
         if batch["errors"] or ingest["errors"]:
             raise SystemExit(f"{binary}: failed answers")
         return batch["events_per_sec"], ingest["events_per_sec"]
-    finally:
-        server.stop()
 
 
 def main():

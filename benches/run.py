@@ -17,6 +17,7 @@ BENCH_REPEAT (runs per figure, default 3).
 """
 
 import calendar
+import contextlib
 import datetime
 import json
 import os
@@ -134,6 +135,26 @@ def setup(base, agents, company_budget, agent_budget):
         body = {"name": f"agent-{i:04d}", "budgetMonthlyCents": agent_budget(i)}
         ids.append(http("POST", f"{base}/api/companies/{company}/agents", body)["id"])
     return company, ids
+
+
+def ingest_budget(i):
+    """Agent i's monthly budget (cents) in the ingest runs: about half of 100 agents cross it."""
+    return 500 + 20 * i
+
+
+@contextlib.contextmanager
+def ingest_target(binary, prefix):
+    """The release `binary` on a fresh SQLite file, with the ingest runs' company (100 agents,
+    budgets `ingest_budget`): yields the server and the load generator's target arguments,
+    and stops the server afterwards. For the scripts comparing two builds."""
+    global SERVER
+    SERVER = binary
+    server = Server(f"sqlite:{tempfile.mkdtemp(prefix=prefix)}/ab.db")
+    try:
+        company, agents = setup(server.base, 100, 10**10, ingest_budget)
+        yield server, target_args(server.base, company, agents)
+    finally:
+        server.stop()
 
 
 def target_args(base, company, agents):
@@ -402,7 +423,7 @@ def bench_database(label, make_db, big, env=None, reads=True, variants=False):
     # Ingest, on a fresh database: 100 agents whose budgets make about half of them cross.
     server = Server(make_db(), env)
     res["cold_start_empty"] = server.cold_start
-    budget = lambda i: 500 + 20 * i  # noqa: E731
+    budget = ingest_budget
     company, agents = setup(server.base, 100, 10**10, budget)
     log(f"[{label}] ingest")
     res["ingest"], res["batch"], sent = ingest_runs(server.base, company, agents)

@@ -231,16 +231,29 @@ impl Sql {
     }
 
     /// Runs `statements`, writes that neither read nor write each other's rows, in order
-    /// (a row written twice in one PostgreSQL statement is an error). On
-    /// PostgreSQL they go as one statement, each a data-modifying `WITH` part: one round
-    /// trip instead of one each, which matters while a company's row lock is held. On SQLite
-    /// (whose round trips are to a thread of this process, and measured cheap) one by one.
+    /// (a row written twice in one PostgreSQL statement is an error), in one round trip:
+    /// - PostgreSQL: one statement, each a data-modifying `WITH` part, which matters while a
+    ///   company's row lock is held;
+    /// - SQLite: one query of several statements, which its driver runs one after the
+    ///   other on its thread, each binding the next of the values, and stops at the first
+    ///   that fails. Every round trip to that thread is two thread wake-ups, which under
+    ///   load cost more than the statements themselves.
     pub async fn execute_all(conn: &mut Conn, statements: Vec<Sql>) -> Result<(), sqlx::Error> {
-        if super::is_sqlite(conn) || statements.len() < 2 {
+        if statements.len() < 2 {
             for statement in statements {
                 statement.execute(conn).await?;
             }
             return Ok(());
+        }
+        if super::is_sqlite(conn) {
+            let mut all = Sql::default();
+            for (i, statement) in statements.into_iter().enumerate() {
+                if i > 0 {
+                    all.push(";\n");
+                }
+                all.append(statement);
+            }
+            return all.execute(conn).await.map(drop);
         }
         let mut all = Sql::new("WITH ");
         for (i, statement) in statements.into_iter().enumerate() {

@@ -37,7 +37,7 @@ use std::{
 };
 
 use sqlx::{
-    Any, AnyConnection, AnyPool, any::AnyPoolOptions, pool::PoolConnection,
+    Any, AnyConnection, AnyPool, Row, any::AnyPoolOptions, pool::PoolConnection,
     sqlite::SqliteConnectOptions,
 };
 
@@ -147,15 +147,25 @@ impl Db {
         // Counted once the connection is ours: on SQLite it is the only writer connection,
         // so no other writer of this process can count between our count and our writes
         // (see [`WriteTx::generation`]).
-        let generation = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
-        let begin = match self.dialect {
-            Dialect::Sqlite => "BEGIN IMMEDIATE",
-            Dialect::Postgres => "BEGIN",
+        let local = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
+        let begun = match self.dialect {
+            // The file's data version comes back in the same round trip as the BEGIN.
+            Dialect::Sqlite => sqlx::raw_sql("BEGIN IMMEDIATE; PRAGMA data_version")
+                .fetch_all(&mut *conn)
+                .await
+                .and_then(|rows| {
+                    let row = rows.first().ok_or(sqlx::Error::RowNotFound)?;
+                    Ok(Some(row.try_get::<i64, _>(0)?))
+                }),
+            Dialect::Postgres => sqlx::raw_sql("BEGIN")
+                .execute(&mut *conn)
+                .await
+                .map(|_| None),
         };
-        match sqlx::raw_sql(begin).execute(&mut *conn).await {
-            Ok(_) => Ok(WriteTx {
+        match begun {
+            Ok(file) => Ok(WriteTx {
                 conn: Some(conn),
-                generation,
+                generation: Generation { local, file },
             }),
             Err(err) => {
                 // Whatever state it is in, this connection is not reused.
@@ -289,17 +299,27 @@ fn create_sqlite_parent(url: &str) -> Result<(), sqlx::Error> {
 /// and a connection that failed inside a transaction is never used again.
 pub struct WriteTx {
     conn: Option<PoolConnection<Any>>,
-    generation: u64,
+    generation: Generation,
 }
 
-impl WriteTx {
+/// Where a write transaction stands among the writes to its database, as it began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generation {
     /// This transaction's place among the write transactions this process began and the
     /// writer connections it opened, counted while it held the connection. On SQLite, where
     /// one connection writes, a writer whose transaction is one more than its last one knows
-    /// that nobody else in this process wrote in between, on the same connection: what it
-    /// knew then still holds, unless another process wrote to the file (which `PRAGMA
-    /// data_version` tells on that connection).
-    pub fn generation(&self) -> u64 {
+    /// that nobody else in this process wrote in between, on the same connection.
+    pub local: u64,
+    /// SQLite: `PRAGMA data_version` on the connection once the transaction began. It moves
+    /// when another connection (another process) committed to the file since the last look.
+    /// `None` on PostgreSQL.
+    pub file: Option<i64>,
+}
+
+impl WriteTx {
+    /// See [`Generation`]: a writer that saw the one before this one knows that what it
+    /// knew then still holds.
+    pub fn generation(&self) -> Generation {
         self.generation
     }
 
@@ -312,11 +332,38 @@ impl WriteTx {
     /// [`WriteTx::commit`], answering the connection for the caller's next transaction
     /// instead of handing it back to the pool (which costs a round trip: sqlx pings every
     /// connection it takes back).
-    pub async fn commit_and_keep(mut self) -> Result<PoolConnection<Any>, sqlx::Error> {
+    pub async fn commit_and_keep(self) -> Result<PoolConnection<Any>, sqlx::Error> {
+        self.commit_and_keep_after(Vec::new()).await
+    }
+
+    /// Runs `last` (writes as [`Sql::execute_all`] takes them), then commits, answering the
+    /// connection as [`WriteTx::commit_and_keep`] does. On SQLite the statements and the
+    /// `COMMIT` go in one round trip: the driver stops at the first statement that fails,
+    /// so the `COMMIT` runs only if all of them succeeded, and a failure throws the
+    /// connection away with everything the transaction held.
+    pub async fn commit_and_keep_after(
+        mut self,
+        last: Vec<Sql>,
+    ) -> Result<PoolConnection<Any>, sqlx::Error> {
         let Some(mut conn) = self.conn.take() else {
             return Err(sqlx::Error::WorkerCrashed);
         };
-        match sqlx::raw_sql("COMMIT").execute(&mut *conn).await {
+        let committed = if is_sqlite(&conn) {
+            let mut all = Sql::default();
+            for statement in last {
+                all.append(statement).push(";\n");
+            }
+            all.push("COMMIT").execute(&mut conn).await
+        } else {
+            match Sql::execute_all(&mut conn, last).await {
+                Ok(()) => sqlx::raw_sql("COMMIT")
+                    .execute(&mut *conn)
+                    .await
+                    .map(|d| d.rows_affected()),
+                Err(err) => Err(err),
+            }
+        };
+        match committed {
             Ok(_) => Ok(conn),
             Err(err) => {
                 conn.close_on_drop();
@@ -366,3 +413,7 @@ pub fn is_sqlite(conn: &Conn) -> bool {
 pub(crate) fn decode(message: String) -> sqlx::Error {
     sqlx::Error::Decode(message.into())
 }
+
+#[cfg(test)]
+#[path = "write_tx_tests.rs"]
+mod tests;

@@ -32,7 +32,7 @@ use crate::{
     server::{
         error::{AppError, AppResult},
         service::{prices::load_book_for, views},
-        store::{Conn, Dialect, events, holds, pace::Buckets},
+        store::{Conn, Dialect, Generation, Sql, events, holds, pace::Buckets},
     },
 };
 
@@ -41,24 +41,22 @@ use crate::{
 /// every other writer); answers one result per event, in order. With
 /// `warm` (the SQLite committer's, see [`warm`]) and the write generation the transaction
 /// began at, starts from the scopes it kept where they still hold, and answers what to keep
-/// once the transaction commits.
+/// once the transaction commits. Also answers the statements to run last, with the commit
+/// ([`Batch::write`]).
 pub(super) async fn apply(
     conn: &mut Conn,
     dialect: Dialect,
     now: DateTime<Utc>,
     events: &[QueuedEvent],
-    warm: Option<(Warm, u64)>,
-) -> AppResult<(Vec<AppResult<IngestOutcome>>, Option<Warm>)> {
+    warm: Option<(Warm, Generation)>,
+) -> AppResult<Applied> {
     let month = Month::of(now);
     let unique = |f: fn(&QueuedEvent) -> Option<&String>| -> Vec<String> {
         let set: BTreeSet<&String> = events.iter().filter_map(f).collect();
         set.into_iter().cloned().collect()
     };
     let company_ids = unique(|e| Some(&e.event.company_id));
-    let warm = match warm {
-        Some((warm, generation)) => Some(warm.checked(conn, now, generation).await?),
-        None => None,
-    };
+    let warm = warm.map(|(warm, generation)| warm.checked(now, generation));
     // Every scope of the batch, which of its alerts this month has raised, and what the
     // guard and the forecast count of it.
     let agent_ids = unique(|e| Some(&e.event.agent_id));
@@ -104,8 +102,22 @@ pub(super) async fn apply(
     }
     let results = events.iter().map(|e| batch.apply(e)).collect();
     let warm = warm.map(|warm| warm.after(&batch, minutes));
-    batch.write(conn, dialect).await?;
-    Ok((results, warm))
+    let last = batch.write(conn, dialect).await?;
+    Ok(Applied {
+        results,
+        warm,
+        last,
+    })
+}
+
+/// What [`apply`] answers.
+pub(super) struct Applied {
+    /// One result per event, in order.
+    pub results: Vec<AppResult<IngestOutcome>>,
+    /// What the SQLite committer keeps once the transaction commits.
+    pub warm: Option<Warm>,
+    /// Statements still to run before the commit, with it.
+    pub last: Vec<Sql>,
 }
 
 /// The in-memory state of one batch.

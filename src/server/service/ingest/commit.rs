@@ -143,9 +143,12 @@ async fn commit_with_retry(
                 lock_and_join(&mut tx, pending, more.as_deref_mut()).await?;
             }
             let warm = (db.dialect == Dialect::Sqlite).then(|| (warm, tx.generation()));
-            let (results, warm) =
-                batch::apply(&mut tx, db.dialect, clock.now(), &pending.events, warm).await?;
-            let conn = tx.commit_and_keep().await?;
+            let batch::Applied {
+                results,
+                warm,
+                last,
+            } = batch::apply(&mut tx, db.dialect, clock.now(), &pending.events, warm).await?;
+            let conn = tx.commit_and_keep_after(last).await?;
             writer.warm = warm;
             if since.elapsed() < WRITER_TURN {
                 writer.held = Some((conn, since));

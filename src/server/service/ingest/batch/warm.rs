@@ -31,7 +31,7 @@ use crate::{
     },
     server::{
         error::{AppError, AppResult},
-        store::{Conn, Sql, entities, pace, rollups},
+        store::{Conn, Generation, entities, pace, rollups},
     },
 };
 
@@ -65,30 +65,20 @@ struct Kept {
 impl Warm {
     /// What still holds at `now`, in a write transaction begun at `generation`:
     /// everything, or nothing if anything may have moved.
-    pub(super) async fn checked(
-        mut self,
-        conn: &mut Conn,
-        now: DateTime<Utc>,
-        generation: u64,
-    ) -> AppResult<Self> {
-        let rows: Vec<(i64,)> = Sql::new("PRAGMA data_version").fetch_all(conn).await?;
-        let version = rows
-            .first()
-            .map(|(v,)| *v)
-            .ok_or_else(|| AppError::internal("PRAGMA data_version answered nothing"))?;
+    pub(super) fn checked(mut self, now: DateTime<Utc>, generation: Generation) -> Self {
         let same_day = self
             .at
             .is_some_and(|at| at <= now && Day::of(at) == Day::of(now));
         let alone = self
             .generation
-            .is_some_and(|g| g.checked_add(1) == Some(generation));
-        if !alone || self.version != Some(version) || !same_day {
+            .is_some_and(|g| g.checked_add(1) == Some(generation.local));
+        if !alone || generation.file.is_none() || self.version != generation.file || !same_day {
             self.forget();
         }
-        self.generation = Some(generation);
-        self.version = Some(version);
+        self.generation = Some(generation.local);
+        self.version = generation.file;
         self.at = Some(now);
-        Ok(self)
+        self
     }
 
     fn forget(&mut self) {

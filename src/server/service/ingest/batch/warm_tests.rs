@@ -150,11 +150,16 @@ async fn finish(
 ) -> (Vec<Said>, Option<Warm>) {
     let events = plan_events(l, now, plan);
     let warm = warm.map(|w| (w, tx.generation()));
-    let (results, warm) = apply(&mut tx, Dialect::Sqlite, now, &events, warm)
+    let applied = apply(&mut tx, Dialect::Sqlite, now, &events, warm)
         .await
         .expect("applies");
-    tx.commit().await.expect("commits");
-    (results.into_iter().map(said).collect(), warm)
+    tx.commit_and_keep_after(applied.last)
+        .await
+        .expect("commits");
+    (
+        applied.results.into_iter().map(said).collect(),
+        applied.warm,
+    )
 }
 
 fn said(result: AppResult<IngestOutcome>) -> Said {

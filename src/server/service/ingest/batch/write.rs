@@ -18,15 +18,35 @@ use crate::{
 };
 
 impl Batch {
-    pub(super) async fn write(mut self, conn: &mut Conn, dialect: Dialect) -> AppResult<()> {
+    /// Writes the batch, but for what it answers: the statements still to run, last, before
+    /// the transaction commits ([`WriteTx::commit_and_keep_after`], which on SQLite sends
+    /// them with the `COMMIT` in one round trip). Those are the events, their rollups and
+    /// their pace buckets when nothing else follows them (no hold settled, no rule decided
+    /// anything, no scope changed); else they are written first, as the rules' effects
+    /// read the spend they add.
+    ///
+    /// [`WriteTx::commit_and_keep_after`]: crate::server::store::WriteTx::commit_and_keep_after
+    pub(super) async fn write(mut self, conn: &mut Conn, dialect: Dialect) -> AppResult<Vec<Sql>> {
         let month = self
             .month
             .ok_or_else(|| AppError::internal("a batch without a month"))?;
-        // The events, their rollups and their pace buckets: one round trip on PostgreSQL.
         let sqlite = dialect == Dialect::Sqlite;
         let mut statements = events::inserts(sqlite, &self.new_events);
         statements.extend(rollups::upserts(sqlite, &self.deltas));
         statements.extend(pace::upserts(sqlite, &self.day_deltas, &self.minute_deltas));
+        let nothing_follows = self.settled_holds.is_empty()
+            && self.cascades.is_empty()
+            && self.settled.alerts.is_empty()
+            && self.settled.changes.is_empty()
+            && !self
+                .companies
+                .values()
+                .chain(self.agents.values())
+                .chain(self.projects.values())
+                .any(|s| s.updated_at == self.now);
+        if nothing_follows {
+            return Ok(statements);
+        }
         Sql::execute_all(conn, statements).await?;
         for id in &self.settled_holds {
             if let Some(hold) = self.holds.get(id) {
@@ -76,6 +96,6 @@ impl Batch {
         {
             entities::update(conn, scope).await?;
         }
-        Ok(())
+        Ok(Vec::new())
     }
 }

@@ -337,10 +337,11 @@ impl WriteTx {
     }
 
     /// Runs `last` (writes as [`Sql::execute_all`] takes them), then commits, answering the
-    /// connection as [`WriteTx::commit_and_keep`] does. On SQLite the statements and the
-    /// `COMMIT` go in one round trip: the driver stops at the first statement that fails,
-    /// so the `COMMIT` runs only if all of them succeeded, and a failure throws the
-    /// connection away with everything the transaction held.
+    /// connection as [`WriteTx::commit_and_keep`] does. On SQLite the `COMMIT` goes in the
+    /// same query as the last of them (one round trip for a busy moment's batch): the driver
+    /// stops at the first statement that fails, so the `COMMIT` runs only if all of them
+    /// succeeded, and a failure throws the connection away with everything the transaction
+    /// held.
     pub async fn commit_and_keep_after(
         mut self,
         last: Vec<Sql>,
@@ -349,11 +350,21 @@ impl WriteTx {
             return Err(sqlx::Error::WorkerCrashed);
         };
         let committed = if is_sqlite(&conn) {
-            let mut all = Sql::default();
-            for statement in last {
-                all.append(statement).push(";\n");
+            let mut queries = Sql::sqlite_joined(last);
+            let commit = match queries.pop() {
+                Some(mut query) => {
+                    query.then(Sql::new("COMMIT"));
+                    query
+                }
+                None => Sql::new("COMMIT"),
+            };
+            async {
+                for query in &queries {
+                    query.execute(&mut conn).await?;
+                }
+                commit.execute(&mut conn).await
             }
-            all.push("COMMIT").execute(&mut conn).await
+            .await
         } else {
             match Sql::execute_all(&mut conn, last).await {
                 Ok(()) => sqlx::raw_sql("COMMIT")

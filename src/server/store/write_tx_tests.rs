@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Db, PoolSettings, Sql};
+use super::{Db, PoolSettings, Sql, sql::SQLITE_JOINED_VALUES};
 
 async fn sqlite(dir: &tempfile::TempDir) -> Db {
     let url = format!("sqlite:{}", dir.path().join("tx.db").display());
@@ -62,6 +62,28 @@ async fn statements_sent_with_the_commit_are_stored_all_or_none() {
         "nothing of the failed transaction"
     );
 
+    // The same when the statements take more than one query: a large insert goes alone,
+    // then the failing statement and the COMMIT. Nothing of the large one is stored.
+    let large = {
+        let mut sql = Sql::new("INSERT INTO write_probe (id, pad) VALUES ");
+        for id in 100..2_200 {
+            if id > 100 {
+                sql.push(", ");
+            }
+            sql.push("(").bind(id).push(", ").bind("x").push(")");
+        }
+        sql
+    };
+    assert!(large.param_count() > SQLITE_JOINED_VALUES);
+    let tx = db.begin_write().await.expect("begins");
+    let failed = tx.commit_and_keep_after(vec![large, insert(1)]).await;
+    assert!(failed.is_err(), "a failed statement fails the commit");
+    assert_eq!(
+        stored(&db).await,
+        [1, 2],
+        "nothing of the failed transaction"
+    );
+
     // The failed connection was thrown away; the next writer gets a fresh one that works.
     let mut tx = db
         .begin_write()
@@ -110,4 +132,30 @@ async fn the_data_version_moves_only_for_another_connections_commit() {
     drop(tx);
     db.close().await;
     other.close().await;
+}
+
+#[test]
+fn small_statements_share_a_query_and_a_large_one_goes_alone() {
+    let binding = |count: i64| {
+        let mut sql = Sql::new("SELECT ");
+        for i in 0..count {
+            sql.bind(i);
+        }
+        sql
+    };
+    let large = i64::try_from(SQLITE_JOINED_VALUES).unwrap_or(i64::MAX) + 1;
+    let joined = Sql::sqlite_joined(vec![
+        binding(10),
+        binding(20),
+        binding(large),
+        binding(3),
+        binding(4),
+    ]);
+    let counts: Vec<usize> = joined.iter().map(Sql::param_count).collect();
+    let large = SQLITE_JOINED_VALUES + 1;
+    assert_eq!(
+        counts,
+        [30, large, 7],
+        "in order, as few queries as the bound allows"
+    );
 }

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""CPU time per event: the server's and the load generator's, read from /proc and
+getrusage around one run of 30,000 events at 64 clients (SQLite, the ingest runs' 100
+budgeted agents), and how many cores each used. With `ceiling`, the same for the load
+generator's bare handler (60,000 requests).
+
+    python3 benches/cpu.py BINARY [RUNS]
+    python3 benches/cpu.py ceiling [RUNS]
+
+A server that uses less than the machine while its clients wait is bound by something
+other than CPU: here, the one commit loop.
+"""
+
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import run
+
+
+def cpu_seconds(pid):
+    """User and system CPU of process `pid` so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def measure(pid, args, requests):
+    """Runs the load generator once against `args`; answers the run and the CPU figures."""
+    server0, client0, t0 = cpu_seconds(pid), children_cpu(), time.perf_counter()
+    r = run.loadgen("ingest", *args, "--clients", 64, "--requests", requests)
+    wall = time.perf_counter() - t0
+    server, client = cpu_seconds(pid) - server0, children_cpu() - client0
+    if r["errors"] or r["events"] != requests:
+        raise SystemExit(f"{r['errors']} failed answers")
+    return (f"{r['events_per_sec']:,.0f} events/s; server {1e6 * server / requests:.1f} µs per event "
+            f"({server / wall:.2f} cores), load generator {1e6 * client / requests:.1f} µs "
+            f"({client / wall:.2f} cores)")
+
+
+def ceiling():
+    port = run.free_port()
+    proc = subprocess.Popen([run.LOADGEN, "ceiling", "--bind", f"127.0.0.1:{port}"])
+    try:
+        args = ["--url", f"http://127.0.0.1:{port}", "--company", "c", "--agents", "a"]
+        for _ in range(100):
+            try:
+                run.loadgen("ingest", *args, "--clients", 64, "--requests", 5000)  # warm up
+                break
+            except subprocess.CalledProcessError:
+                time.sleep(0.05)
+        return measure(proc.pid, args, 60000)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def server(binary):
+    with run.ingest_target(binary, "costline-cpu-") as (s, args):
+        run.loadgen("ingest", *args, "--clients", 64, "--requests", 5000)  # warm up
+        return measure(s.proc.pid, args, 30000)
+
+
+def main():
+    what = sys.argv[1]
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    for _ in range(runs):
+        print(f"{what}: {ceiling() if what == 'ceiling' else server(what)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -258,7 +258,7 @@ impl Sql {
     /// sqlx 0.9 runs several statements with bound values in one query on SQLite only, and
     /// its documentation marks that as deprecated. `store::tests` fails if an upgrade drops
     /// it; the way back is one `execute` per statement, as before (together with sending the
-    /// `COMMIT` in the same query, this bought 1.04-1.28x at 64 clients: BENCHMARKS.md).
+    /// `COMMIT` in the same query, this bought 1.21-1.23x at 64 clients: BENCHMARKS.md).
     pub async fn execute_all(conn: &mut Conn, statements: Vec<Sql>) -> Result<(), sqlx::Error> {
         if statements.len() < 2 {
             for statement in statements {

@@ -366,13 +366,12 @@ impl WriteTx {
             }
             .await
         } else {
-            match Sql::execute_all(&mut conn, last).await {
-                Ok(()) => sqlx::raw_sql("COMMIT")
-                    .execute(&mut *conn)
-                    .await
-                    .map(|d| d.rows_affected()),
-                Err(err) => Err(err),
+            async {
+                Sql::execute_all(&mut conn, last).await?;
+                sqlx::raw_sql("COMMIT").execute(&mut *conn).await
             }
+            .await
+            .map(|d| d.rows_affected())
         };
         match committed {
             Ok(_) => Ok(conn),

@@ -20,7 +20,7 @@ use crate::{
 impl Batch {
     /// Writes the batch, but for what it answers: the statements still to run, last, before
     /// the transaction commits ([`WriteTx::commit_and_keep_after`], which on SQLite sends
-    /// them with the `COMMIT` in one round trip). Those are the events, their rollups and
+    /// a busy moment's batch with the `COMMIT` in one round trip). Those are the events, their rollups and
     /// their pace buckets when nothing else follows them (no hold settled, no rule decided
     /// anything, no scope changed); else they are written first, as the rules' effects
     /// read the spend they add.
@@ -38,12 +38,7 @@ impl Batch {
             && self.cascades.is_empty()
             && self.settled.alerts.is_empty()
             && self.settled.changes.is_empty()
-            && !self
-                .companies
-                .values()
-                .chain(self.agents.values())
-                .chain(self.projects.values())
-                .any(|s| s.updated_at == self.now);
+            && self.changed_scopes().next().is_none();
         if nothing_follows {
             return Ok(statements);
         }
@@ -85,17 +80,19 @@ impl Batch {
             ScopeType::Project => self.projects.get(id),
         };
         effects::audit_rules(conn, &self.settled, scope_of, self.now).await?;
-        let held = self
-            .companies
-            .values()
-            .chain(self.agents.values())
-            .chain(self.projects.values());
-        for scope in held
-            .filter(|s| s.updated_at == self.now)
-            .chain(changed_elsewhere.iter())
-        {
+        for scope in self.changed_scopes().chain(changed_elsewhere.iter()) {
             entities::update(conn, scope).await?;
         }
         Ok(Vec::new())
+    }
+
+    /// The scopes of the batch whose name, budget, status, pause or guard fields the rules
+    /// changed (those are stamped with the batch's time).
+    fn changed_scopes(&self) -> impl Iterator<Item = &Scope> {
+        self.companies
+            .values()
+            .chain(self.agents.values())
+            .chain(self.projects.values())
+            .filter(|s| s.updated_at == self.now)
     }
 }

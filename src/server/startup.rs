@@ -13,6 +13,7 @@ use axum::{Router, middleware};
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 
 use crate::{
@@ -218,12 +219,15 @@ pub fn build_router(state: AppState, request_timeout: Duration) -> Router {
             _,
         >(context, shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(timeout())
-        .layer(middleware::from_fn(layers::clear_flash))
-        .layer(middleware::from_fn_with_state(
-            state.leptos_options.hash_files,
-            caching::cache_control,
-        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(middleware::from_fn_with_state(
+                    state.leptos_options.hash_files,
+                    caching::cache_control,
+                ))
+                .layer(middleware::from_fn(layers::clear_flash))
+                .layer(timeout()),
+        )
         .with_state(state.clone());
     let app = Router::new()
         // Cost events set their own deadline: only before the hand-over to the committer.
@@ -234,13 +238,19 @@ pub fn build_router(state: AppState, request_timeout: Duration) -> Router {
         )
         .merge(
             rest::router()
-                .layer(timeout())
-                .layer(layers::no_store())
+                .layer(
+                    ServiceBuilder::new()
+                        .layer(layers::no_store())
+                        .layer(timeout()),
+                )
                 .with_state(state.service.clone()),
         )
-        .merge(dashboard)
-        // Once the caller is known: the API takes JSON bodies only (415).
-        .layer(middleware::from_fn(rest::extract::require_json_writes))
+        .merge(dashboard);
+    // One layer, outermost first (see `layers::around`).
+    let middleware = ServiceBuilder::new()
+        // Outside the gate, so refused requests are counted too.
+        .layer(middleware::from_fn(meter::track))
+        .layer(middleware::from_fn(rest::refuse_control_characters))
         // Every route, API and dashboard alike: who is calling, before anything else runs.
         .layer(middleware::from_fn_with_state(
             auth::middleware::Gate {
@@ -249,10 +259,9 @@ pub fn build_router(state: AppState, request_timeout: Duration) -> Router {
             },
             auth::middleware::authenticate,
         ))
-        .layer(middleware::from_fn(rest::refuse_control_characters))
-        // Outside the gate, so refused requests are counted too.
-        .layer(middleware::from_fn(meter::track));
-    layers::around(app)
+        // Once the caller is known: the API takes JSON bodies only (415).
+        .layer(middleware::from_fn(rest::extract::require_json_writes));
+    layers::around(app, middleware)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -7,7 +7,6 @@ use std::{sync::OnceLock, time::Duration};
 
 use axum::{
     extract::{MatchedPath, Request},
-    middleware::Next,
     response::Response,
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
@@ -94,22 +93,35 @@ fn describe() {
 
 /// Counts and times every answer by its route template (`/api/companies/{company_id}`), so
 /// ids never become labels; what no route matched is `unmatched`.
-pub async fn track(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
-    let started = std::time::Instant::now();
-    let response = next.run(req).await;
-    let labels = [
-        ("method", method),
-        ("route", route),
-        ("status", response.status().as_u16().to_string()),
-    ];
-    ::metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
-    ::metrics::histogram!(HTTP_SECONDS, &labels).record(started.elapsed().as_secs_f64());
-    response
+pub struct Track {
+    method: String,
+    route: String,
+    started: std::time::Instant,
+}
+
+impl Track {
+    /// Starts timing `req`, after routing (its route template is known).
+    pub fn start(req: &Request) -> Self {
+        Self {
+            method: req.method().as_str().to_owned(),
+            route: req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned()),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// Counts and times the answer.
+    pub fn finish(self, response: &Response) {
+        let labels = [
+            ("method", self.method),
+            ("route", self.route),
+            ("status", response.status().as_u16().to_string()),
+        ];
+        ::metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
+        ::metrics::histogram!(HTTP_SECONDS, &labels).record(self.started.elapsed().as_secs_f64());
+    }
 }
 
 /// What became of one reported cost event: stored, replayed or refused with `status`.

@@ -246,21 +246,12 @@ pub fn build_router(state: AppState, request_timeout: Duration) -> Router {
                 .with_state(state.service.clone()),
         )
         .merge(dashboard);
-    // One layer, outermost first (see `layers::around`).
-    let middleware = ServiceBuilder::new()
-        // Outside the gate, so refused requests are counted too.
-        .layer(middleware::from_fn(meter::track))
-        .layer(middleware::from_fn(rest::refuse_control_characters))
-        // Every route, API and dashboard alike: who is calling, before anything else runs.
-        .layer(middleware::from_fn_with_state(
-            auth::middleware::Gate {
-                auth: state.auth.clone(),
-                service: state.service.clone(),
-            },
-            auth::middleware::authenticate,
-        ))
-        // Once the caller is known: the API takes JSON bodies only (415).
-        .layer(middleware::from_fn(rest::extract::require_json_writes));
+    // Every route, API and dashboard alike: who is calling, before anything else runs.
+    let gate = auth::middleware::Gate {
+        auth: state.auth.clone(),
+        service: state.service.clone(),
+    };
+    let middleware = middleware::from_fn_with_state(gate, layers::front_door);
     layers::around(app, middleware)
 }
 

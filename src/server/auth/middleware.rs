@@ -16,9 +16,8 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::{
-    extract::{ConnectInfo, Request, State},
+    extract::{ConnectInfo, Request},
     http::{HeaderMap, Method, StatusCode, header},
-    middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
 
@@ -39,19 +38,21 @@ pub struct Gate {
     pub service: Service,
 }
 
-pub async fn authenticate(State(state): State<Gate>, mut req: Request, next: Next) -> Response {
+/// Who is calling: leaves the [`Actor`] (if any) and whether the request came over HTTPS
+/// in `req`'s extensions, or answers the refusal.
+pub async fn authenticate(state: &Gate, req: &mut Request) -> Result<(), Response> {
     let auth = &state.auth;
     let path = req.uri().path().to_owned();
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let bearer = match bearer_token(req.headers()) {
         Ok(bearer) => bearer,
-        Err(err) => return err.into_response(),
+        Err(err) => return Err(err.into_response()),
     };
     let cookie = session_cookie(req.headers());
     let local = auth.mode == AuthMode::LocalTrusted;
 
     if local && let Err(err) = check_local_host(req.headers(), req.uri(), auth.address) {
-        return err.into_response();
+        return Err(err.into_response());
     }
     if writes && bearer.is_none() {
         // Only a browser posts to the dashboard; in local mode that post needs no credential,
@@ -59,7 +60,7 @@ pub async fn authenticate(State(state): State<Gate>, mut req: Request, next: Nex
         let must_vouch =
             cookie.is_some() || path.starts_with("/auth/") || (local && !path.starts_with("/api/"));
         if let Err(err) = check_same_origin(req.headers(), auth.trust_proxy, must_vouch) {
-            return err.into_response();
+            return Err(err.into_response());
         }
     }
 
@@ -67,26 +68,26 @@ pub async fn authenticate(State(state): State<Gate>, mut req: Request, next: Nex
         AuthMode::LocalTrusted => Some(Actor::Local),
         AuthMode::Authenticated => {
             if let Some(token) = bearer {
-                let ip = client_ip(&req, auth.trust_proxy);
+                let ip = client_ip(req, auth.trust_proxy);
                 if let Err(retry_after_secs) = auth.limiter.check(ip) {
-                    return AppError::TooManyRequests { retry_after_secs }.into_response();
+                    return Err(AppError::TooManyRequests { retry_after_secs }.into_response());
                 }
                 match state.service.authenticate_bearer(&token).await {
                     Ok(Some(actor)) => Some(actor),
                     Ok(None) => {
                         auth.limiter.fail(ip);
                         tracing::info!(%ip, "refused an unknown or revoked bearer credential");
-                        return AppError::Unauthorized(
+                        return Err(AppError::Unauthorized(
                             "the credential is not valid: unknown, revoked or mistyped".into(),
                         )
-                        .into_response();
+                        .into_response());
                     }
-                    Err(err) => return err.into_response(),
+                    Err(err) => return Err(err.into_response()),
                 }
             } else if let Some(session) = cookie {
                 match state.service.session_actor(&session).await {
                     Ok(actor) => actor,
-                    Err(err) => return err.into_response(),
+                    Err(err) => return Err(err.into_response()),
                 }
             } else {
                 None
@@ -101,14 +102,14 @@ pub async fn authenticate(State(state): State<Gate>, mut req: Request, next: Nex
             .path_and_query()
             .map_or("/", |pq| pq.as_str())
             .to_owned();
-        return Redirect::to(&format!("/signin?next={}", url_encode(&target))).into_response();
+        return Err(Redirect::to(&format!("/signin?next={}", url_encode(&target))).into_response());
     }
     if let Some(actor) = actor {
         req.extensions_mut().insert(actor);
     }
     let https = super::Https(is_https(req.headers(), auth.trust_proxy));
     req.extensions_mut().insert(https);
-    next.run(req).await
+    Ok(())
 }
 
 /// The dashboard pages that need a signed-in board user. `/signin` and the assets do not.

@@ -146,23 +146,18 @@ async fn method_not_allowed() -> impl IntoResponse {
 /// Refuses a request whose path or query string holds control characters (`%00`, `%0A`,
 /// ...) or is not UTF-8 once decoded, before any handler sees it: no id, filter or name can
 /// contain them, and PostgreSQL refuses a NUL outright.
-pub async fn refuse_control_characters(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let uri = req.uri();
+pub fn refuse_control_characters(uri: &axum::http::Uri) -> Result<(), AppError> {
     let clean = |part: &str| {
         percent_encoding::percent_decode_str(part)
             .decode_utf8()
             .is_ok_and(|text| !text.chars().any(char::is_control))
     };
     if !clean(uri.path()) || !uri.query().is_none_or(|q| clean(&q.replace('+', " "))) {
-        return AppError::invalid(
+        return Err(AppError::invalid(
             "the path or query string contains control characters or is not UTF-8",
-        )
-        .into_response();
+        ));
     }
-    next.run(req).await
+    Ok(())
 }
 
 /// `GET /healthz`: the process is up.

@@ -359,10 +359,10 @@ impl WriteTx {
                 None => Sql::new("COMMIT"),
             };
             async {
-                for query in &queries {
-                    query.execute(&mut conn).await?;
+                for query in queries {
+                    query.execute_once(&mut conn).await?;
                 }
-                commit.execute(&mut conn).await
+                commit.execute_once(&mut conn).await
             }
             .await
         } else {

@@ -224,11 +224,18 @@ impl Sql {
     }
 
     pub fn arguments(&self) -> Result<AnyArguments, sqlx::Error> {
+        Self::arguments_of(self.params.iter().cloned())
+    }
+
+    fn arguments_of(
+        params: impl ExactSizeIterator<Item = Param>,
+    ) -> Result<AnyArguments, sqlx::Error> {
         let mut args = AnyArguments::default();
-        for p in &self.params {
+        args.reserve(params.len(), 0);
+        for p in params {
             match p {
-                Param::Int(v) => args.add(*v),
-                Param::Text(v) => args.add(v.clone()),
+                Param::Int(v) => args.add(v),
+                Param::Text(v) => args.add(v),
                 Param::NullInt => args.add(Option::<i64>::None),
                 Param::NullText => args.add(Option::<String>::None),
             }
@@ -240,6 +247,17 @@ impl Sql {
     pub async fn execute(&self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
         let args = self.arguments()?;
         let done = sqlx::query_with(sqlx::AssertSqlSafe(self.render(conn)), args)
+            .execute(conn)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// [`Sql::execute`] for a statement run once: its values move into the query instead of
+    /// being copied (a batch's writes carry a dozen strings per event).
+    pub async fn execute_once(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
+        let text = self.render(conn);
+        let args = Self::arguments_of(self.params.into_iter())?;
+        let done = sqlx::query_with(sqlx::AssertSqlSafe(text), args)
             .execute(conn)
             .await?;
         Ok(done.rows_affected())
@@ -262,13 +280,13 @@ impl Sql {
     pub async fn execute_all(conn: &mut Conn, statements: Vec<Sql>) -> Result<(), sqlx::Error> {
         if statements.len() < 2 {
             for statement in statements {
-                statement.execute(conn).await?;
+                statement.execute_once(conn).await?;
             }
             return Ok(());
         }
         if super::is_sqlite(conn) {
             for query in Sql::sqlite_joined(statements) {
-                query.execute(conn).await?;
+                query.execute_once(conn).await?;
             }
             return Ok(());
         }
@@ -279,7 +297,8 @@ impl Sql {
             }
             all.push(&format!("w{i} AS (")).append(statement).push(")");
         }
-        all.push(" SELECT 1").execute(conn).await.map(drop)
+        all.push(" SELECT 1");
+        all.execute_once(conn).await.map(drop)
     }
 
     /// `statements` as SQLite queries of several statements each, in order: as few as

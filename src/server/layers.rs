@@ -115,7 +115,7 @@ pub async fn front_door(
     let admitted = async {
         rest::refuse_control_characters(req.uri()).map_err(IntoResponse::into_response)?;
         authenticate(&gate, &mut req).await?;
-        rest::extract::require_json_writes(&req)
+        rest::extract::require_json_writes(&req).map_or(Ok(()), Err)
     }
     .await;
     let response = match admitted {

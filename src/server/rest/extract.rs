@@ -51,17 +51,17 @@ fn declares_json(headers: &HeaderMap) -> bool {
 /// A 415 for a write under `/api` whose body is not declared JSON (see [`declares_json`]),
 /// in every auth mode. A caller without a credential is left to the route's 401: it learns
 /// nothing about what the route takes.
-pub fn require_json_writes(req: &Request) -> Result<(), Response> {
+pub fn require_json_writes(req: &Request) -> Option<Response> {
     let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let anonymous = req.extensions().get::<Actor>().is_none();
     if reads || anonymous || !req.uri().path().starts_with("/api/") || declares_json(req.headers())
     {
-        return Ok(());
+        return None;
     }
     let body = serde_json::json!({
         "error": "the request body must be JSON, sent with `Content-Type: application/json`",
     });
-    Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response())
+    Some((StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response())
 }
 
 /// A JSON object body, read within `LIMIT` bytes (413 beyond).

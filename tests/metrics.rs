@@ -121,6 +121,34 @@ async fn metrics_count_exactly_what_was_sent_and_need_a_board_credential_in_auth
         ),
         Some(3.0)
     );
+    // A method HTTP does not define is counted as `other`: a caller cannot mint series.
+    for n in 0..3 {
+        let r = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(format!("PROBE{n}").as_bytes()).unwrap(),
+                format!("{}{route}", app.base),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
+    let text = scrape(&app).await;
+    assert!(!text.contains("PROBE"), "{text}");
+    assert_eq!(
+        sample(
+            &text,
+            "costline_http_requests_total",
+            &[
+                ("method", "other"),
+                ("route", "/api/companies/{company_id}/cost-events"),
+                ("status", "405"),
+            ],
+        ),
+        Some(3.0),
+        "{text}"
+    );
     // Three single events, the replay, and the batch's two valid events in one commit.
     assert_eq!(
         sample(&text, "costline_commit_batch_events_count", &[]),

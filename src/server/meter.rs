@@ -7,8 +7,10 @@ use std::{sync::OnceLock, time::Duration};
 
 use axum::{
     extract::{MatchedPath, Request},
+    http::Method,
     response::Response,
 };
+use metrics::Label;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 pub const HTTP_REQUESTS: &str = "costline_http_requests_total";
@@ -91,19 +93,44 @@ fn describe() {
     describe_counter!(WEBHOOK_FAILURES, "Webhook delivery attempts that failed");
 }
 
-/// Counts and times every answer by its route template (`/api/companies/{company_id}`), so
-/// ids never become labels; what no route matched is `unmatched`.
+/// Counts and times every answer by its method, its route template
+/// (`/api/companies/{company_id}`) and its status, so ids never become labels; what no
+/// route matched is `unmatched`. Every label has few values whatever a caller sends: a
+/// method HTTP does not define is `other` (hyper accepts any token as a method, and each
+/// new label value would be a new series, kept for the life of the process).
 pub struct Track {
-    method: String,
+    method: &'static str,
     route: String,
     started: std::time::Instant,
+}
+
+/// The label of `method`: its name if HTTP defines it, else `other`.
+fn method_label(method: &Method) -> &'static str {
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    const NAMES: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    KNOWN
+        .iter()
+        .position(|known| known == method)
+        .map_or("other", |i| NAMES[i])
 }
 
 impl Track {
     /// Starts timing `req`, after routing (its route template is known).
     pub fn start(req: &Request) -> Self {
         Self {
-            method: req.method().as_str().to_owned(),
+            method: method_label(req.method()),
             route: req
                 .extensions()
                 .get::<MatchedPath>()
@@ -114,13 +141,26 @@ impl Track {
 
     /// Counts and times the answer.
     pub fn finish(self, response: &Response) {
-        let labels = [
-            ("method", self.method),
-            ("route", self.route),
-            ("status", response.status().as_u16().to_string()),
+        let labels = vec![
+            Label::from_static_parts("method", self.method),
+            Label::new("route", self.route),
+            Label::new("status", response.status().as_u16().to_string()),
         ];
-        ::metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
-        ::metrics::histogram!(HTTP_SECONDS, &labels).record(self.started.elapsed().as_secs_f64());
+        ::metrics::counter!(HTTP_REQUESTS, labels.clone()).increment(1);
+        ::metrics::histogram!(HTTP_SECONDS, labels).record(self.started.elapsed().as_secs_f64());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_method_http_does_not_define_is_other() {
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        assert_eq!(method_label(&Method::TRACE), "TRACE");
+        let invented = Method::from_bytes(b"PROBE7").expect("a token");
+        assert_eq!(method_label(&invented), "other");
     }
 }
 

@@ -151,19 +151,6 @@ impl Track {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_method_http_does_not_define_is_other() {
-        assert_eq!(method_label(&Method::PATCH), "PATCH");
-        assert_eq!(method_label(&Method::TRACE), "TRACE");
-        let invented = Method::from_bytes(b"PROBE7").expect("a token");
-        assert_eq!(method_label(&invented), "other");
-    }
-}
-
 /// What became of one reported cost event: stored, replayed or refused with `status`.
 pub fn event_outcome(company_id: &str, outcome: Result<bool, u16>) {
     match outcome {
@@ -177,5 +164,18 @@ pub fn event_outcome(company_id: &str, outcome: Result<bool, u16>) {
         Err(status) => {
             ::metrics::counter!(EVENTS_REFUSED, "status" => status.to_string()).increment(1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_method_http_does_not_define_is_other() {
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        assert_eq!(method_label(&Method::TRACE), "TRACE");
+        let invented = Method::from_bytes(b"PROBE7").expect("a token");
+        assert_eq!(method_label(&invented), "other");
     }
 }

@@ -40,6 +40,27 @@ use crate::server::{
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The longest request id a caller may bring.
+const REQUEST_ID_MAX: usize = 128;
+
+/// Drops a caller's request id unless it is 1 to [`REQUEST_ID_MAX`] letters, digits or
+/// `.`, `_`, `:`, `-`: the id is echoed in the answer and named in every log line of the
+/// request, so a long or odd one would be copied into each of them. A dropped id is
+/// replaced by a fresh one.
+fn drop_odd_request_id<B>(mut req: Request<B>) -> Request<B> {
+    let fits = |id: &HeaderValue| {
+        (1..=REQUEST_ID_MAX).contains(&id.len())
+            && id
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"._:-".contains(b))
+    };
+    if req.headers().get(&REQUEST_ID).is_some_and(|id| !fits(id)) {
+        req.headers_mut().remove(&REQUEST_ID);
+    }
+    req
+}
+
 /// The Content-Security-Policy of an HTML page whose inline scripts carry `nonce`.
 pub fn content_security_policy(nonce: Option<&str>) -> String {
     let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
@@ -158,6 +179,7 @@ where
     // Outermost first.
     app.layer(
         ServiceBuilder::new()
+            .map_request(drop_odd_request_id)
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
             .layer(SetResponseHeaderLayer::if_not_present(

@@ -119,6 +119,22 @@ async fn api_answers_are_never_cached_and_every_answer_has_a_request_id() {
         let r = get(&app, path, &[("x-request-id", "adapter-7f3a")]).await;
         assert_eq!(r.headers["x-request-id"], "adapter-7f3a", "{path}");
     }
+    // One too long or with other characters is replaced by a fresh UUID: it would be
+    // copied into the answer and into every log line of the request.
+    let longest = "a".repeat(128);
+    let r = get(&app, "/healthz", &[("x-request-id", &longest)]).await;
+    assert_eq!(r.headers["x-request-id"], longest.as_str());
+    for odd in [
+        "a".repeat(129),
+        "two words".into(),
+        "quote\"d".into(),
+        "ünï".into(),
+    ] {
+        let r = get(&app, "/healthz", &[("x-request-id", &odd)]).await;
+        let id = r.headers["x-request-id"].to_str().unwrap();
+        assert_eq!(id.len(), 36, "{odd:?} replaced by a UUID, {id}");
+        assert_ne!(id, odd);
+    }
     let ids: Vec<String> = futures::future::join_all((0..3).map(|_| get(&app, "/healthz", &[])))
         .await
         .into_iter()

@@ -246,17 +246,17 @@ impl Sql {
 
     pub async fn execute(&self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
         let args = self.arguments()?;
-        let done = sqlx::query_with(sqlx::AssertSqlSafe(self.render(conn)), args)
-            .execute(conn)
-            .await?;
-        Ok(done.rows_affected())
+        Self::run(self.render(conn), args, conn).await
     }
 
     /// [`Sql::execute`] for a statement run once: its values move into the query instead of
     /// being copied (a batch's writes carry a dozen strings per event).
     pub async fn execute_once(self, conn: &mut Conn) -> Result<u64, sqlx::Error> {
         let text = self.render(conn);
-        let args = Self::arguments_of(self.params.into_iter())?;
+        Self::run(text, Self::arguments_of(self.params.into_iter())?, conn).await
+    }
+
+    async fn run(text: String, args: AnyArguments, conn: &mut Conn) -> Result<u64, sqlx::Error> {
         let done = sqlx::query_with(sqlx::AssertSqlSafe(text), args)
             .execute(conn)
             .await?;

@@ -8,7 +8,8 @@ generator's bare handler (60,000 requests).
     python3 benches/cpu.py ceiling [RUNS]
 
 A server that uses less than the machine while its clients wait is bound by something
-other than CPU: here, the one commit loop.
+other than CPU: here, the one commit loop. The machine's idle share over the run (all
+cores, from /proc/stat) says how much CPU was left.
 """
 
 import os
@@ -32,17 +33,27 @@ def children_cpu():
     return r.ru_utime + r.ru_stime
 
 
+def machine_times():
+    """The machine's CPU times so far (user, nice, system, idle, iowait, irq, softirq,
+    steal), in clock ticks, over all cores."""
+    with open("/proc/stat") as f:
+        return [int(v) for v in f.readline().split()[1:9]]
+
+
 def measure(pid, args, requests):
     """Runs the load generator once against `args`; answers the run and the CPU figures."""
+    machine0 = machine_times()
     server0, client0, t0 = cpu_seconds(pid), children_cpu(), time.perf_counter()
     r = run.loadgen("ingest", *args, "--clients", 64, "--requests", requests)
     wall = time.perf_counter() - t0
     server, client = cpu_seconds(pid) - server0, children_cpu() - client0
+    ticks = [b - a for a, b in zip(machine0, machine_times())]
+    idle = 100 * ticks[3] / max(1, sum(ticks))
     if r["errors"] or r["events"] != requests:
         raise SystemExit(f"{r['errors']} failed answers")
     return (f"{r['events_per_sec']:,.0f} events/s; server {1e6 * server / requests:.1f} µs per event "
             f"({server / wall:.2f} cores), load generator {1e6 * client / requests:.1f} µs "
-            f"({client / wall:.2f} cores)")
+            f"({client / wall:.2f} cores); machine idle {idle:.0f}%")
 
 
 def ceiling():

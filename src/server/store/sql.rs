@@ -303,7 +303,7 @@ impl Sql {
 
     /// `statements` as SQLite queries of several statements each, in order: as few as
     /// [`SQLITE_JOINED_VALUES`] allows.
-    pub(crate) fn sqlite_joined(statements: Vec<Sql>) -> Vec<Sql> {
+    pub(super) fn sqlite_joined(statements: Vec<Sql>) -> Vec<Sql> {
         let mut joined: Vec<Sql> = Vec::new();
         for statement in statements {
             match joined.last_mut() {

@@ -20,7 +20,7 @@ use crate::server::{
     error::{AppError, AppResult},
     meter,
     service::IngestOutcome,
-    store::{Conn, Db, Dialect, Sql, WriteTx, entities},
+    store::{Conn, Db, Dialect, WriteTx, entities},
 };
 
 /// PostgreSQL asks for a retry on serialization failures and deadlocks.
@@ -135,7 +135,7 @@ async fn pipeline(
             Err(err) => Err(err),
             Ok(mut flight) => {
                 next = Pending::of(more.next_batch().await);
-                if flight.whole && !next.events.is_empty() {
+                if !next.events.is_empty() {
                     // The batch in flight is answered whatever happens here: a panic
                     // applying the next one only loses what the committer kept.
                     let now = clock.now();
@@ -174,10 +174,6 @@ struct Flight {
     /// Since when the committer has held the writer connection.
     since: Instant,
     commit: Commit,
-    /// Whether the writes and the `COMMIT` went to SQLite's thread as one query. If not (a
-    /// large batch), the next query goes only when this one is awaited, and nothing is
-    /// applied ahead of it.
-    whole: bool,
 }
 
 impl Flight {
@@ -219,10 +215,9 @@ async fn start(
             batch::apply(&mut tx, Dialect::Sqlite, clock.now(), &pending.events, warm).await?
         }
     };
-    let last = Sql::sqlite_joined(last);
-    let whole = last.len() <= 1;
     let mut commit: Commit = Box::pin(tx.commit_and_keep_after(last));
-    // Polled once, the first query goes to SQLite's thread, which runs it on its own.
+    // Polled once, the query goes to SQLite's thread, which runs it while this one applies
+    // the next batch.
     let commit = match poll_fn(|cx| Poll::Ready(commit.as_mut().poll(cx))).await {
         Poll::Ready(done) => Box::pin(std::future::ready(done)),
         Poll::Pending => commit,
@@ -232,7 +227,6 @@ async fn start(
         warm,
         since,
         commit,
-        whole,
     })
 }
 

@@ -20,7 +20,6 @@ pub const EVENTS_REPLAYED: &str = "costline_events_replayed_total";
 pub const EVENTS_REFUSED: &str = "costline_events_refused_total";
 pub const COMMIT_EVENTS: &str = "costline_commit_batch_events";
 pub const COMMIT_SECONDS: &str = "costline_commit_duration_seconds";
-pub const COMMIT_AHEAD: &str = "costline_commit_batches_ahead_total";
 pub const PAUSED_SCOPES: &str = "costline_paused_scopes";
 pub const UTILIZATION: &str = "costline_budget_utilization_percent";
 pub const WEBHOOK_QUEUE: &str = "costline_webhook_queue_depth";
@@ -84,10 +83,6 @@ fn describe() {
     describe_histogram!(
         COMMIT_SECONDS,
         "Time one ingest transaction took, retries included"
-    );
-    describe_counter!(
-        COMMIT_AHEAD,
-        "Ingest transactions (SQLite) whose events were applied while the one before committed"
     );
     describe_gauge!(PAUSED_SCOPES, "Scopes paused now, by kind");
     describe_gauge!(

@@ -51,13 +51,24 @@ pub(super) async fn apply(
     warm: Option<(Warm, Generation)>,
 ) -> AppResult<Applied> {
     let month = Month::of(now);
+    let unique = |f: fn(&QueuedEvent) -> Option<&String>| -> Vec<String> {
+        let set: BTreeSet<&String> = events.iter().filter_map(f).collect();
+        set.into_iter().cloned().collect()
+    };
+    let company_ids = unique(|e| Some(&e.event.company_id));
     let warm = warm.map(|(warm, generation)| warm.checked(now, generation));
     // Every scope of the batch, which of its alerts this month has raised, and what the
     // guard and the forecast count of it.
-    let named = Named::of(events);
+    let agent_ids = unique(|e| Some(&e.event.agent_id));
+    let project_ids = unique(|e| e.event.project_id.as_ref());
+    let wanted = [
+        (ScopeType::Company, company_ids.as_slice()),
+        (ScopeType::Agent, agent_ids.as_slice()),
+        (ScopeType::Project, project_ids.as_slice()),
+    ];
     let mut batch = Batch::new(now, month);
     let minutes = batch
-        .load_scopes(conn, &named.companies, &named.wanted(), warm.as_ref())
+        .load_scopes(conn, &company_ids, &wanted, warm.as_ref())
         .await?;
 
     // Idempotency keys are the agent's own: look them up per (agent, key).
@@ -85,7 +96,7 @@ pub(super) async fn apply(
         unpriced.map(|e| (e.event.provider.as_str(), e.event.model.as_str())),
     )
     .await?;
-    let hold_ids = unique(events, |e| e.event.hold_id.as_ref());
+    let hold_ids = unique(|e| e.event.hold_id.as_ref());
     for hold in holds::get_many(conn, &hold_ids).await? {
         batch.holds.insert(hold.id.clone(), hold);
     }
@@ -97,87 +108,6 @@ pub(super) async fn apply(
         warm,
         last,
     })
-}
-
-/// [`apply`] before the transaction begins, without the database: from what the SQLite
-/// committer keeps alone ([`Warm`]), as the batch committing now leaves it. Answers the
-/// batch applied, with what to keep after it (taken from `kept`) and the one write
-/// generation at which it may commit (nobody else wrote since: see
-/// [`Warm::next_generation`]). Answers nothing, leaving `kept` as it was, when the events
-/// need a read (a scope or company total it does not keep, an idempotency key, a hold, a
-/// cost to price) or the batch writes more than the ledger (a rule decided something).
-pub(super) fn apply_ahead(
-    now: DateTime<Utc>,
-    events: &[QueuedEvent],
-    kept: &mut Option<Warm>,
-) -> Option<Ahead> {
-    let warm = kept.as_ref()?;
-    let generation = warm.next_generation(now)?;
-    let reads = |e: &QueuedEvent| {
-        e.event.event_key.is_some() || e.event.hold_id.is_some() || e.event.cost.is_none()
-    };
-    if events.iter().any(reads) {
-        return None;
-    }
-    let named = Named::of(events);
-    let mut batch = Batch::new(now, Month::of(now));
-    let (minutes, missing) = batch.take_kept(&named.wanted(), Some(warm));
-    let unknown = batch.take_kept_totals(&named.companies, Some(warm));
-    if !unknown.is_empty() || missing.iter().any(|(_, ids)| !ids.is_empty()) {
-        return None;
-    }
-    let results = events.iter().map(|e| batch.apply(e)).collect();
-    if !batch.only_ledger_writes() {
-        return None;
-    }
-    let last = batch.ledger_writes(true);
-    let warm = kept.take()?.checked(now, generation).after(&batch, minutes);
-    Some(Ahead {
-        applied: Applied {
-            results,
-            warm: Some(warm),
-            last,
-        },
-        generation,
-    })
-}
-
-/// The ids `f` finds in `events`, each once, in order.
-fn unique(events: &[QueuedEvent], f: fn(&QueuedEvent) -> Option<&String>) -> Vec<String> {
-    let set: BTreeSet<&String> = events.iter().filter_map(f).collect();
-    set.into_iter().cloned().collect()
-}
-
-/// The scopes a batch's events name, each once.
-struct Named {
-    companies: Vec<String>,
-    agents: Vec<String>,
-    projects: Vec<String>,
-}
-
-impl Named {
-    fn of(events: &[QueuedEvent]) -> Self {
-        Self {
-            companies: unique(events, |e| Some(&e.event.company_id)),
-            agents: unique(events, |e| Some(&e.event.agent_id)),
-            projects: unique(events, |e| e.event.project_id.as_ref()),
-        }
-    }
-
-    fn wanted(&self) -> [(ScopeType, &[String]); 3] {
-        [
-            (ScopeType::Company, self.companies.as_slice()),
-            (ScopeType::Agent, self.agents.as_slice()),
-            (ScopeType::Project, self.projects.as_slice()),
-        ]
-    }
-}
-
-/// A batch [`apply_ahead`] applied.
-pub(super) struct Ahead {
-    pub applied: Applied,
-    /// The write generation its transaction must begin at, or it is applied again.
-    pub generation: Generation,
 }
 
 /// What [`apply`] answers.

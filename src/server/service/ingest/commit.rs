@@ -3,14 +3,7 @@
 //! PostgreSQL asks to, one event at a time when the database refuses the batch; then each
 //! job is answered with its own events' results.
 
-use std::{
-    collections::BTreeSet,
-    future::poll_fn,
-    panic::AssertUnwindSafe,
-    pin::Pin,
-    task::Poll,
-    time::{Duration, Instant},
-};
+use std::{collections::BTreeSet, time::Duration};
 
 use sqlx::{Any, pool::PoolConnection};
 
@@ -20,7 +13,7 @@ use crate::server::{
     error::{AppError, AppResult},
     meter,
     service::IngestOutcome,
-    store::{Conn, Db, Dialect, WriteTx, entities},
+    store::{Conn, Db, Dialect, entities},
 };
 
 /// PostgreSQL asks for a retry on serialization failures and deadlocks.
@@ -44,30 +37,15 @@ pub(super) struct Writer {
     /// The writer connection kept from the last commit, and since when it has been held.
     /// Keeping it saves a pool round trip per batch; [`WRITER_TURN`] bounds how long other
     /// writers wait for it under a steady load, and an empty queue hands it back at once.
-    held: Option<(PoolConnection<Any>, Instant)>,
+    held: Option<(PoolConnection<Any>, std::time::Instant)>,
     /// SQLite: the scopes its last batches touched, as they left them ([`batch::Warm`]).
     warm: Option<batch::Warm>,
-    /// SQLite: batches committed as [`batch::apply_ahead`] applied them.
-    pub(super) applied_ahead: u64,
 }
 
 impl Writer {
     /// Gives the kept writer connection back to the pool, for the other writers.
     pub(super) fn hand_back(&mut self) {
         drop(self.held.take());
-    }
-
-    /// Begins a write transaction on the kept connection, or on one from the pool; answers
-    /// it, since when the committer has held its connection, and what the committer kept of
-    /// the scopes. That is taken now, so a failed batch leaves nothing behind; only the
-    /// single SQLite writer can know scopes without reading them again.
-    async fn begin(&mut self, db: &Db) -> Result<(WriteTx, Instant, batch::Warm), sqlx::Error> {
-        let (conn, since) = self
-            .held
-            .take()
-            .map_or((None, Instant::now()), |(c, t)| (Some(c), t));
-        let warm = self.warm.take().unwrap_or_default();
-        Ok((db.begin_write_on(conn).await?, since, warm))
     }
 }
 
@@ -80,14 +58,6 @@ struct Pending {
 }
 
 impl Pending {
-    fn of(jobs: Vec<Job>) -> Self {
-        let mut pending = Self::default();
-        for job in jobs {
-            pending.add(job);
-        }
-        pending
-    }
-
     fn add(&mut self, job: Job) {
         self.replies.push((job.reply, job.events.len()));
         self.events.extend(job.events);
@@ -102,145 +72,12 @@ pub(super) async fn commit_jobs(
     jobs: Vec<Job>,
     mut more: More<Job>,
 ) {
-    if db.dialect == Dialect::Sqlite {
-        return pipeline(db, clock, health, writer, jobs, more).await;
+    let mut pending = Pending::default();
+    for job in jobs {
+        pending.add(job);
     }
-    let mut pending = Pending::of(jobs);
-    let started = Instant::now();
+    let started = std::time::Instant::now();
     let outcome = commit_with_retry(db, clock, writer, &mut pending, Some(&mut more)).await;
-    answer(db, clock, health, writer, pending, outcome, started).await;
-}
-
-/// SQLite, where this committer is the one writer of events: while the database commits a
-/// batch, the committer takes the jobs queued since and applies them in memory, from what
-/// the committing batch leaves ([`batch::apply_ahead`]), so that the next transaction only
-/// writes. What was applied ahead is dropped, and the batch applied again in its own
-/// transaction, if the batch before it failed or anyone else wrote in between (its
-/// transaction does not begin at the generation it expects); it is only ever answered once
-/// its own transaction has committed. Goes on while jobs keep coming.
-async fn pipeline(
-    db: &Db,
-    clock: &dyn Clock,
-    health: &WriteHealth,
-    writer: &mut Writer,
-    jobs: Vec<Job>,
-    mut more: More<Job>,
-) {
-    let mut pending = Pending::of(jobs);
-    let mut ahead: Option<batch::Ahead> = None;
-    loop {
-        let started = Instant::now();
-        let mut next = Pending::default();
-        let outcome = match start(db, clock, writer, &pending, ahead.take()).await {
-            Err(err) => Err(err),
-            Ok(mut flight) => {
-                next = Pending::of(more.next_batch().await);
-                if !next.events.is_empty() {
-                    // The batch in flight is answered whatever happens here: a panic
-                    // applying the next one only loses what the committer kept.
-                    let now = clock.now();
-                    let applied = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                        batch::apply_ahead(now, &next.events, &mut flight.warm)
-                    }));
-                    ahead = applied.unwrap_or_else(|_| {
-                        tracing::error!("applying a batch ahead panicked");
-                        flight.warm = None;
-                        None
-                    });
-                }
-                flight.land(writer).await
-            }
-        };
-        if outcome.is_err() {
-            ahead = None;
-        }
-        answer(db, clock, health, writer, pending, outcome, started).await;
-        if next.events.is_empty() {
-            return;
-        }
-        pending = next;
-    }
-}
-
-/// A commit under way: the statements and the `COMMIT`, handed to SQLite's thread.
-type Commit = Pin<Box<dyn Future<Output = Result<PoolConnection<Any>, sqlx::Error>> + Send>>;
-
-/// A batch whose transaction is committing, and what it answers once it has.
-struct Flight {
-    results: Vec<AppResult<IngestOutcome>>,
-    /// What the committer keeps once it has committed (taken when the next batch is
-    /// applied ahead from it).
-    warm: Option<batch::Warm>,
-    /// Since when the committer has held the writer connection.
-    since: Instant,
-    commit: Commit,
-}
-
-impl Flight {
-    /// Waits for the commit; keeps the connection for the next batch within the turn.
-    async fn land(self, writer: &mut Writer) -> AppResult<Vec<AppResult<IngestOutcome>>> {
-        let conn = self.commit.await?;
-        writer.warm = self.warm;
-        if self.since.elapsed() < WRITER_TURN {
-            writer.held = Some((conn, self.since));
-        }
-        Ok(self.results)
-    }
-}
-
-/// SQLite: begins `pending`'s transaction, applies it (or takes it as applied `ahead`,
-/// when the transaction began where that expected), and hands its writes and the `COMMIT`
-/// to the database, without waiting for them.
-async fn start(
-    db: &Db,
-    clock: &dyn Clock,
-    writer: &mut Writer,
-    pending: &Pending,
-    ahead: Option<batch::Ahead>,
-) -> AppResult<Flight> {
-    let (mut tx, since, warm) = writer.begin(db).await?;
-    let generation = tx.generation();
-    let batch::Applied {
-        results,
-        warm,
-        last,
-    } = match ahead {
-        Some(ahead) if ahead.generation == generation => {
-            ::metrics::counter!(meter::COMMIT_AHEAD).increment(1);
-            writer.applied_ahead += 1;
-            ahead.applied
-        }
-        _ => {
-            let warm = Some((warm, generation));
-            batch::apply(&mut tx, Dialect::Sqlite, clock.now(), &pending.events, warm).await?
-        }
-    };
-    let mut commit: Commit = Box::pin(tx.commit_and_keep_after(last));
-    // Polled once, the query goes to SQLite's thread, which runs it while this one applies
-    // the next batch.
-    let commit = match poll_fn(|cx| Poll::Ready(commit.as_mut().poll(cx))).await {
-        Poll::Ready(done) => Box::pin(std::future::ready(done)),
-        Poll::Pending => commit,
-    };
-    Ok(Flight {
-        results,
-        warm,
-        since,
-        commit,
-    })
-}
-
-/// Records how a batch went and answers each job with its own events' results; when the
-/// database refused the batch, commits its events one by one first.
-async fn answer(
-    db: &Db,
-    clock: &dyn Clock,
-    health: &WriteHealth,
-    writer: &mut Writer,
-    pending: Pending,
-    outcome: AppResult<Vec<AppResult<IngestOutcome>>>,
-    started: Instant,
-) {
     let Pending { events, replies } = pending;
     health.record(!matches!(outcome, Err(AppError::Unavailable(_))));
     ::metrics::histogram!(meter::COMMIT_EVENTS).record(events.len() as f64);
@@ -294,7 +131,14 @@ async fn commit_with_retry(
     let mut attempt = 0;
     loop {
         let result = async {
-            let (mut tx, since, warm) = writer.begin(db).await?;
+            let (conn, since) = writer
+                .held
+                .take()
+                .map_or((None, std::time::Instant::now()), |(c, t)| (Some(c), t));
+            // Taken now, so a failed batch leaves nothing behind. Only the single SQLite
+            // writer can know scopes without reading them again.
+            let warm = writer.warm.take().unwrap_or_default();
+            let mut tx = db.begin_write_on(conn).await?;
             if db.dialect == Dialect::Postgres {
                 lock_and_join(&mut tx, pending, more.as_deref_mut()).await?;
             }
@@ -349,7 +193,3 @@ async fn lock_and_join(
     }
     Ok(())
 }
-
-#[cfg(test)]
-#[path = "commit_tests.rs"]
-mod tests;

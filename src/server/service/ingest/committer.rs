@@ -79,7 +79,6 @@ pub(crate) struct More<J> {
     inbox: Arc<tokio::sync::Mutex<Inbox<J>>>,
     size: fn(&J) -> usize,
     room: usize,
-    max_items: usize,
 }
 
 impl<J> More<J> {
@@ -108,41 +107,6 @@ impl<J> More<J> {
         }
         left.append(&mut inbox.aside);
         inbox.aside = left;
-        taken
-    }
-
-    /// A `More` over `jobs` alone, as if they had queued while a batch was handled.
-    #[cfg(test)]
-    pub(crate) fn queued(jobs: Vec<J>, size: fn(&J) -> usize, max_items: usize) -> Self {
-        let (_, rx) = mpsc::channel(1);
-        Self {
-            inbox: Arc::new(tokio::sync::Mutex::new(Inbox {
-                rx,
-                aside: jobs.into(),
-            })),
-            size,
-            room: 0,
-            max_items,
-        }
-    }
-
-    /// Takes the next batch: the jobs queued now, in order, as the task would take them
-    /// (whole jobs, at most the batch's items; one job alone may be larger). The room of the
-    /// batch being handled is spent: whatever [`More::take`] would have added to it comes
-    /// here.
-    pub(crate) async fn next_batch(&mut self) -> Vec<J> {
-        self.room = 0;
-        let mut inbox = self.inbox.lock().await;
-        let Ok(first) = inbox.try_next() else {
-            return Vec::new();
-        };
-        let mut total = (self.size)(&first);
-        let mut taken = vec![first];
-        while total < self.max_items {
-            let Ok(job) = inbox.try_next() else { break };
-            total += (self.size)(&job);
-            taken.push(job);
-        }
         taken
     }
 }
@@ -209,7 +173,6 @@ impl<J: Send + 'static> Committer<J> {
                     inbox: inbox.clone(),
                     size,
                     room: max_items.saturating_sub(total),
-                    max_items,
                 };
                 if let Err(panic) = AssertUnwindSafe(handle(jobs, more)).catch_unwind().await {
                     let what = panic

@@ -66,27 +66,19 @@ impl Warm {
     /// What still holds at `now`, in a write transaction begun at `generation`:
     /// everything, or nothing if anything may have moved.
     pub(super) fn checked(mut self, now: DateTime<Utc>, generation: Generation) -> Self {
-        if self.next_generation(now) != Some(generation) {
+        let same_day = self
+            .at
+            .is_some_and(|at| at <= now && Day::of(at) == Day::of(now));
+        let alone = self
+            .generation
+            .is_some_and(|g| g.checked_add(1) == Some(generation.local));
+        if !alone || generation.file.is_none() || self.version != generation.file || !same_day {
             self.forget();
         }
         self.generation = Some(generation.local);
         self.version = generation.file;
         self.at = Some(now);
         self
-    }
-
-    /// The generation the next write transaction begins at if nobody else writes first,
-    /// when what is kept still holds at `now` (the same day, the clock not gone back): the
-    /// one generation at which it still holds.
-    pub(super) fn next_generation(&self, now: DateTime<Utc>) -> Option<Generation> {
-        let same_day = self
-            .at
-            .is_some_and(|at| at <= now && Day::of(at) == Day::of(now));
-        Some(Generation {
-            local: self.generation?.checked_add(1)?,
-            file: Some(self.version?),
-        })
-        .filter(|_| same_day)
     }
 
     fn forget(&mut self) {
@@ -162,7 +154,26 @@ impl Batch {
         let month = self
             .month
             .ok_or_else(|| AppError::internal("a batch without a month"))?;
-        let (mut minutes, missing) = self.take_kept(wanted, warm);
+        let mut minutes = Minutes::new();
+        let mut missing: Vec<(ScopeType, Vec<String>)> = Vec::with_capacity(wanted.len());
+        for (kind, ids) in wanted {
+            let mut not_kept = Vec::new();
+            for id in *ids {
+                match warm.and_then(|w| w.scopes.get(&(*kind, id.clone()))) {
+                    Some(kept) => {
+                        let mut scope = kept.scope.clone();
+                        pace::fill_guard(&mut scope, &kept.minutes, now);
+                        for threshold in &kept.raised {
+                            self.raised.insert((*kind, id.clone(), *threshold));
+                        }
+                        minutes.insert((*kind, id.clone()), kept.minutes.clone());
+                        self.scopes_of(*kind).insert(id.clone(), scope);
+                    }
+                    None => not_kept.push(id.clone()),
+                }
+            }
+            missing.push((*kind, not_kept));
+        }
         let missing: Vec<(ScopeType, &[String])> = missing
             .iter()
             .map(|(kind, ids)| (*kind, ids.as_slice()))
@@ -185,61 +196,23 @@ impl Batch {
                 self.scopes_of(scope.kind).insert(scope.id.clone(), scope);
             }
         }
-        let unknown = self.take_kept_totals(company_ids, warm);
+        let unknown: Vec<String> = company_ids
+            .iter()
+            .filter(|id| warm.is_none_or(|w| !w.totals.contains_key(*id)))
+            .cloned()
+            .collect();
+        if let Some(warm) = warm {
+            for id in company_ids {
+                if let Some(totals) = warm.totals.get(id) {
+                    self.totals.insert(id.clone(), *totals);
+                }
+            }
+        }
         if !unknown.is_empty() {
             self.totals
                 .extend(rollups::company_totals(conn, &unknown).await?);
         }
         Ok(minutes)
-    }
-
-    /// Puts into the batch the scopes `warm` keeps of those `wanted` names, with the alerts
-    /// they raised; answers their minute buckets, and the scopes it does not keep.
-    pub(super) fn take_kept(
-        &mut self,
-        wanted: &[(ScopeType, &[String])],
-        warm: Option<&Warm>,
-    ) -> (Minutes, Vec<(ScopeType, Vec<String>)>) {
-        let now = self.now;
-        let mut minutes = Minutes::new();
-        let mut missing: Vec<(ScopeType, Vec<String>)> = Vec::with_capacity(wanted.len());
-        for (kind, ids) in wanted {
-            let mut not_kept = Vec::new();
-            for id in *ids {
-                match warm.and_then(|w| w.scopes.get(&(*kind, id.clone()))) {
-                    Some(kept) => {
-                        let mut scope = kept.scope.clone();
-                        pace::fill_guard(&mut scope, &kept.minutes, now);
-                        for threshold in &kept.raised {
-                            self.raised.insert((*kind, id.clone(), *threshold));
-                        }
-                        minutes.insert((*kind, id.clone()), kept.minutes.clone());
-                        self.scopes_of(*kind).insert(id.clone(), scope);
-                    }
-                    None => not_kept.push(id.clone()),
-                }
-            }
-            missing.push((*kind, not_kept));
-        }
-        (minutes, missing)
-    }
-
-    /// Puts into the batch the totals `warm` keeps of these companies; answers the others.
-    pub(super) fn take_kept_totals(
-        &mut self,
-        company_ids: &[String],
-        warm: Option<&Warm>,
-    ) -> Vec<String> {
-        let mut unknown = Vec::new();
-        for id in company_ids {
-            match warm.and_then(|w| w.totals.get(id)) {
-                Some(totals) => {
-                    self.totals.insert(id.clone(), *totals);
-                }
-                None => unknown.push(id.clone()),
-            }
-        }
-        unknown
     }
 
     fn scopes_of(&mut self, kind: ScopeType) -> &mut HashMap<String, Scope> {

@@ -14,11 +14,7 @@ use crate::{
         error::AppResult,
         service::{
             NewScope,
-            ingest::{
-                IngestOutcome, QueuedEvent,
-                batch::{apply, apply_ahead},
-                queued, test_support,
-            },
+            ingest::{IngestOutcome, QueuedEvent, batch::apply, queued, test_support},
         },
         store::{Db, Dialect, PoolSettings, Sql, WriteTx},
     },
@@ -144,32 +140,6 @@ fn plan_events(l: &Ledger, now: DateTime<Utc>, plan: &[Planned]) -> Vec<QueuedEv
         .collect()
 }
 
-/// [`commit`], but applied ahead of its transaction where [`apply_ahead`] can (the
-/// committer's pipeline): answers whether it could.
-async fn commit_ahead(
-    l: &Ledger,
-    now: DateTime<Utc>,
-    plan: &[Planned],
-    warm: Warm,
-) -> (Vec<Said>, Option<Warm>, bool) {
-    let mut kept = Some(warm);
-    match apply_ahead(now, &plan_events(l, now, plan), &mut kept) {
-        Some(ahead) => {
-            let tx = l.db.begin_write().await.expect("begins");
-            assert_eq!(tx.generation(), ahead.generation, "nobody else wrote");
-            tx.commit_and_keep_after(ahead.applied.last)
-                .await
-                .expect("commits");
-            let said = ahead.applied.results.into_iter().map(said).collect();
-            (said, ahead.applied.warm, true)
-        }
-        None => {
-            let (said, warm) = commit(l, now, plan, kept).await;
-            (said, warm, false)
-        }
-    }
-}
-
 /// [`commit`] in a transaction the caller began.
 async fn finish(
     l: &Ledger,
@@ -231,9 +201,8 @@ async fn state(db: &Db) -> Vec<(String, String)> {
 }
 
 /// Two and a half hours of batches (crossing midnight, minutes, every budget's 80% and
-/// 100%, the company's pause), each committed on three databases: one starting from what
-/// the last batch left, one applying the batch from that ahead of its transaction wherever
-/// it can, one reading everything. Every answer and the final state are the same.
+/// 100%, the company's pause), each committed on two databases: one starting from what the
+/// last batch left, one reading everything. Every answer and the final state are the same.
 /// Agent 5 spends 1 dollar every batch (23 s), so its trailing hour holds at most 157
 /// dollars and its guard (165) trips only if an hour is not counted as it slides. Agent 6
 /// does the same from after midnight, then 2 dollars a batch once its hour is full: its
@@ -241,8 +210,7 @@ async fn state(db: &Db) -> Vec<(String, String)> {
 /// hour.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kept_scopes_answer_as_the_database_does() {
-    let (kept, read, ahead) = (ledger().await, ledger().await, ledger().await);
-    let (mut ahead_warm, mut applied_ahead) = (Warm::default(), 0);
+    let (kept, read) = (ledger().await, ledger().await);
     let start: DateTime<Utc> = "2026-11-09T22:30:00Z".parse().expect("an instant");
     let mut seed: u64 = 7;
     let mut next = |n: u64| {
@@ -275,13 +243,8 @@ async fn kept_scopes_answer_as_the_database_does() {
             .collect();
         let (with_warm, kept_next) = commit(&kept, now, &plan, warm.take()).await;
         let (reading, none) = commit(&read, now, &plan, None).await;
-        let (from_ahead, ahead_next, was_ahead) =
-            commit_ahead(&ahead, now, &plan, ahead_warm).await;
         assert!(none.is_none() && kept_next.is_some());
         assert_eq!(with_warm, reading, "batch {batch} at {now}");
-        assert_eq!(from_ahead, reading, "batch {batch} at {now}, applied ahead");
-        ahead_warm = ahead_next.expect("kept");
-        applied_ahead += usize::from(was_ahead);
         stored += with_warm
             .iter()
             .filter(|s| matches!(s, Said::Stored(..)))
@@ -291,12 +254,6 @@ async fn kept_scopes_answer_as_the_database_does() {
     assert!(stored > 2_000, "{stored} events stored");
     let (kept_state, read_state) = (state(&kept.db).await, state(&read.db).await);
     assert_eq!(kept_state, read_state);
-    assert_eq!(state(&ahead.db).await, read_state);
-    // The others had an unknown agent, a budget crossed or a new day.
-    assert!(
-        applied_ahead > 100,
-        "{applied_ahead} of 400 batches applied ahead"
-    );
     assert!(
         !kept_state.contains(&("agent-5".into(), "paused rate".into()))
             && kept_state.contains(&("agent-6".into(), "paused rate".into())),
@@ -361,16 +318,7 @@ async fn a_write_by_anyone_else_is_seen_by_the_next_batch() {
     let mut tx = other.begin_write().await.expect("begins");
     set("paused").execute(&mut tx).await.expect("pauses");
     tx.commit().await.expect("commits");
-    // Applied ahead, the batch cannot know: its transaction tells.
-    let warm = warm.expect("kept");
-    let later = now + TimeDelta::seconds(1);
-    let expected = apply_ahead(later, &plan_events(&l, later, &one), &mut Some(warm))
-        .expect("applied ahead")
-        .generation;
-    let tx = l.db.begin_write().await.expect("begins");
-    assert_ne!(tx.generation(), expected, "another process wrote");
-    drop(tx);
-    let (said, warm) = commit(&l, later, &one, None).await;
+    let (said, warm) = commit(&l, now + TimeDelta::seconds(1), &one, warm).await;
     assert_eq!(status_of(&said), "paused", "another process's pause");
 
     // This process, on the committer's own connection.

@@ -30,8 +30,16 @@ impl Batch {
         let month = self
             .month
             .ok_or_else(|| AppError::internal("a batch without a month"))?;
-        let statements = self.ledger_writes(dialect == Dialect::Sqlite);
-        if self.only_ledger_writes() {
+        let sqlite = dialect == Dialect::Sqlite;
+        let mut statements = events::inserts(sqlite, &self.new_events);
+        statements.extend(rollups::upserts(sqlite, &self.deltas));
+        statements.extend(pace::upserts(sqlite, &self.day_deltas, &self.minute_deltas));
+        let nothing_follows = self.settled_holds.is_empty()
+            && self.cascades.is_empty()
+            && self.settled.alerts.is_empty()
+            && self.settled.changes.is_empty()
+            && self.changed_scopes().next().is_none();
+        if nothing_follows {
             return Ok(statements);
         }
         Sql::execute_all(conn, statements).await?;
@@ -76,24 +84,6 @@ impl Batch {
             entities::update(conn, scope).await?;
         }
         Ok(Vec::new())
-    }
-
-    /// The new events, their rollups and their pace buckets: what every batch writes.
-    pub(super) fn ledger_writes(&self, sqlite: bool) -> Vec<Sql> {
-        let mut statements = events::inserts(sqlite, &self.new_events);
-        statements.extend(rollups::upserts(sqlite, &self.deltas));
-        statements.extend(pace::upserts(sqlite, &self.day_deltas, &self.minute_deltas));
-        statements
-    }
-
-    /// Whether the batch writes nothing else: no hold settled, no rule decided anything, no
-    /// scope changed. Then it needs no read once applied.
-    pub(super) fn only_ledger_writes(&self) -> bool {
-        self.settled_holds.is_empty()
-            && self.cascades.is_empty()
-            && self.settled.alerts.is_empty()
-            && self.settled.changes.is_empty()
-            && self.changed_scopes().next().is_none()
     }
 
     /// The scopes of the batch whose name, budget, status, pause or guard fields the rules

@@ -169,9 +169,10 @@ def share(events, agents, k):
     return max(0, (events - k + agents - 1) // agents)
 
 
-def ingest_runs(base, company, agents):
+def ingest_runs(base, company, agents, ceiling=None):
     """Single-event ingest at 1, 16 and 64 clients, then the batch route. Answers the runs
-    and the cents the client sent each agent (1 cent per event, agent i % n for event i)."""
+    and the cents the client sent each agent (1 cent per event, agent i % n for event i).
+    With `ceiling`, each run at 64 clients follows one of the bare handler's."""
     rows, sent = {}, [0] * len(agents)
 
     def count(kind, r, events):
@@ -183,6 +184,8 @@ def ingest_runs(base, company, agents):
     for clients, requests in INGEST_PLAN:
         runs = []
         for _ in range(REPEAT):
+            if ceiling and clients == 64:
+                ceiling.run()
             r = loadgen("ingest", *target_args(base, company, agents), "--clients", clients, "--requests", requests)
             count("ingest", r, requests)
             runs.append(r)
@@ -417,8 +420,9 @@ def two_instance_runs(make_db, env=None):
             s.stop()
 
 
-def bench_database(label, make_db, big, env=None, reads=True, variants=False):
-    """All figures for one database kind. `make_db()` answers a fresh database URL."""
+def bench_database(label, make_db, big, env=None, reads=True, variants=False, ceiling=None):
+    """All figures for one database kind. `make_db()` answers a fresh database URL; with
+    `ceiling` ([`Ceiling`]), its ingest at 64 clients is paired with the bare handler's."""
     res = {"label": label}
     # Ingest, on a fresh database: 100 agents whose budgets make about half of them cross.
     server = Server(make_db(), env)
@@ -426,7 +430,7 @@ def bench_database(label, make_db, big, env=None, reads=True, variants=False):
     budget = ingest_budget
     company, agents = setup(server.base, 100, 10**10, budget)
     log(f"[{label}] ingest")
-    res["ingest"], res["batch"], sent = ingest_runs(server.base, company, agents)
+    res["ingest"], res["batch"], sent = ingest_runs(server.base, company, agents, ceiling)
     res["rss_mb"] = server.peak_rss_mb()
     res["crossings"] = check_correctness(server.base, company, agents, [budget(i) for i in range(len(agents))], sent)
     res["sent"] = sum(sent)
@@ -528,16 +532,34 @@ def pg_dbs(tmp):
     return make
 
 
-def ceiling():
-    port = free_port()
-    proc = subprocess.Popen([LOADGEN, "ceiling", "--bind", f"127.0.0.1:{port}"])
-    time.sleep(0.3)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        return [loadgen("ingest", *target_args(base, "x", ["a"]), "--clients", 64, "--requests", 30000) for _ in range(REPEAT)]
-    finally:
-        proc.terminate()
-        proc.wait()
+class Ceiling:
+    """The load generator's bare axum handler, up for the whole SQLite ingest: each of its
+    runs (64 clients, 30,000 requests) goes right before one of SQLite's at 64 clients, so
+    the ratio the 40% target speaks of compares runs a few seconds apart, not minutes
+    apart on a machine whose speed moves (the bare handler measured 51k to 80k events/s
+    from one full run to the next)."""
+
+    def __init__(self):
+        port = free_port()
+        self.proc = subprocess.Popen([LOADGEN, "ceiling", "--bind", f"127.0.0.1:{port}"])
+        self.args = target_args(f"http://127.0.0.1:{port}", "x", ["a"])
+        self.runs = []
+        for _ in range(100):
+            try:
+                loadgen("ingest", *self.args, "--clients", 64, "--requests", 5000)  # warm up
+                return
+            except subprocess.CalledProcessError:
+                time.sleep(0.05)
+        raise SystemExit("the bare handler did not start")
+
+    def run(self):
+        r = loadgen("ingest", *self.args, "--clients", 64, "--requests", 30000)
+        self.runs.append(r)
+        return r
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
 
 
 def machine():
@@ -557,7 +579,13 @@ def fmt(x, digits=1):
     return f"{x:,.{digits}f}"
 
 
-def targets(results, ceil_rate):
+def paired_ceiling(res, ceil):
+    """SQLite's ingest at 64 clients against the bare handler: the median of each run's
+    rate over that of the bare handler's run just before it."""
+    return statistics.median(r["events_per_sec"] / c["events_per_sec"] for r, c in zip(res["ingest"][64], ceil))
+
+
+def targets(results, ceil):
     """The issue's targets next to what this run measured (SQLite, the default)."""
     sq = results[0]
     rate = median_of(sq["ingest"][64], "events_per_sec")
@@ -569,7 +597,8 @@ def targets(results, ceil_rate):
     rows = [
         ("Ingest at 64 clients >= 10,000 events/s", f"{rate:,.0f}", rate >= 10_000),
         ("Ingest p99 < 20 ms", f"{mid['p99_ms']:.2f} ms", mid["p99_ms"] < 20),
-        ("Ingest >= 40% of the bare handler", f"{rate / ceil_rate:.0%}", rate / ceil_rate >= 0.4),
+        ("Ingest >= 40% of the bare handler (each run against the bare handler's just before it)",
+         f"{paired_ceiling(sq, ceil):.0%}", paired_ceiling(sq, ceil) >= 0.4),
         ("Batch route >= 100,000 events/s", f"{batch:,.0f}", batch >= 100_000),
         (f"summary p99 < 5 ms at {big:,} events", f"{p99(big, 'summary'):.2f} ms", p99(big, "summary") < 5),
         (f"by-agent p99 < 5 ms at {big:,} events", f"{p99(big, 'by-agent'):.2f} ms", p99(big, "by-agent") < 5),
@@ -622,7 +651,8 @@ def report(results, ceil, started, fe):
         for clients, runs in res["ingest"].items():
             mid = sorted(runs, key=lambda r: r["events_per_sec"])[len(runs) // 2]
             rate = median_of(runs, "events_per_sec")
-            ratio = f"{rate / ceil_rate:.0%}" if clients == 64 else ""
+            paired = res is results[0] and clients == 64
+            ratio = f"{paired_ceiling(res, ceil) if paired else rate / ceil_rate:.0%}" if clients == 64 else ""
             lines.append(f"| {res['label']} | {clients} | {fmt(rate, 0)} | {fmt(mid['p50_ms'], 2)} | {fmt(mid['p99_ms'], 2)} | {fmt(max(r['max_ms'] for r in runs), 1)} | {ratio} |")
         if "two" in res:
             runs = res["two"]
@@ -631,6 +661,12 @@ def report(results, ceil, started, fe):
             lines.append(f"| {res['label']}, two instances | 64 (32 each) | {fmt(rate, 0)} | {fmt(mid['p50_ms'], 2)} | {fmt(mid['p99_ms'], 2)} | {fmt(max(r['max_ms'] for r in runs), 1)} | {rate / ceil_rate:.0%} |")
     mid = sorted(ceil, key=lambda r: r["events_per_sec"])[len(ceil) // 2]
     lines.append(f"| bare axum handler (no database) | 64 | {fmt(ceil_rate, 0)} | {fmt(mid['p50_ms'], 2)} | {fmt(mid['p99_ms'], 2)} | {fmt(max(r['max_ms'] for r in ceil), 1)} | 100% |")
+    lines += [
+        "",
+        f"Each of the bare handler's runs ({', '.join(fmt(r['events_per_sec'], 0) for r in ceil)} events/s) went right "
+        f"before one of {results[0]['label']}'s at 64 clients ({', '.join(fmt(r['events_per_sec'], 0) for r in results[0]['ingest'][64])}): "
+        f"that row's ratio is the median of the pairs' ratios, the others' are against the bare handler's median.",
+    ]
     lines += [
         "",
         "## Batch route (`POST .../cost-events/batch`, 1,000 events per request, 2 clients)",
@@ -691,7 +727,7 @@ def report(results, ceil, started, fe):
             per = f"{size / rows:,.0f}" if rows else "n/a"
             lines.append(f"| {res['label']} | {group} | {rows:,} | {size / 2**20:,.1f} MiB | {per} |")
     lines += frontend.frontend_report(fe)
-    lines += targets(results, ceil_rate)
+    lines += targets(results, ceil)
     lines += ["", "## Correctness under the load", ""]
     for res in results:
         lines.append(f"- {res['label']}: {res['sent']:,} events sent; the month's spend and each agent's spend equal what the client sent exactly, and the alerts are exactly the {res['crossings']} that those sums call for (no other agent, company or project alert).")
@@ -723,9 +759,13 @@ def main():
     tmp = tempfile.mkdtemp(prefix="costline-bench-")
     os.chmod(tmp, 0o755)  # the PostgreSQL server runs as its own user
     try:
-        log("ceiling: bare axum handler")
-        ceil = ceiling()
-        results = [bench_database("SQLite", sqlite_dbs(tmp), BIG, variants=True)]
+        log("ceiling: bare axum handler, interleaved with SQLite's ingest at 64 clients")
+        bare = Ceiling()
+        try:
+            results = [bench_database("SQLite", sqlite_dbs(tmp), BIG, variants=True, ceiling=bare)]
+        finally:
+            bare.stop()
+        ceil = bare.runs
         # The same ingest with fsync at checkpoints only: still survives a killed process.
         results.append(bench_database("SQLite, synchronous=normal", sqlite_dbs(tmp), 0,
                                       {"COSTLINE_SQLITE_SYNCHRONOUS": "normal"}, reads=False))

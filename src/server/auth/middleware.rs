@@ -42,7 +42,7 @@ pub struct Gate {
 /// in `req`'s extensions, or answers the refusal.
 pub async fn authenticate(state: &Gate, req: &mut Request) -> Result<(), Response> {
     let auth = &state.auth;
-    let path = req.uri().path().to_owned();
+    let path = req.uri().path();
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let bearer = match bearer_token(req.headers()) {
         Ok(bearer) => bearer,
@@ -96,13 +96,9 @@ pub async fn authenticate(state: &Gate, req: &mut Request) -> Result<(), Respons
     };
 
     let board = actor.as_ref().is_some_and(Actor::is_board);
-    if !board && matches!(*req.method(), Method::GET | Method::HEAD) && is_dashboard_page(&path) {
-        let target = req
-            .uri()
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .to_owned();
-        return Err(Redirect::to(&format!("/signin?next={}", url_encode(&target))).into_response());
+    if !board && matches!(*req.method(), Method::GET | Method::HEAD) && is_dashboard_page(path) {
+        let target = req.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        return Err(Redirect::to(&format!("/signin?next={}", url_encode(target))).into_response());
     }
     if let Some(actor) = actor {
         req.extensions_mut().insert(actor);

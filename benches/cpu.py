@@ -14,7 +14,6 @@ cores, from /proc/stat) says how much CPU was left.
 
 import os
 import resource
-import subprocess
 import sys
 import time
 
@@ -57,20 +56,11 @@ def measure(pid, args, requests):
 
 
 def ceiling():
-    port = run.free_port()
-    proc = subprocess.Popen([run.LOADGEN, "ceiling", "--bind", f"127.0.0.1:{port}"])
+    bare = run.Ceiling()  # started and warmed up
     try:
-        args = ["--url", f"http://127.0.0.1:{port}", "--company", "c", "--agents", "a"]
-        for _ in range(100):
-            try:
-                run.loadgen("ingest", *args, "--clients", 64, "--requests", 5000)  # warm up
-                break
-            except subprocess.CalledProcessError:
-                time.sleep(0.05)
-        return measure(proc.pid, args, 60000)
+        return measure(bare.proc.pid, bare.args, 60000)
     finally:
-        proc.terminate()
-        proc.wait()
+        bare.stop()
 
 
 def server(binary):

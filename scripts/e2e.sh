@@ -59,6 +59,12 @@ status=0
   COSTLINE_E2E_AUTH_TOKEN="$auth_token" \
   npx playwright test "$@") || status=$?
 if [ "$status" -ne 0 ]; then
+  # Whole, next to Playwright's own results (the work directory goes on exit): a failure
+  # that does not repeat can still be read afterwards.
+  mkdir -p end2end/test-results
+  cp "$work/server.log" end2end/test-results/server.log
+  cp "$work/auth-server.log" end2end/test-results/auth-server.log
+  echo "--- the servers' whole logs: end2end/test-results/server.log, auth-server.log" >&2
   echo "--- last lines of the server log (local mode)" >&2
   tail -40 "$work/server.log" >&2
   echo "--- last lines of the server log (authenticated mode)" >&2

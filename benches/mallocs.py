@@ -10,6 +10,7 @@ ingest runs' 100 budgeted agents). Needs root and `perf`; once per machine:
 """
 
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,7 @@ def count(binary):
         _, err = perf.communicate()
     finally:
         server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     by_thread = {}
     for line in err.splitlines():
         fields = line.split(",")

@@ -149,12 +149,14 @@ def ingest_target(binary, prefix):
     and stops the server afterwards. For the scripts comparing two builds."""
     global SERVER
     SERVER = binary
-    server = Server(f"sqlite:{tempfile.mkdtemp(prefix=prefix)}/ab.db")
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    server = Server(f"sqlite:{tmp}/ab.db")
     try:
         company, agents = setup(server.base, 100, 10**10, ingest_budget)
         yield server, target_args(server.base, company, agents)
     finally:
         server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def target_args(base, company, agents):

@@ -140,9 +140,29 @@ where
     let one = Arc::new(one);
     let started = Instant::now();
     let deadline = started + timeout;
+    // At a fixed rate, a thread of its own hands out each request's due time when it is
+    // due. tokio's timer rounds a deadline up to its 1 ms tick and wakes the sleeper later
+    // still when its thread is busy, and latency counts from the due time: a budget-status
+    // answer of 0.2-0.3 ms measured 1.3 ms at the median that way. A thread's sleep is
+    // precise to tens of microseconds.
+    let tickets = rate.map(|rate| {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            for i in 0..requests {
+                let due = started + Duration::from_secs_f64(i as f64 / rate);
+                while let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                if tx.send(due).is_err() {
+                    break;
+                }
+            }
+        });
+        Arc::new(tokio::sync::Mutex::new(rx))
+    });
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (next, one) = (next.clone(), one.clone());
+        let (next, one, tickets) = (next.clone(), one.clone(), tickets.clone());
         tasks.push(tokio::spawn(async move {
             let http = client();
             let mut stats = Stats::default();
@@ -151,12 +171,13 @@ where
                 if i >= requests || Instant::now() > deadline {
                     break;
                 }
-                let t = match rate {
-                    Some(rate) => {
-                        let due = started + Duration::from_secs_f64(i as f64 / rate);
-                        tokio::time::sleep_until(due.into()).await;
-                        due
-                    }
+                let t = match &tickets {
+                    // From when the request was due: a server that falls behind is charged
+                    // for the wait it causes (the ticket waits for a free client).
+                    Some(tickets) => match tickets.lock().await.recv().await {
+                        Some(due) => due,
+                        None => break,
+                    },
                     None => Instant::now(),
                 };
                 let (ok, events) = one(http.clone(), i).await;

@@ -348,3 +348,57 @@ async fn reports_of_an_empty_company() {
         .collect();
     assert_eq!(daily.body, Value::Array(expected));
 }
+
+/// By-agent on every database: a name with quotes, a comma, parentheses, backslashes and
+/// non-ASCII letters comes back as it was given, beside a paused agent (a pause reason) and
+/// an active one (none), each with its exact figures.
+#[tokio::test]
+async fn by_agent_keeps_names_and_figures_exact() {
+    let app = spawn_app().await;
+    let company = app.company("Acme", 0).await;
+    let odd = r#"O'Brien, "the (big) one" \ back\\slash  é"#;
+    let odd_id = app.agent(&company, odd, 500).await;
+    let plain = app.agent(&company, "plain", 0).await;
+    app.cost(&company, &odd_id, 500, json!({})).await; // 100%: paused
+    app.cost(&company, &plain, 7, json!({})).await;
+    let rows = app
+        .get(&format!("/api/companies/{company}/costs/by-agent"))
+        .await
+        .body;
+    let got: Vec<_> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["agentName"].as_str().unwrap().to_owned(),
+                r["agentStatus"].clone(),
+                r["pauseReason"].clone(),
+                r["costCents"].as_i64(),
+                r["eventCount"].as_i64(),
+                r["budgetCents"].as_i64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                odd.to_owned(),
+                json!("paused"),
+                json!("budget"),
+                Some(500),
+                Some(1),
+                Some(500)
+            ),
+            (
+                "plain".to_owned(),
+                json!("active"),
+                Value::Null,
+                Some(7),
+                Some(1),
+                Some(0)
+            ),
+        ]
+    );
+}

@@ -23,10 +23,10 @@ import run
 
 
 def main():
+    ingest = "--reads-only" not in sys.argv
     args = [a for a in sys.argv[1:] if a != "--reads-only"]
     old, new = args[0], args[1]
     events = int(args[2]) if len(args) > 2 else 10_000_000
-    ingest = len(args) == len(sys.argv) - 1
     tmp = tempfile.mkdtemp(prefix="costline-pg-ab-")
     os.chmod(tmp, 0o755)  # the PostgreSQL server runs as its own user
     make = run.pg_dbs(tmp)

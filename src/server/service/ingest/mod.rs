@@ -178,17 +178,26 @@ impl Ingestor {
         let writes = health.clone();
         let writer: Arc<Mutex<Writer>> = Arc::default();
         let idle_writer = writer.clone();
+        // SQLite's statements run on a thread of sqlx's: the committer gets a thread of its
+        // own, and hands its answers back to the request threads' runtime.
+        let own_thread = db.dialect == Dialect::Sqlite;
+        let answers = own_thread.then(tokio::runtime::Handle::current);
         let (committer, task) = Committer::start(
-            db.dialect == Dialect::Sqlite,
+            own_thread,
             max_batch,
             |job: &Job| job.events.len(),
             move |jobs, more| {
                 let (db, clock, writes) = (db.clone(), clock.clone(), writes.clone());
-                let writer = writer.clone();
+                let (writer, answers) = (writer.clone(), answers.clone());
                 async move {
                     let mut state =
                         std::mem::take(&mut *writer.lock().unwrap_or_else(|e| e.into_inner()));
-                    commit_jobs(&db, clock.as_ref(), &writes, &mut state, jobs, more).await;
+                    let batch = commit::Batch {
+                        jobs,
+                        more,
+                        answers: answers.as_ref(),
+                    };
+                    commit_jobs(&db, clock.as_ref(), &writes, &mut state, batch).await;
                     *writer.lock().unwrap_or_else(|e| e.into_inner()) = state;
                 }
             },

@@ -72,6 +72,37 @@ async fn a_full_disk_never_acknowledges_an_event_it_did_not_store() {
     }
     assert!(acknowledged > 0, "some events fit before the disk filled");
     assert!(refused >= 32, "the disk filled up: {refused} refusals");
+    // A smaller batch may still fit where a larger one did not, and then the last commit
+    // succeeded. The test takes whatever room is left under the server's limit (a
+    // connection's own: the test's gets the same), then posts until the server refuses:
+    // its last commit failed for want of space.
+    sqlx::raw_sql("PRAGMA max_page_count = 2000")
+        .execute(&mut own)
+        .await
+        .unwrap();
+    loop {
+        match sqlx::raw_sql("INSERT INTO filler VALUES (zeroblob(1024))")
+            .execute(&mut own)
+            .await
+        {
+            Ok(_) => {}
+            Err(err) => {
+                let code = err.as_database_error().and_then(|e| e.code());
+                assert_eq!(code.as_deref(), Some("13"), "SQLITE_FULL: {err}");
+                break;
+            }
+        }
+    }
+    let mut last = StatusCode::CREATED;
+    for i in 0..100 {
+        last = post(2_000_000 + i).await.status;
+        match last {
+            StatusCode::CREATED => acknowledged += 1,
+            StatusCode::SERVICE_UNAVAILABLE => break,
+            other => panic!("only 201 or 503, got {other}"),
+        }
+    }
+    assert_eq!(last, StatusCode::SERVICE_UNAVAILABLE, "a full disk refuses");
     let s = summary(&app, &company, "").await;
     assert_eq!(
         s["eventCount"], acknowledged,

@@ -7,6 +7,10 @@ ingest runs' 100 budgeted agents). Needs root and `perf`; once per machine:
     perf probe -x /lib/x86_64-linux-gnu/libc.so.6 --add realloc
 
     python3 benches/mallocs.py BINARY [BINARY ...]
+
+The server allocates through jemalloc since 2026-11-30 (`src/main.rs`): glibc's `malloc`
+then sees only the C code's allocations (SQLite's). For the Rust side's, count a build
+without the `#[global_allocator]` line; the script says which kind of binary it measured.
 """
 
 import re
@@ -55,8 +59,16 @@ def count(binary):
     return by_thread
 
 
+def uses_jemalloc(binary):
+    """Whether `binary` links jemalloc (its symbols carry the `_rjem_` prefix)."""
+    with open(binary, "rb") as f:
+        return b"_rjem_malloc" in f.read()
+
+
 def main():
     for binary in sys.argv[1:]:
+        if uses_jemalloc(binary):
+            print(f"{binary}: allocates through jemalloc; counting glibc's calls, the C code's only")
         by_thread = count(binary)
         total = sum(v for (_, call), v in by_thread.items() if call == "malloc")
         parts = ", ".join(f"{thread} {call} {v / EVENTS:.1f}" for (thread, call), v in sorted(by_thread.items()) if v)

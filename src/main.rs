@@ -15,7 +15,7 @@ use costline::server::{
 };
 
 /// jemalloc rather than glibc's allocator: a request's hundred-odd small allocations cost
-/// less, the rate of ingest at 64 clients is 7% higher and the batch route's 30% (see
+/// less: ingest at 64 clients ran 1.07x and the batch route 1.32x in interleaved runs (see
 /// BENCHMARKS.md). It runs one arena (`.cargo/config.toml`), which keeps the peak memory
 /// where glibc's was; `_RJEM_MALLOC_CONF` overrides its settings at run time.
 #[global_allocator]

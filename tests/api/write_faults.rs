@@ -12,10 +12,13 @@ use crate::{
     ledger_hardening::{is_sqlite, own_connection, summary},
 };
 
+/// The most pages the full-disk test lets the database file have.
+const MAX_PAGES: u64 = 2_000;
+
 #[tokio::test]
 async fn a_full_disk_never_acknowledges_an_event_it_did_not_store() {
     // SQLite only: PostgreSQL's disk is the database server's business.
-    let app = spawn_app_with(|s| s.sqlite_max_pages = 2_000).await;
+    let app = spawn_app_with(|s| s.sqlite_max_pages = MAX_PAGES).await;
     if !is_sqlite(&app) {
         return;
     }
@@ -33,7 +36,7 @@ async fn a_full_disk_never_acknowledges_an_event_it_did_not_store() {
             .fetch_one(&mut own)
             .await
             .unwrap();
-        if pages >= 1_960 {
+        if pages >= MAX_PAGES as i64 - 40 {
             break;
         }
         sqlx::raw_sql("INSERT INTO filler VALUES (zeroblob(32768))")
@@ -76,23 +79,31 @@ async fn a_full_disk_never_acknowledges_an_event_it_did_not_store() {
     // succeeded. The test takes whatever room is left under the server's limit (a
     // connection's own: the test's gets the same), then posts until the server refuses:
     // its last commit failed for want of space.
-    sqlx::raw_sql("PRAGMA max_page_count = 2000")
+    // A bounded loop: should the limit not hold, the test fails instead of filling the disk.
+    let limit = format!("PRAGMA max_page_count = {MAX_PAGES}");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(limit))
         .execute(&mut own)
         .await
         .unwrap();
-    loop {
-        match sqlx::raw_sql("INSERT INTO filler VALUES (zeroblob(1024))")
-            .execute(&mut own)
-            .await
-        {
-            Ok(_) => {}
-            Err(err) => {
-                let code = err.as_database_error().and_then(|e| e.code());
-                assert_eq!(code.as_deref(), Some("13"), "SQLITE_FULL: {err}");
-                break;
+    let full = 'fill: {
+        for _ in 0..2 * MAX_PAGES {
+            if let Err(err) = sqlx::raw_sql("INSERT INTO filler VALUES (zeroblob(1024))")
+                .execute(&mut own)
+                .await
+            {
+                break 'fill err
+                    .as_database_error()
+                    .and_then(|e| e.code())
+                    .map(|c| c.into_owned());
             }
         }
-    }
+        None
+    };
+    assert_eq!(
+        full.as_deref(),
+        Some("13"),
+        "the file reached its page limit (SQLITE_FULL)"
+    );
     let mut last = StatusCode::CREATED;
     for i in 0..100 {
         last = post(2_000_000 + i).await.status;

@@ -24,7 +24,10 @@ pub mod scopes;
 mod views;
 pub mod webhooks;
 
-use std::sync::Arc;
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use chrono::{DateTime, Utc};
 
@@ -54,6 +57,21 @@ pub struct Shared {
     webhook_policy: Arc<UrlPolicy>,
     /// How many months of raw events are kept; `None` keeps everything.
     retention: Option<Retention>,
+    /// When the readiness check last tried a write ([`Service::readiness`]).
+    last_probe: Mutex<Option<Instant>>,
+}
+
+/// How often the readiness check may try a write while writes fail. `/readyz` needs no
+/// credential, and each try holds the one writer connection the committer needs.
+const PROBE_EVERY: Duration = Duration::from_secs(1);
+
+/// Whether a probe may run `now`, after the one at `last`; if so, `now` becomes the last.
+fn claim_probe(last: &mut Option<Instant>, now: Instant) -> bool {
+    if last.is_some_and(|at| now.saturating_duration_since(at) < PROBE_EVERY) {
+        return false;
+    }
+    *last = Some(now);
+    true
 }
 
 impl Service {
@@ -75,6 +93,7 @@ impl Service {
                 ingestor,
                 webhook_policy: Arc::new(webhook_policy),
                 retention,
+                last_probe: Mutex::default(),
             })),
             task,
         )
@@ -90,13 +109,19 @@ impl Service {
 
     /// Ready to take events: the database answers, the committer runs, and writes succeed.
     /// After write failures (a full disk), one small write is tried, so the server turns
-    /// ready by itself once space is back, even if no event arrives.
+    /// ready by itself once space is back, even if no event arrives: at most one a second,
+    /// however often callers ask.
     pub async fn readiness(&self) -> Result<(), &'static str> {
         if self.db.ping().await.is_err() {
             return Err("the database is unreachable");
         }
         if !self.ingestor.ready() {
-            if self.ingestor.health().failing() && self.db.probe_write().await.is_ok() {
+            let probe = self.ingestor.health().failing()
+                && claim_probe(
+                    &mut self.last_probe.lock().unwrap_or_else(|e| e.into_inner()),
+                    Instant::now(),
+                );
+            if probe && self.db.probe_write().await.is_ok() {
                 self.ingestor.health().record(true);
             }
             if !self.ingestor.ready() {
@@ -122,5 +147,29 @@ impl std::ops::Deref for Service {
 
     fn deref(&self) -> &Shared {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readiness_probe_runs_at_most_once_a_second() {
+        let start = Instant::now();
+        let mut last = None;
+        assert!(claim_probe(&mut last, start), "the first one runs");
+        assert!(!claim_probe(&mut last, start), "not again at once");
+        assert!(!claim_probe(&mut last, start + Duration::from_millis(999)));
+        assert!(
+            claim_probe(&mut last, start + PROBE_EVERY),
+            "a second later it runs"
+        );
+        assert!(!claim_probe(
+            &mut last,
+            start + Duration::from_millis(1_500)
+        ));
+        // A clock read before the last one (another thread's) is not a second later.
+        assert!(!claim_probe(&mut last, start));
     }
 }

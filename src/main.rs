@@ -16,9 +16,10 @@ use costline::server::{
 
 /// jemalloc rather than glibc's allocator: the two hundred or so allocations an ingested
 /// event costs (206 when last counted with glibc's, `benches/mallocs.py`) cost less.
-/// Ingest at 64 clients ran 1.07x and the batch route 1.21-1.32x in interleaved runs
-/// (BENCHMARKS.md). It runs one arena (`.cargo/config.toml`), which keeps the peak memory
-/// where glibc's was; `_RJEM_MALLOC_CONF` overrides its settings at run time.
+/// With the settings it is built with (one arena, `.cargo/config.toml`, which keeps the
+/// peak memory within 2 MB of glibc's), ingest at 64 clients ran 1.07-1.10x and the batch
+/// route 1.05x in interleaved runs against the same code on glibc's (BENCHMARKS.md).
+/// `_RJEM_MALLOC_CONF` overrides its settings at run time.
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -59,6 +59,34 @@ pub struct Shared {
     retention: Option<Retention>,
     /// When the readiness check last tried a write ([`Service::readiness`]).
     last_probe: Mutex<Option<Instant>>,
+    /// The readiness check's last answer from the database ([`Service::readiness`]).
+    last_ping: PingGate,
+}
+
+/// How long one answer of the database to the readiness check serves every other caller.
+/// `/readyz` needs no credential: a flood of it must not become a flood of queries, nor hold
+/// the connections the dashboard's reads need.
+const PING_FRESH: Duration = Duration::from_secs(1);
+
+/// One readiness ping at a time, its answer shared for [`PING_FRESH`]: callers that arrive
+/// while it runs wait for it and take its answer instead of sending their own.
+#[derive(Default)]
+struct PingGate(tokio::sync::Mutex<Option<(Instant, bool)>>);
+
+impl PingGate {
+    /// Whether the database answered, asking it with `ping` only if no answer younger than
+    /// [`PING_FRESH`] is on hand at `now`.
+    async fn check(&self, now: Instant, ping: impl std::future::Future<Output = bool>) -> bool {
+        let mut last = self.0.lock().await;
+        if let Some((at, up)) = *last
+            && now.saturating_duration_since(at) < PING_FRESH
+        {
+            return up;
+        }
+        let up = ping.await;
+        *last = Some((Instant::now(), up));
+        up
+    }
 }
 
 /// How often the readiness check may try a write while writes fail. `/readyz` needs no
@@ -94,6 +122,7 @@ impl Service {
                 webhook_policy: Arc::new(webhook_policy),
                 retention,
                 last_probe: Mutex::default(),
+                last_ping: PingGate::default(),
             })),
             task,
         )
@@ -110,9 +139,13 @@ impl Service {
     /// Ready to take events: the database answers, the committer runs, and writes succeed.
     /// After write failures (a full disk), one small write is tried, so the server turns
     /// ready by itself once space is back, even if no event arrives: at most one a second,
-    /// however often callers ask.
+    /// however often callers ask. The database itself is asked at most once a second too.
     pub async fn readiness(&self) -> Result<(), &'static str> {
-        if self.db.ping().await.is_err() {
+        let reachable = self
+            .last_ping
+            .check(Instant::now(), async { self.db.ping().await.is_ok() })
+            .await;
+        if !reachable {
             return Err("the database is unreachable");
         }
         if !self.ingestor.ready() {
@@ -171,5 +204,33 @@ mod tests {
         ));
         // A clock read before the last one (another thread's) is not a second later.
         assert!(!claim_probe(&mut last, start));
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_readiness_checks_asks_the_database_once_a_second() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let gate = PingGate::default();
+        let counter = AtomicUsize::new(0);
+        let asked = &counter;
+        let ping = |up: bool| async move {
+            asked.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            up
+        };
+        let start = Instant::now();
+        // Fifty callers at once: one query, every caller gets its answer.
+        let answers =
+            futures::future::join_all((0..50).map(|_| gate.check(start, ping(true)))).await;
+        assert!(answers.iter().all(|&up| up));
+        assert_eq!(asked.load(Ordering::SeqCst), 1);
+        // Within the second, the answer stands, even if the database went away meanwhile.
+        assert!(gate.check(start, ping(false)).await);
+        assert_eq!(asked.load(Ordering::SeqCst), 1);
+        // A second later it asks again, and a failure is passed on.
+        let later = Instant::now() + PING_FRESH;
+        assert!(!gate.check(later, ping(false)).await);
+        assert_eq!(asked.load(Ordering::SeqCst), 2);
+        assert!(!gate.check(later, ping(true)).await, "a failure stands too");
+        assert_eq!(asked.load(Ordering::SeqCst), 2);
     }
 }

@@ -7,6 +7,9 @@
 #[allow(dead_code, unused_imports)]
 #[path = "api/helpers/mod.rs"]
 mod helpers;
+#[allow(dead_code)]
+#[path = "api/webhooks/receiver.rs"]
+mod receiver;
 
 use std::collections::BTreeMap;
 
@@ -178,6 +181,36 @@ async fn metrics_count_exactly_what_was_sent_and_need_a_board_credential_in_auth
     assert_eq!(
         sample(&text, "costline_webhook_queue_depth", &[]),
         Some(0.0)
+    );
+    // One failed delivery attempt is one failure (the clock stands still, so no retry).
+    let broken = receiver::Receiver::start(Vec::new(), receiver::Answer::Status(500)).await;
+    let hook = app
+        .post(
+            &format!("/api/companies/{company}/webhooks"),
+            json!({"url": broken.url, "events": ["alert.soft"]}),
+        )
+        .await;
+    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.text);
+    let hook = hook.id();
+    let test = app
+        .post(&format!("/api/webhooks/{hook}/test"), json!({}))
+        .await;
+    assert_eq!(test.status, StatusCode::ACCEPTED, "{}", test.text);
+    let attempts = || async {
+        let r = app.get(&format!("/api/webhooks/{hook}/deliveries")).await;
+        r.body[0]["attempts"].as_array().map_or(0, Vec::len)
+    };
+    for _ in 0..1500 {
+        if attempts().await > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(attempts().await, 1);
+    assert_eq!(broken.hits().len(), 1);
+    assert_eq!(
+        sample(&scrape(&app).await, "costline_webhook_failures_total", &[]),
+        Some(1.0)
     );
     drop(app);
 

@@ -36,8 +36,6 @@ pub(crate) struct Sender {
     timeout: Duration,
     retry_base: chrono::Duration,
     public_url: String,
-    /// This process, as the holder of its leases.
-    owner: String,
 }
 
 /// Endpoints leased per poll; the rest wait for the next one.
@@ -61,7 +59,6 @@ impl Sender {
                 i64::try_from(settings.webhook_retry_base_ms.max(1)).unwrap_or(i64::MAX),
             ),
             public_url: public_url.trim_end_matches('/').to_owned(),
-            owner: uuid::Uuid::now_v7().to_string(),
         }
     }
 
@@ -73,10 +70,11 @@ impl Sender {
             loop {
                 while tasks.try_join_next().is_some() {}
                 match sender.claim().await {
-                    Ok(ids) => {
+                    Ok((ids, lease)) => {
                         for id in ids {
                             let sender = Arc::clone(&sender);
-                            tasks.spawn(async move { sender.deliver_all(&id).await });
+                            let lease = Arc::clone(&lease);
+                            tasks.spawn(async move { sender.deliver_all(&id, &lease).await });
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "webhook sender: could not claim"),
@@ -92,39 +90,43 @@ impl Sender {
             + chrono::Duration::seconds(30)
     }
 
-    async fn claim(&self) -> Result<Vec<String>, sqlx::Error> {
+    /// Leases the due endpoints no sender holds; answers them and the lease's token. Each
+    /// claim has a token of its own, not one per process: if a lease ran out while its task
+    /// was still at work (a stalled database) and a later claim took the endpoint again,
+    /// the old task can neither renew nor release the new lease, so the endpoint never has
+    /// two tasks delivering to it.
+    async fn claim(&self) -> Result<(Vec<String>, Arc<str>), sqlx::Error> {
         let now = self.clock.now();
+        let lease: Arc<str> = uuid::Uuid::now_v7().to_string().into();
         // A read first, so an idle server does not take the write lock every poll.
         let due = outbox::due(&mut *self.db.read_conn().await?, now, CLAIM_LIMIT).await?;
         if due.is_empty() {
-            return Ok(due);
+            return Ok((due, lease));
         }
         let mut tx = self.db.begin_write().await?;
-        let claimed = outbox::claim(&mut tx, &due, &self.owner, now, self.lease_until(now)).await?;
+        let claimed = outbox::claim(&mut tx, &due, &lease, now, self.lease_until(now)).await?;
         tx.commit().await?;
-        Ok(claimed)
+        Ok((claimed, lease))
     }
 
     /// Delivers an endpoint's due deliveries in order, until one fails or none is due.
-    async fn deliver_all(&self, endpoint_id: &str) {
-        if let Err(e) = self.deliver_due(endpoint_id).await {
+    async fn deliver_all(&self, endpoint_id: &str, lease: &str) {
+        if let Err(e) = self.deliver_due(endpoint_id, lease).await {
             tracing::warn!(error = %e, endpoint_id, "webhook sender: delivery interrupted");
         }
         // On error the lease runs out by itself.
         if let Ok(mut tx) = self.db.begin_write().await
-            && outbox::release(&mut tx, endpoint_id, &self.owner)
-                .await
-                .is_ok()
+            && outbox::release(&mut tx, endpoint_id, lease).await.is_ok()
         {
             let _ = tx.commit().await;
         }
     }
 
-    async fn deliver_due(&self, endpoint_id: &str) -> Result<(), sqlx::Error> {
+    async fn deliver_due(&self, endpoint_id: &str, lease: &str) -> Result<(), sqlx::Error> {
         loop {
             let now = self.clock.now();
             let mut tx = self.db.begin_write().await?;
-            if !outbox::renew(&mut tx, endpoint_id, &self.owner, self.lease_until(now)).await? {
+            if !outbox::renew(&mut tx, endpoint_id, lease, self.lease_until(now)).await? {
                 return Ok(());
             }
             let endpoint = webhooks::get(&mut tx, endpoint_id).await?;
@@ -139,9 +141,6 @@ impl Sender {
             }
             let answer = self.attempt(&endpoint, &key, &head).await?;
             let delivered = answer.delivered();
-            if !delivered {
-                ::metrics::counter!(crate::server::meter::WEBHOOK_FAILURES).increment(1);
-            }
             self.record(&endpoint.id, &head, answer).await?;
             if !delivered {
                 return Ok(());

@@ -95,8 +95,8 @@ pub async fn due(
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Leases those of `ids` that no sender holds to `owner` until `until`; answers the ones it
-/// got. The lease is checked on each row as it is updated, so when two instances race for
+/// Leases those of `ids` that no sender holds to `owner` (one claim's token) until
+/// `until`; answers the ones it got. The lease is checked on each row as it is updated, so when two instances race for
 /// an endpoint (PostgreSQL), the second waits for the first's row lock, sees the lease
 /// taken, and leaves it: one sender per endpoint at a time.
 pub async fn claim(

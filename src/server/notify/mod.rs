@@ -93,8 +93,8 @@ impl Sender {
     /// Leases the due endpoints no sender holds; answers them and the lease's token. Each
     /// claim has a token of its own, not one per process: if a lease ran out while its task
     /// was still at work (a stalled database) and a later claim took the endpoint again,
-    /// the old task can neither renew nor release the new lease, so the endpoint never has
-    /// two tasks delivering to it.
+    /// the old task can neither renew nor release the new lease: it stops at its next
+    /// renewal, and the endpoint stays with the newer task alone.
     async fn claim(&self) -> Result<(Vec<String>, Arc<str>), sqlx::Error> {
         let now = self.clock.now();
         let lease: Arc<str> = uuid::Uuid::now_v7().to_string().into();

@@ -137,6 +137,12 @@ async fn spawn_on(
     dir: TempDir,
     tweak: impl FnOnce(&mut Settings),
 ) -> TestApp {
+    // The apps' warnings and errors, which the harness shows for a failing test only: a
+    // 500 names its cause there.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_test_writer()
+        .try_init();
     let mut settings = Settings::for_database(database_url.clone());
     settings.reconcile_interval_ms = 50;
     settings.log = "warn".into();

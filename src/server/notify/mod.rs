@@ -97,12 +97,12 @@ impl Sender {
     /// renewal, and the endpoint stays with the newer task alone.
     async fn claim(&self) -> Result<(Vec<String>, Arc<str>), sqlx::Error> {
         let now = self.clock.now();
-        let lease: Arc<str> = uuid::Uuid::now_v7().to_string().into();
         // A read first, so an idle server does not take the write lock every poll.
         let due = outbox::due(&mut *self.db.read_conn().await?, now, CLAIM_LIMIT).await?;
         if due.is_empty() {
-            return Ok((due, lease));
+            return Ok((due, Arc::from("")));
         }
+        let lease: Arc<str> = uuid::Uuid::now_v7().to_string().into();
         let mut tx = self.db.begin_write().await?;
         let claimed = outbox::claim(&mut tx, &due, &lease, now, self.lease_until(now)).await?;
         tx.commit().await?;

@@ -96,9 +96,10 @@ pub async fn due(
 }
 
 /// Leases those of `ids` that no sender holds to `owner` (one claim's token) until
-/// `until`; answers the ones it got. The lease is checked on each row as it is updated, so when two instances race for
-/// an endpoint (PostgreSQL), the second waits for the first's row lock, sees the lease
-/// taken, and leaves it: one sender per endpoint at a time.
+/// `until`; answers the ones it got. The lease is checked on each row as it is updated,
+/// so when two instances race for an endpoint (PostgreSQL), the second waits for the
+/// first's row lock, sees the lease taken, and leaves it: one sender per endpoint at a
+/// time.
 pub async fn claim(
     conn: &mut Conn,
     ids: &[String],

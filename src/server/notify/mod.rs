@@ -70,13 +70,14 @@ impl Sender {
             loop {
                 while tasks.try_join_next().is_some() {}
                 match sender.claim().await {
-                    Ok((ids, lease)) => {
+                    Ok(Some((ids, lease))) => {
                         for id in ids {
                             let sender = Arc::clone(&sender);
                             let lease = Arc::clone(&lease);
                             tasks.spawn(async move { sender.deliver_all(&id, &lease).await });
                         }
                     }
+                    Ok(None) => {}
                     Err(e) => tracing::warn!(error = %e, "webhook sender: could not claim"),
                 }
                 tokio::time::sleep(sender.poll).await;
@@ -90,23 +91,23 @@ impl Sender {
             + chrono::Duration::seconds(30)
     }
 
-    /// Leases the due endpoints no sender holds; answers them and the lease's token. Each
-    /// claim has a token of its own, not one per process: if a lease ran out while its task
-    /// was still at work (a stalled database) and a later claim took the endpoint again,
-    /// the old task can neither renew nor release the new lease: it stops at its next
-    /// renewal, and the endpoint stays with the newer task alone.
-    async fn claim(&self) -> Result<(Vec<String>, Arc<str>), sqlx::Error> {
+    /// Leases the due endpoints no sender holds; answers them and the lease's token (none when
+    /// nothing is due). Each claim has a token of its own, not one per process: if a lease
+    /// ran out while its task was still at work (a database stalled past it) and a
+    /// later claim took the endpoint again, the old task can neither record its attempt nor
+    /// renew or release the new lease, and the endpoint stays with the newer task alone.
+    async fn claim(&self) -> Result<Option<(Vec<String>, Arc<str>)>, sqlx::Error> {
         let now = self.clock.now();
         // A read first, so an idle server does not take the write lock every poll.
         let due = outbox::due(&mut *self.db.read_conn().await?, now, CLAIM_LIMIT).await?;
         if due.is_empty() {
-            return Ok((due, Arc::from("")));
+            return Ok(None);
         }
         let lease: Arc<str> = uuid::Uuid::now_v7().to_string().into();
         let mut tx = self.db.begin_write().await?;
         let claimed = outbox::claim(&mut tx, &due, &lease, now, self.lease_until(now)).await?;
         tx.commit().await?;
-        Ok((claimed, lease))
+        Ok(Some((claimed, lease)))
     }
 
     /// Delivers an endpoint's due deliveries in order, until one fails or none is due.
@@ -141,8 +142,7 @@ impl Sender {
             }
             let answer = self.attempt(&endpoint, &key, &head).await?;
             let delivered = answer.delivered();
-            self.record(&endpoint.id, &head, answer).await?;
-            if !delivered {
+            if !self.record(&endpoint.id, lease, &head, answer).await? || !delivered {
                 return Ok(());
             }
         }
@@ -179,19 +179,21 @@ impl Sender {
         Ok(self.outbound.post(&endpoint.url, &headers, body).await)
     }
 
-    /// Logs the attempt and what follows from it, in one transaction.
+    /// Logs the attempt and what follows from it, in one transaction, if `lease` still holds
+    /// the endpoint; answers whether it did. A task whose lease ran out during the attempt
+    /// (a database stalled past it) and was taken by a newer claim records nothing: that
+    /// claim sends the same delivery again (at least once, the same `webhook-id`) and
+    /// records it, so the attempt and the run of failures count once.
     async fn record(
         &self,
         endpoint_id: &str,
+        lease: &str,
         head: &Due,
         answer: Answer,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<bool, sqlx::Error> {
         let now = self.clock.now();
         let attempts = head.attempts + 1;
         let delivered = answer.delivered();
-        if !delivered {
-            ::metrics::counter!(crate::server::meter::WEBHOOK_FAILURES).increment(1);
-        }
         let (status, next) = if delivered {
             (DeliveryStatus::Delivered, None)
         } else {
@@ -215,8 +217,19 @@ impl Sender {
                 .error
                 .or_else(|| (!delivered).then(|| "the answer was not a 2xx".to_owned())),
         };
-        // Only this endpoint's rows: no company lock is needed, none is taken.
+        // Only this endpoint's rows: no company lock is needed, none is taken. The renewal
+        // takes the endpoint's row first, so a claim racing it waits and sees it held.
         let mut tx = self.db.begin_write().await?;
+        if !outbox::renew(&mut tx, endpoint_id, lease, self.lease_until(now)).await? {
+            tracing::warn!(
+                endpoint_id,
+                delivery = %head.id,
+                "webhook sender: the lease ran out during an attempt; not recorded, sent again by its new holder"
+            );
+            // Nothing was written: ending it keeps the writer connection.
+            tx.commit().await?;
+            return Ok(false);
+        }
         outbox::record_attempt(&mut tx, &attempt, status, next).await?;
         outbox::count_outcome(
             &mut tx,
@@ -226,7 +239,11 @@ impl Sender {
             now,
         )
         .await?;
-        tx.commit().await
+        tx.commit().await?;
+        if !delivered {
+            ::metrics::counter!(crate::server::meter::WEBHOOK_FAILURES).increment(1);
+        }
+        Ok(true)
     }
 }
 

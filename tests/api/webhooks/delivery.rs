@@ -11,7 +11,7 @@ use super::{
     delivered, deliveries, endpoint,
     receiver::{Answer, Receiver, verifies},
 };
-use crate::helpers::{spawn_app, spawn_app_with, until};
+use crate::helpers::{NOW, at, spawn_app, spawn_app_with, until};
 
 #[tokio::test]
 async fn signed_deliveries_verify_and_only_subscribed_types_arrive() {
@@ -93,6 +93,55 @@ async fn signed_deliveries_verify_and_only_subscribed_types_arrive() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(hard.types(), ["alert.hard"]);
     assert_eq!(slack.hits().len(), 2);
+}
+
+#[tokio::test]
+async fn an_attempt_whose_lease_ran_out_is_sent_again_and_counted_once() {
+    // The first attempt hangs until the client gives up (1 s). Meanwhile the clock passes
+    // the lease, so the next poll claims the endpoint again and sends the same delivery.
+    // Retries wait an hour, so no other attempt comes.
+    let app = spawn_app_with(|s| {
+        s.webhook_timeout_ms = 1_000;
+        s.webhook_retry_base_ms = 3_600_000;
+    })
+    .await;
+    let company = app.company("Acme", 0).await;
+    let receiver = Receiver::start(vec![Answer::Hang], Answer::Status(500)).await;
+    let (id, _) = endpoint(
+        &app,
+        &company,
+        &receiver.url,
+        json!({"events": ["alert.soft"]}),
+    )
+    .await;
+    let r = app
+        .post(&format!("/api/webhooks/{id}/test"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    until("the first attempt hangs", || receiver.hits().len() == 1).await;
+    let hung_at = std::time::Instant::now();
+    app.clock.set(at(NOW) + chrono::Duration::hours(1));
+    until("the new lease sends it again", || {
+        receiver.hits().len() == 2
+    })
+    .await;
+    let hits = receiver.hits();
+    assert_eq!(hits[0].id, hits[1].id, "the same webhook-id");
+    // Long after the first attempt gave up: only the new holder's attempt is recorded.
+    tokio::time::sleep(Duration::from_secs(4).saturating_sub(hung_at.elapsed())).await;
+    let listed = deliveries(&app, &id).await;
+    assert_eq!(listed.len(), 1);
+    let codes: Vec<_> = listed[0]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["responseCode"].clone())
+        .collect();
+    assert_eq!(codes, [json!(500)], "{listed:?}");
+    assert_eq!(listed[0]["status"], "pending");
+    assert_eq!(receiver.hits().len(), 2);
+    let hooks = app.get(&format!("/api/companies/{company}/webhooks")).await;
+    assert_eq!(hooks.body[0]["consecutiveFailures"], 1, "{}", hooks.text);
 }
 
 #[tokio::test]

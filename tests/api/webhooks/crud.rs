@@ -7,6 +7,7 @@ use serde_json::json;
 use super::{
     deliveries, endpoint,
     receiver::{Answer, Receiver},
+    send_test,
 };
 use crate::helpers::{spawn_app, spawn_app_with};
 
@@ -182,10 +183,7 @@ async fn fifty_failures_in_a_row_disable_an_endpoint_until_it_is_enabled() {
                     .set(chrono::DateTime::parse_from_rfc3339(next).unwrap().into());
             }
             None => {
-                let r = app
-                    .post(&format!("/api/webhooks/{id}/test"), json!({}))
-                    .await;
-                assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+                send_test(&app, &id).await;
             }
         }
         let mut waited = 0;

@@ -10,6 +10,7 @@ use serde_json::json;
 use super::{
     delivered, deliveries, endpoint,
     receiver::{Answer, Receiver, verifies},
+    send_test,
 };
 use crate::helpers::{NOW, at, spawn_app, spawn_app_with, until};
 
@@ -114,10 +115,7 @@ async fn an_attempt_whose_lease_ran_out_is_sent_again_and_counted_once() {
         json!({"events": ["alert.soft"]}),
     )
     .await;
-    let r = app
-        .post(&format!("/api/webhooks/{id}/test"), json!({}))
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    send_test(&app, &id).await;
     until("the first attempt hangs", || receiver.hits().len() == 1).await;
     let hung_at = std::time::Instant::now();
     app.clock.set(at(NOW) + chrono::Duration::hours(1));
@@ -160,11 +158,7 @@ async fn retries_after_a_500_and_a_timeout_carry_the_same_id() {
         json!({"events": ["alert.soft"]}),
     )
     .await;
-    let r = app
-        .post(&format!("/api/webhooks/{id}/test"), json!({}))
-        .await;
-    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
-    let event = r.body["eventId"].as_str().unwrap().to_owned();
+    let event = send_test(&app, &id).await;
 
     until("four attempts", || flaky.hits().len() == 4).await;
     let hits = flaky.hits();

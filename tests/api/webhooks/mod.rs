@@ -23,6 +23,15 @@ pub async fn endpoint(app: &TestApp, company: &str, url: &str, body: Value) -> (
     (r.id(), r.body["secret"].as_str().unwrap().to_owned())
 }
 
+/// Queues a test event for endpoint `id` (202); answers the event's id.
+pub async fn send_test(app: &TestApp, id: &str) -> String {
+    let r = app
+        .post(&format!("/api/webhooks/{id}/test"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    r.body["eventId"].as_str().unwrap().to_owned()
+}
+
 /// The deliveries of an endpoint, newest first.
 pub async fn deliveries(app: &TestApp, id: &str) -> Vec<Value> {
     let r = app.get(&format!("/api/webhooks/{id}/deliveries")).await;

@@ -53,11 +53,12 @@ wait_ready "$server" "$port" "$work/server.log"
 wait_ready "$auth_server" "$auth_port" "$work/auth-server.log"
 
 status=0
+results=$work/playwright.out
 (cd end2end && COSTLINE_E2E_URL="http://127.0.0.1:$port" COSTLINE_E2E_NOW="$now" \
   COSTLINE_E2E_AUTH_URL="http://127.0.0.1:$auth_port" \
   COSTLINE_E2E_AUTH_EMAIL="$auth_email" COSTLINE_E2E_AUTH_PASSWORD="$auth_password" \
   COSTLINE_E2E_AUTH_TOKEN="$auth_token" \
-  npx playwright test "$@") || status=$?
+  npx playwright test "$@") 2>&1 | tee "$results" || status=$?
 if [ "$status" -ne 0 ]; then
   # Whole, next to Playwright's own results (the work directory goes on exit): a failure
   # that does not repeat can still be read afterwards.
@@ -69,5 +70,13 @@ if [ "$status" -ne 0 ]; then
   tail -40 "$work/server.log" >&2
   echo "--- last lines of the server log (authenticated mode)" >&2
   tail -40 "$work/auth-server.log" >&2
+  # Last, so that a log that keeps only the tail (CI's) still names what failed and why.
+  echo "--- Playwright's failures, again" >&2
+  awk '/^  1\) /{on=1} /^ *[0-9]+ failed$/{exit} on' "$results" | head -80 >&2
+  sed -n '/^ *[0-9]* failed$/,$p' "$results" >&2
+fi
+if grep -q '^ *[0-9]* flaky$' "$results"; then
+  echo "--- passed only when tried again (flaky): look into these" >&2
+  sed -n '/^ *[0-9]* flaky$/,/^ *[0-9]* passed/p' "$results" >&2
 fi
 exit "$status"

@@ -71,35 +71,69 @@ impl Service {
 
     /// PostgreSQL: a partition for every month from a year back to a few ahead, and none
     /// for a month past the retention (dropped whole: a catalog change, not a delete of each row).
+    /// One partition per transaction, each giving way to the writers when its locks are
+    /// not free at once ([`partitions::gave_way`]): what is left is done at a later tick.
     async fn maintain_partitions(&self) -> AppResult<()> {
         if self.db.dialect != Dialect::Postgres {
             return Ok(());
         }
         let now = self.now();
-        let mut tx = self.db.begin_write().await?;
-        // One upkeep at a time across instances and tasks: two creating and dropping
-        // partitions at once deadlock on the parent's and the default partition's locks.
-        partitions::lock_upkeep(&mut tx).await?;
-        let have = partitions::months(&mut tx).await?;
+        let have = {
+            let mut conn = self.db.read_conn().await?;
+            partitions::months(&mut conn).await?
+        };
         let first_kept = self.retention.map(|r| r.first_kept(now));
         let mut month = (0..PARTITIONS_BEHIND).fold(Month::of(now), |m, _| m.prev());
         if let Some(first_kept) = first_kept {
             month = month.max(first_kept);
         }
         let last = (0..PARTITIONS_AHEAD).fold(Month::of(now), |m, _| m.next());
+        let mut steps = Vec::new();
         while month <= last {
-            if !have.contains(&month) && !partitions::create(&mut tx, month).await? {
-                tracing::debug!(%month, "events of this month are in the default partition; it gets no partition of its own");
+            if !have.contains(&month) {
+                steps.push(Step::Create(month));
             }
             month = month.next();
         }
         if let Some(first_kept) = first_kept {
-            for old in have.iter().filter(|m| **m < first_kept) {
-                partitions::drop(&mut tx, *old).await?;
-                tracing::info!(month = %old, "retention: dropped the partition of raw cost events");
+            steps.extend(
+                have.iter()
+                    .filter(|m| **m < first_kept)
+                    .map(|m| Step::Drop(*m)),
+            );
+        }
+        for step in steps {
+            match self.partition_step(step).await {
+                Ok(()) => {}
+                Err(err) if partitions::gave_way(&err) => {
+                    tracing::debug!(
+                        ?step,
+                        "partition upkeep gave way to writers; it goes on at the next tick"
+                    );
+                    return Ok(());
+                }
+                Err(err) => return Err(err.into()),
             }
         }
+        Ok(())
+    }
+
+    /// One partition made or dropped, in a transaction of its own.
+    async fn partition_step(&self, step: Step) -> Result<(), sqlx::Error> {
+        let mut tx = self.db.begin_write().await?;
+        partitions::begin_step(&mut tx).await?;
+        match step {
+            Step::Create(month) => {
+                if !partitions::create(&mut tx, month).await? {
+                    tracing::debug!(%month, "events of this month are in the default partition; it gets no partition of its own");
+                }
+            }
+            Step::Drop(month) => partitions::drop(&mut tx, month).await?,
+        }
         tx.commit().await?;
+        if let Step::Drop(month) = step {
+            tracing::info!(%month, "retention: dropped the partition of raw cost events");
+        }
         Ok(())
     }
 
@@ -128,4 +162,11 @@ impl Service {
             ),
         ))
     }
+}
+
+/// One change [`Service::maintain_partitions`] makes.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Create(Month),
+    Drop(Month),
 }

@@ -16,13 +16,32 @@ fn parse(name: &str) -> Option<Month> {
     Month::new(year.parse().ok()?, month.parse().ok()?)
 }
 
-/// Holds, until the transaction ends, the lock every partition upkeep takes first.
-pub async fn lock_upkeep(conn: &mut Conn) -> Result<(), sqlx::Error> {
+/// How long one upkeep step waits for a table lock before it gives way. Making or dropping
+/// a partition locks `cost_events`, its default partition and, for the foreign keys, the
+/// agents, companies and projects tables, one after another: a writer holding one of those
+/// while it waits for `cost_events` would deadlock with it, and PostgreSQL might abort the
+/// writer. Giving up well within `deadlock_timeout` (one second by default) makes the
+/// upkeep the one that yields, and bounds how long writers queue behind its locks.
+const STEP_LOCK_TIMEOUT: &str = "100ms";
+
+/// Starts one upkeep step in a fresh transaction: the lock every upkeep takes first (one at
+/// a time across instances and tasks: two making and dropping partitions at once deadlock
+/// on the parent's and the default partition's locks), then the step's lock timeout.
+pub async fn begin_step(conn: &mut Conn) -> Result<(), sqlx::Error> {
     // Any constant shared by every instance; "cost_events" in ASCII.
     Sql::new("SELECT CAST(pg_advisory_xact_lock(7234315651630015859) AS TEXT)")
         .fetch_optional::<(String,)>(conn)
         .await?;
+    Sql::new(format!("SET LOCAL lock_timeout = '{STEP_LOCK_TIMEOUT}'"))
+        .execute(conn)
+        .await?;
     Ok(())
+}
+
+/// Whether `err` is an upkeep step giving way: a table lock it waited for was not free
+/// within [`STEP_LOCK_TIMEOUT`].
+pub fn gave_way(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"))
 }
 
 /// The months that have a partition of their own.

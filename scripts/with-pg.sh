@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with a throwaway PostgreSQL server: started on 127.0.0.1 in a fresh data
-# directory, its admin URL in COSTLINE_TEST_POSTGRES, stopped and deleted afterwards.
+# directory, its admin URL in COSTLINE_TEST_POSTGRES, stopped and deleted afterwards. The
+# run fails if PostgreSQL detected a deadlock, even when the command passed.
 #   scripts/with-pg.sh cargo test --features ssr --test api
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,8 +13,21 @@ cleanup() {
   if [ "$status" -ne 0 ] && [ -f "$dir/server.log" ]; then
     grep -E "ERROR|FATAL|PANIC|deadlock" "$dir/server.log" | tail -40 >&2 || true
   fi
+  # Every writer takes its locks in one order, and partition upkeep gives way: a deadlock
+  # anywhere in the run is a bug, even one whose victim was retried, so it fails the run.
+  local deadlocks=0
+  if [ -f "$dir/server.log" ]; then
+    deadlocks=$(grep -c 'deadlock detected' "$dir/server.log" || true)
+  fi
+  if [ "$deadlocks" -gt 0 ]; then
+    echo "PostgreSQL detected $deadlocks deadlock(s):" >&2
+    grep -A3 'deadlock detected' "$dir/server.log" | head -40 >&2 || true
+  fi
   "$here/pg.sh" stop "$dir"
   rm -rf "$dir"
+  if [ "$status" -eq 0 ] && [ "$deadlocks" -gt 0 ]; then
+    exit 1
+  fi
 }
 trap cleanup EXIT
 COSTLINE_TEST_POSTGRES=$("$here/pg.sh" start "$dir" "$port")

@@ -159,6 +159,19 @@ async fn waits(db: &str, pid: i32) -> bool {
         .unwrap()
 }
 
+/// Whether a partition upkeep waits for a table lock for a foreign key.
+async fn upkeep_waits(db: &str) -> bool {
+    let mut conn = PgConnection::connect(db).await.unwrap();
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database \
+         WHERE d.datname = current_database() AND NOT l.granted \
+         AND l.mode = 'ShareRowExclusiveLock')",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap()
+}
+
 async fn backend_pid(conn: &mut PgConnection) -> i32 {
     sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(conn)
@@ -183,7 +196,8 @@ async fn partition_upkeep_gives_way_to_writers_instead_of_deadlocking_one() {
     })
     .await;
     let company = app.company("Acme", 0).await;
-    let agent = app.agent(&company, "a", 0).await;
+    let other = app.company("Other", 0).await;
+    let other_agent = app.agent(&other, "b", 0).await;
     // February's partition goes, so the next upkeep makes it again.
     let mut admin = PgConnection::connect(&db).await.unwrap();
     sqlx::raw_sql("DROP TABLE cost_events_2027_02")
@@ -191,25 +205,30 @@ async fn partition_upkeep_gives_way_to_writers_instead_of_deadlocking_one() {
         .await
         .unwrap();
 
-    // A transaction holds write locks on the agents and companies tables: the upkeep waits
-    // behind it, holding `cost_events`.
+    // Another company's writer holds write locks on the agents and companies tables (not
+    // on Acme's row): the upkeep waits behind it, holding `cost_events`.
     let mut holder = PgConnection::connect(&db).await.unwrap();
     sqlx::raw_sql("BEGIN").execute(&mut holder).await.unwrap();
     sqlx::query("UPDATE agents SET name = name WHERE id = $1")
-        .bind(&agent)
+        .bind(&other_agent)
         .execute(&mut holder)
         .await
         .unwrap();
     sqlx::query("UPDATE companies SET name = name WHERE id = $1")
-        .bind(&company)
+        .bind(&other)
         .execute(&mut holder)
         .await
         .unwrap();
     let service = app.service.clone();
     let upkeep = tokio::spawn(async move { service.sweep_retention().await.map(|_| ()) });
+    app.eventually(
+        "the upkeep waits behind the holder, or gave way",
+        || async { upkeep.is_finished() || upkeep_waits(&db).await },
+    )
+    .await;
 
-    // A writer changes its company, then reads events: if the upkeep still holds
-    // `cost_events`, it waits for the upkeep.
+    // Acme's writer changes its company, then reads events: if the upkeep still holds
+    // `cost_events`, it waits for the upkeep, before the upkeep waits for it.
     let mut writer = PgConnection::connect(&db).await.unwrap();
     let writer_pid = backend_pid(&mut writer).await;
     let (company_id, pid_db) = (company.clone(), db.clone());
@@ -231,7 +250,9 @@ async fn partition_upkeep_gives_way_to_writers_instead_of_deadlocking_one() {
         write.is_finished() || waits(&pid_db, writer_pid).await
     })
     .await;
-    // The holder ends: the upkeep's next lock is the companies table the writer holds.
+    // The holder ends: the upkeep's next lock is the companies table the writer holds
+    // (PostgreSQL locks the agents table first), and the writer waited first, so it would
+    // be the one aborted.
     sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
 
     let written = write.await.unwrap();

@@ -63,6 +63,12 @@ pub enum AppError {
     /// retrying later is safe.
     #[error("the service is unavailable right now; retry later")]
     Unavailable(#[source] Cause),
+    /// 503: the database aborted the transaction to break a deadlock or a serialization
+    /// conflict, or a lock was not free in time (PostgreSQL): nothing was written, and the
+    /// same request again is safe. Unlike [`AppError::Unavailable`], the database is there,
+    /// so write health (readiness) does not count it.
+    #[error("the database asked to try this again; nothing was changed, retry the request")]
+    Busy(#[source] Cause),
     /// 500: a bug or an unexpected database answer.
     #[error("internal server error")]
     Internal(#[source] Cause),
@@ -220,7 +226,7 @@ impl AppError {
                 Refusal::Unresolved => StatusCode::UNPROCESSABLE_ENTITY,
             },
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -254,12 +260,24 @@ impl From<sqlx::Error> for AppError {
             tracing::info!(error = %err, "refused text the database cannot store");
             return Self::invalid("the request contains characters that cannot be stored");
         }
+        if is_busy(&err) {
+            return Self::Busy(Arc::new(err));
+        }
         if is_unavailable(&err) {
             Self::Unavailable(Arc::new(err))
         } else {
             Self::Internal(Arc::new(err))
         }
     }
+}
+
+/// PostgreSQL aborted the transaction and asks for it again: a serialization failure, a
+/// deadlock, or a lock not free within `lock_timeout`.
+pub fn is_busy(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01" | "55P03"))
+    )
 }
 
 /// Errors that mean "the database is not there right now" rather than "this query is wrong".
@@ -300,6 +318,9 @@ impl IntoResponse for AppError {
         match &self {
             Self::Internal(cause) => tracing::error!(error = %cause, ?cause, "internal error"),
             Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            Self::Busy(cause) => {
+                tracing::warn!(error = %cause, "the database aborted a transaction; the caller may retry")
+            }
             _ => {}
         }
         let mut response = match &self {
@@ -330,6 +351,11 @@ impl IntoResponse for AppError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
+            Self::Busy(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
             _ => {}
         }
         response
@@ -344,6 +370,9 @@ impl AppError {
         match &self {
             AppError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
             AppError::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            AppError::Busy(cause) => {
+                tracing::warn!(error = %cause, "the database aborted a transaction; the caller may retry")
+            }
             _ => {}
         }
         let message = match &self {

@@ -128,7 +128,9 @@ pub async fn upload_price_map(
     };
     match staged {
         Ok(id) => see_other(&format!("/prices?import={id}#import")),
-        Err(err @ (AppError::Internal(_) | AppError::Unavailable(_))) => err.into_response(),
+        Err(err @ (AppError::Internal(_) | AppError::Unavailable(_) | AppError::Busy(_))) => {
+            err.into_response()
+        }
         Err(err) => see_other(&format!(
             "/prices?importError={}#import",
             url_encode(&one_line(&err))

@@ -4,6 +4,7 @@
 //! lock joins the batch that gets it (`joining.rs`). (The database outage is in
 //! `durability.rs`.)
 
+mod busy;
 mod holds;
 mod joining;
 mod lock_order;

@@ -72,7 +72,8 @@ const COMMON_ERRORS: &[(&str, &str)] = &[
     ("500", "A fault of the server; the body says nothing more"),
     (
         "503",
-        "The database cannot be reached, the queue is full or the server is stopping: nothing was stored",
+        "The database cannot be reached, the queue is full, the server is stopping, or the \
+         database aborted the write to break a deadlock (with `Retry-After`): nothing was stored",
     ),
 ];
 

@@ -18,13 +18,7 @@ use crate::server::{
 
 /// PostgreSQL asks for a retry on serialization failures and deadlocks.
 fn is_retryable(err: &AppError) -> bool {
-    let AppError::Internal(cause) = err else {
-        return false;
-    };
-    matches!(
-        cause.downcast_ref::<sqlx::Error>(),
-        Some(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("40001" | "40P01"))
-    )
+    matches!(err, AppError::Busy(_))
 }
 
 /// How long the committer may keep the writer connection over back-to-back batches before

@@ -10,7 +10,7 @@ use crate::{
         time::{Month, Window},
     },
     server::{
-        error::{AppError, AppResult},
+        error::{self, AppError, AppResult},
         store::{Dialect, events, partitions},
     },
 };
@@ -72,16 +72,15 @@ impl Service {
     /// PostgreSQL: a partition for every month from a year back to a few ahead, and none
     /// for a month past the retention (dropped whole: a catalog change, not a delete of each row).
     /// One partition per transaction, each giving way to the writers when its locks are
-    /// not free at once ([`partitions::gave_way`]): what is left is done at a later tick.
+    /// not free at once ([`error::is_busy`]): what is left is done at a later tick.
     async fn maintain_partitions(&self) -> AppResult<()> {
         if self.db.dialect != Dialect::Postgres {
             return Ok(());
         }
         let now = self.now();
-        let have = {
-            let mut conn = self.db.read_conn().await?;
-            partitions::months(&mut conn).await?
-        };
+        // Read first: an idle tick (every partition there) takes no write transaction.
+        let mut conn = self.db.read_conn().await?;
+        let have = partitions::months(&mut conn).await?;
         let first_kept = self.retention.map(|r| r.first_kept(now));
         let mut month = (0..PARTITIONS_BEHIND).fold(Month::of(now), |m, _| m.prev());
         if let Some(first_kept) = first_kept {
@@ -90,11 +89,13 @@ impl Service {
         let last = (0..PARTITIONS_AHEAD).fold(Month::of(now), |m, _| m.next());
         let mut steps = Vec::new();
         while month <= last {
-            if !have.contains(&month) {
+            // A month whose events are in the default partition gets none of its own.
+            if !have.contains(&month) && !partitions::default_holds(&mut conn, month).await? {
                 steps.push(Step::Create(month));
             }
             month = month.next();
         }
+        drop(conn);
         if let Some(first_kept) = first_kept {
             steps.extend(
                 have.iter()
@@ -105,7 +106,9 @@ impl Service {
         for step in steps {
             match self.partition_step(step).await {
                 Ok(()) => {}
-                Err(err) if partitions::gave_way(&err) => {
+                // A lock not free within the step's timeout, or (should one still happen)
+                // a deadlock PostgreSQL broke by aborting the step.
+                Err(err) if error::is_busy(&err) => {
                     tracing::debug!(
                         ?step,
                         "partition upkeep gave way to writers; it goes on at the next tick"

@@ -38,12 +38,6 @@ pub async fn begin_step(conn: &mut Conn) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Whether `err` is an upkeep step giving way: a table lock it waited for was not free
-/// within [`STEP_LOCK_TIMEOUT`].
-pub fn gave_way(err: &sqlx::Error) -> bool {
-    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("55P03"))
-}
-
 /// The months that have a partition of their own.
 pub async fn months(conn: &mut Conn) -> Result<Vec<Month>, sqlx::Error> {
     let rows: Vec<(String,)> = Sql::new(
@@ -56,10 +50,9 @@ pub async fn months(conn: &mut Conn) -> Result<Vec<Month>, sqlx::Error> {
     Ok(rows.iter().filter_map(|(n,)| parse(n)).collect())
 }
 
-/// Gives `month` its own partition. Answers false, creating nothing, when the default
-/// partition already holds events of that month (PostgreSQL would refuse: they stay
-/// where they are, and are found there).
-pub async fn create(conn: &mut Conn, month: Month) -> Result<bool, sqlx::Error> {
+/// Whether the default partition holds events of `month` (which then gets no partition of
+/// its own: PostgreSQL would refuse it; they stay where they are, and are found there).
+pub async fn default_holds(conn: &mut Conn, month: Month) -> Result<bool, sqlx::Error> {
     let (start, end) = (to_ms(month.start()), to_ms(month.end()));
     let mut probe = Sql::new("SELECT 1 FROM cost_events_default WHERE occurred_at >= ");
     probe
@@ -67,9 +60,16 @@ pub async fn create(conn: &mut Conn, month: Month) -> Result<bool, sqlx::Error> 
         .push(" AND occurred_at < ")
         .bind(end)
         .push(" LIMIT 1");
-    if probe.fetch_optional::<(i32,)>(conn).await?.is_some() {
+    Ok(probe.fetch_optional::<(i32,)>(conn).await?.is_some())
+}
+
+/// Gives `month` its own partition. Answers false, creating nothing, when the default
+/// partition already holds events of that month ([`default_holds`]).
+pub async fn create(conn: &mut Conn, month: Month) -> Result<bool, sqlx::Error> {
+    if default_holds(conn, month).await? {
         return Ok(false);
     }
+    let (start, end) = (to_ms(month.start()), to_ms(month.end()));
     // Bounds are integers the server computed, never input: safe to spell out in DDL.
     Sql::new(format!(
         "CREATE TABLE IF NOT EXISTS {} PARTITION OF cost_events FOR VALUES FROM ({start}) TO ({end})",
